@@ -1,0 +1,23 @@
+import type { DesiredError, DesiredObject } from "../drift/types.js";
+
+/** What a source holds at one moment. */
+export interface DesiredSnapshot {
+  objects: DesiredObject[];
+  /** Documents that could not be read; reported as `Error` results, the rest is still compared. */
+  errors: DesiredError[];
+  /** Changes whenever the desired state changes (content hash, revision numbers, ETags): cheap change detection. */
+  version: string;
+}
+
+/** Where desired state comes from: a directory, the embedded hub, or ConfigHub. */
+export interface DesiredSource {
+  /** For logs and messages, e.g. `hub:acorn-bear-prod` or `./manifests`. */
+  readonly description: string;
+  /** Reads the whole desired state. Throws SourceUnavailableError when the source cannot be read at all. */
+  load(): Promise<DesiredSnapshot>;
+}
+
+/** The source as a whole could not be read (unreadable directory, hub unreachable): exit code 2 for `check`. */
+export class SourceUnavailableError extends Error {
+  override readonly name = "SourceUnavailableError";
+}
