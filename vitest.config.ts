@@ -20,6 +20,8 @@ export default defineConfig({
           hookTimeout: 600_000,
           fileParallelism: true,
           maxWorkers: 2,
+          // Projects with different maxWorkers must run as separate groups: unit first, then integration.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -5,7 +5,14 @@ type CommandModule = { register(program: Command): void };
 
 // Each command lives in its own file under commands/ and registers itself; loaded lazily so that
 // `drift-detector sandbox …` does not pay for loading the Kubernetes client or the database.
-const commandModules: Array<() => Promise<CommandModule>> = [];
+const commandModules: Array<() => Promise<CommandModule>> = [
+  async () => import("./commands/demo.js"),
+  async () => import("./commands/sandbox.js"),
+  async () => import("./commands/check.js"),
+  async () => import("./commands/scenarios.js"),
+  async () => import("./commands/run.js"),
+  async () => import("./commands/hub.js"),
+];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command("drift-detector")

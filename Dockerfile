@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# drift-detector container: `drift-detector run` from the compiled dist/, as a non-root user, on a read-only root
+# filesystem. State lives under /data (a volume); with DATABASE_URL it lives in PostgreSQL and /data stays empty.
+
+# --- build: compile the TypeScript sources to dist/ ---
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies and dist/ only ---
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production \
+    DRIFT_DATA_DIR=/data \
+    DRIFT_LISTEN=0.0.0.0:8080
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm cache clean --force \
+    && mkdir -p /data \
+    && chown 1000:1000 /data
+COPY --from=build /app/dist ./dist
+# The `node` user of the base image, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+VOLUME ["/data"]
+EXPOSE 8080
+ENTRYPOINT ["node", "dist/cli/main.js", "run"]

@@ -1,0 +1,200 @@
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a lease is taken over only after
+// this process has seen it unchanged for a whole lease duration (local clock, so clock skew between replicas does
+// not matter), or at once when its holder released it. Optimistic concurrency (resourceVersion) decides races.
+
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import type { KubeClient } from "../kube/client.js";
+import { KubeApiError } from "../kube/errors.js";
+
+export interface LeaseRecord {
+  apiVersion: "coordination.k8s.io/v1";
+  kind: "Lease";
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string> };
+  spec: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number;
+    acquireTime?: string | null;
+    renewTime?: string | null;
+    leaseTransitions?: number;
+  };
+}
+
+export interface LeaderElectionOptions {
+  client: KubeClient;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  /** How often to try to acquire or renew; client-go's default is 2 s. */
+  retryPeriodMs?: number;
+  /** A leader that could not renew for this long steps down (before others may take over). */
+  renewDeadlineMs?: number;
+  logger: Logger;
+  onChange?: (leading: boolean) => void;
+}
+
+/** `POD_NAME` (or the hostname) plus a random suffix, so two processes on one host never share an identity. */
+export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  return `${env.POD_NAME || hostname()}_${randomBytes(4).toString("hex")}`;
+}
+
+function microTime(d = new Date()): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+export class LeaderElector {
+  private leading = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private observed: { key: string; at: number } | undefined;
+  private lastRenew = 0;
+  private current: LeaseRecord | undefined;
+  private readonly retryMs: number;
+  private readonly renewDeadlineMs: number;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly opts: LeaderElectionOptions) {
+    this.retryMs = opts.retryPeriodMs ?? Math.min(2000, opts.leaseDurationMs / 5);
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? (opts.leaseDurationMs * 2) / 3;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get identity(): string {
+    return this.opts.identity;
+  }
+
+  private get path(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases`;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.tick();
+  }
+
+  private tick = (): void => {
+    if (this.stopped) return;
+    this.inFlight = this.tryAcquireOrRenew()
+      .catch((err) => this.opts.logger.debug({ err: String(err) }, "lease attempt failed"))
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.leading && Date.now() - this.lastRenew > this.renewDeadlineMs) this.setLeading(false);
+        if (!this.stopped) {
+          this.timer = setTimeout(this.tick, this.retryMs);
+          this.timer.unref();
+        }
+      });
+  };
+
+  private setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    this.opts.logger.info(
+      { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity },
+      leading ? "became leader" : "stopped leading",
+    );
+    this.opts.onChange?.(leading);
+  }
+
+  private async tryAcquireOrRenew(): Promise<void> {
+    const { client, name, identity } = this.opts;
+    const now = new Date();
+    const durationS = Math.ceil(this.opts.leaseDurationMs / 1000);
+    let lease: LeaseRecord | undefined;
+    try {
+      lease = (await client.request({ method: "GET", path: `${this.path}/${name}` })).body as LeaseRecord;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+    if (!lease) {
+      const created = await client.request({
+        method: "POST",
+        path: this.path,
+        body: {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name, namespace: this.opts.namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: durationS,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
+        },
+      });
+      return this.won(created.body as LeaseRecord);
+    }
+    const spec = lease.spec ?? {};
+    const key = `${spec.holderIdentity ?? ""}|${spec.renewTime ?? ""}`;
+    if (this.observed?.key !== key) this.observed = { key, at: Date.now() };
+    const held = Boolean(spec.holderIdentity) && spec.holderIdentity !== identity;
+    const expired = Date.now() - this.observed.at > (spec.leaseDurationSeconds ?? durationS) * 1000;
+    if (held && !expired) {
+      this.setLeading(false);
+      return;
+    }
+    const mine = spec.holderIdentity === identity;
+    const next: LeaseRecord = {
+      ...lease,
+      spec: {
+        ...spec,
+        holderIdentity: identity,
+        leaseDurationSeconds: durationS,
+        renewTime: microTime(now),
+        acquireTime: mine ? spec.acquireTime : microTime(now),
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+      },
+    };
+    try {
+      const updated = await client.request({ method: "PUT", path: `${this.path}/${name}`, body: next });
+      this.won(updated.body as LeaseRecord);
+    } catch (err) {
+      // 409: someone else wrote the lease first; they lead, we follow.
+      if (err instanceof KubeApiError && err.status === 409) this.setLeading(false);
+      else throw err;
+    }
+  }
+
+  private won(lease: LeaseRecord): void {
+    this.current = lease;
+    this.lastRenew = Date.now();
+    this.observed = { key: `${lease.spec.holderIdentity}|${lease.spec.renewTime}`, at: Date.now() };
+    this.setLeading(true);
+  }
+
+  /** Stops campaigning; a leader hands the lease back so a follower takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+    if (!this.leading || !this.current) return;
+    this.setLeading(false);
+    try {
+      const path = `${this.path}/${this.opts.name}`;
+      const lease = (await this.opts.client.request({ method: "GET", path })).body as LeaseRecord;
+      if (lease.spec.holderIdentity !== this.opts.identity) return;
+      await this.opts.client.request({
+        method: "PUT",
+        path,
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: null,
+            acquireTime: null,
+            renewTime: microTime(),
+            leaseDurationSeconds: 1,
+          },
+        },
+      });
+    } catch (err) {
+      this.opts.logger.warn({ err: String(err) }, "could not release the lease; it expires on its own");
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
+import { type Command, Option } from "commander";
+import { openSource, SourceSpecError } from "../../desired/open.js";
+import { SourceUnavailableError } from "../../desired/source.js";
+import { detect } from "../../detector/detect.js";
+import { type ModeSetting, resolveMode } from "../../detector/mode.js";
+import { summarize } from "../../drift/engine.js";
+import { renderReport } from "../../drift/render.js";
+import type { DetectionReport } from "../../drift/types.js";
+import { loadCluster, verifyCluster } from "../../kube/cluster.js";
+import { ClusterUnauthorizedError, ClusterUnreachableError, KubeConfigError } from "../../kube/errors.js";
+import { CliError } from "../errors.js";
+
+export interface CheckOptions {
+  source: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  mode: ModeSetting;
+  output: "text" | "json";
+  analyze?: boolean;
+}
+
+export interface CheckOutcome {
+  report: DetectionReport;
+  exitCode: 0 | 1 | 2;
+}
+
+export function register(program: Command): void {
+  program
+    .command("check")
+    .description("compare the desired state with the cluster once; exit 0 in sync, 1 drift found, 2 could not compare")
+    .requiredOption("--source <src>", "desired state: a directory or file of manifests, hub:SPACE or confighub:SPACE")
+    .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)")
+    .option("--context <name>", "kubeconfig context (default: the current context)")
+    .option("--namespace <ns>", "namespace for namespaced objects that name none (default: the context's)")
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "server: server-side apply dry-run (needs patch); client: read-only; auto: server when permitted",
+      )
+        .choices(["server", "client", "auto"])
+        .default("auto"),
+    )
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--analyze", "attach an analysis to each drift")
+    .action(async (opts: CheckOptions) => {
+      const { report, exitCode } = await runCheck(opts);
+      process.stdout.write(
+        opts.output === "json"
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : renderReport(report, { color: useColor() }) + (opts.analyze ? await analysisText(report) : ""),
+      );
+      process.exitCode = exitCode;
+    });
+}
+
+/** The whole check without printing: the report and the exit code. Expected failures throw CliError (exit 2). */
+export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
+  const snapshot = await expected(async () => (await openSource(opts.source)).load());
+  const cluster = await expected(async () => loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context }));
+  try {
+    await expected(() => verifyCluster(cluster));
+    const { mode } = await resolveMode(cluster, opts.mode, opts.namespace ?? cluster.namespace);
+    const results = await expected(() => detect(snapshot, cluster, { mode, namespace: opts.namespace }));
+    const report = summarize(results, mode);
+    return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
+  } finally {
+    await cluster.client.close();
+  }
+}
+
+/** 1 when anything drifted or is missing; else 2 when any object could not be compared; else 0. */
+export function exitCodeOf(report: DetectionReport): 0 | 1 | 2 {
+  const s = report.summary;
+  if (s.drifted + s.missing > 0) return 1;
+  if (s.errors > 0) return 2;
+  return 0;
+}
+
+/** Colour only for a person at a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR;
+}
+
+// Turns the typed failures that mean "could not compare at all" into one-line CLI errors (exit code 2).
+async function expected<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (
+      err instanceof SourceSpecError ||
+      err instanceof SourceUnavailableError ||
+      err instanceof KubeConfigError ||
+      err instanceof ClusterUnreachableError ||
+      err instanceof ClusterUnauthorizedError
+    ) {
+      throw new CliError(err.message, 2);
+    }
+    throw err;
+  }
+}
+
+// --analyze (src/analysis): loaded only when asked for, so a plain check never loads the model SDK.
+async function analyze(report: DetectionReport): Promise<DetectionReport> {
+  const { analyzeCheckReport } = await import("../../analysis/for-check.js");
+  const { AnalysisConfigError } = await import("../../analysis/factory.js");
+  try {
+    return await analyzeCheckReport(report, { note: (line) => process.stderr.write(`drift-detector: ${line}\n`) });
+  } catch (err) {
+    if (err instanceof AnalysisConfigError) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
+async function analysisText(report: DetectionReport): Promise<string> {
+  const { renderAnalyses } = await import("../../analysis/attach.js");
+  return renderAnalyses(report);
+}

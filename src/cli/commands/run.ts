@@ -1,0 +1,58 @@
+// `drift-detector run`: the long-running service. Every setting is an environment variable and a flag
+// (detector/settings.ts); a bad one stops the start with one line.
+import type { Command } from "commander";
+import { AnalysisConfigError } from "../../analysis/factory.js";
+import { SettingsError } from "../../app/settings.js";
+import { SourceSpecError } from "../../desired/open.js";
+import { startService } from "../../detector/service.js";
+import { loadRunSettings, RUN_SETTINGS } from "../../detector/settings.js";
+import { KubeConfigError } from "../../kube/errors.js";
+import { StoreUnavailableError } from "../../store/database.js";
+import { CliError } from "../errors.js";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("run")
+    .description(
+      "run the drift-detector service: watch the cluster(s), track drift records, serve the API, /metrics, /healthz and /readyz",
+    );
+  for (const spec of Object.values(RUN_SETTINGS)) {
+    const repeatable = spec.flag === "cluster";
+    const help = `${spec.description} [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ""}]`;
+    if (repeatable) {
+      cmd.option(`--${spec.flag} <context=source>`, `${help} (repeatable)`, (v: string, prev: string[] = []) => [
+        ...prev,
+        v,
+      ]);
+    } else {
+      cmd.option(`--${spec.flag} <value>`, help);
+    }
+  }
+  cmd.action(async (flags: Record<string, unknown>) => {
+    let settings: ReturnType<typeof loadRunSettings>;
+    try {
+      settings = loadRunSettings({ env: process.env, flags });
+    } catch (err) {
+      if (err instanceof SettingsError) throw new CliError(err.message);
+      throw err;
+    }
+    try {
+      const service = await startService({ settings });
+      service.shutdown.listen();
+      // Runs until a signal: the shutdown handler exits the process.
+      await new Promise<never>(() => {});
+    } catch (err) {
+      if (
+        err instanceof AnalysisConfigError ||
+        err instanceof SettingsError ||
+        err instanceof SourceSpecError ||
+        err instanceof KubeConfigError ||
+        err instanceof StoreUnavailableError ||
+        (err as { code?: string }).code === "EADDRINUSE"
+      ) {
+        throw new CliError((err as Error).message.split("\n")[0] ?? String(err));
+      }
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,98 @@
+import type { Command } from "commander";
+import { quote } from "../../desired/confighub-client.js";
+import { applySpaceUnits } from "../../hub/apply.js";
+import type { Unit } from "../../hub/types.js";
+import { loadCluster } from "../../kube/cluster.js";
+import { CliError } from "../errors.js";
+import { type HubCliOptions, withHub } from "./connect.js";
+import { print, table } from "./output.js";
+
+type ApplyOpts = HubCliOptions & {
+  space: string;
+  where?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  dryRun?: boolean;
+  prune: boolean;
+};
+
+export function registerApply(unit: Command): void {
+  unit
+    .command("apply [slug]")
+    .description(
+      "server-side apply units' head revisions to a cluster (field manager confighub) and record them as applied",
+    )
+    .requiredOption("--space <slug>", "the space")
+    .option("--where <expr>", "which units (default: all of the space)")
+    .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)")
+    .option("--context <name>", "kubeconfig context")
+    .option(
+      "--namespace <ns>",
+      "namespace for namespaced objects that name none (default: the context's, then default)",
+    )
+    .option("--dry-run", "server-side dry run: nothing changes, nothing is recorded")
+    .option("--no-prune", "keep objects the previously applied revision had and this one lacks")
+    .option("--data <dir>", "embedded store directory")
+    .option("--json", "print JSON")
+    .action((slug: string | undefined, opts: ApplyOpts) =>
+      withHub(opts, async (h) => {
+        let cluster: ReturnType<typeof loadCluster>;
+        try {
+          cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
+        } catch (err) {
+          throw new CliError((err as Error).message);
+        }
+        try {
+          const results = await applySpaceUnits(h, cluster, opts.space, {
+            units: slug ? [slug] : undefined,
+            where: opts.where,
+            dryRun: opts.dryRun,
+            prune: opts.prune,
+            namespace: opts.namespace,
+          }).catch((err: Error) => {
+            throw new CliError(err.message);
+          });
+          print(opts.json, results, () =>
+            table(
+              ["UNIT", "REVISION", "APPLIED", "PRUNED", "RESULT"],
+              results.map((r) => [
+                r.unit,
+                r.revision,
+                r.applied.length,
+                r.pruned.length,
+                r.error ?? (opts.dryRun ? "ok (dry run)" : "applied"),
+              ]),
+            ),
+          );
+          if (results.some((r) => r.error)) process.exitCode = 2;
+        } finally {
+          await cluster.client.close();
+        }
+      }),
+    );
+}
+
+export function registerRelease(hub: Command): void {
+  const release = hub.command("release").description("releases: publish");
+  release
+    .command("publish [slug]")
+    .description("record units' head revisions as released (LastReleasedRevisionNum)")
+    .requiredOption("--space <slug>", "the space")
+    .option("--where <expr>", "which units (default: all of the space)")
+    .option("--data <dir>", "embedded store directory")
+    .option("--json", "print JSON")
+    .action((slug: string | undefined, opts: HubCliOptions & { space: string; where?: string }) =>
+      withHub(opts, async (h) => {
+        const where =
+          [opts.where, slug ? `Slug = '${quote(slug)}'` : undefined].filter(Boolean).join(" AND ") || undefined;
+        const units = (await h.listUnits(opts.space, where)).map((i) => i.Unit);
+        if (slug && units.length === 0) throw new CliError(`no unit ${slug} in space ${opts.space}`);
+        const done: Unit[] = [];
+        for (const u of units) done.push(await h.markDelivered(opts.space, u.Slug, "released", u.HeadRevisionNum));
+        print(opts.json, done, () =>
+          done.map((u) => `released ${u.SpaceSlug}/${u.Slug} revision ${u.LastReleasedRevisionNum}\n`).join(""),
+        );
+      }),
+    );
+}

@@ -1,0 +1,165 @@
+// Desired state from a directory (searched recursively) or a single file of YAML/JSON manifests, multi-document.
+// Each bad document becomes a DesiredError naming its file and document; the rest is still read.
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
+import { type DesiredSnapshot, type DesiredSource, SourceUnavailableError } from "./source.js";
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+export class DirectorySource implements DesiredSource {
+  readonly description: string;
+
+  constructor(readonly root: string) {
+    this.description = root;
+  }
+
+  async load(): Promise<DesiredSnapshot> {
+    let files: string[];
+    try {
+      const info = await stat(this.root);
+      files = info.isDirectory() ? await manifestFiles(this.root) : [this.root];
+    } catch (err) {
+      throw new SourceUnavailableError(`cannot read ${this.root}: ${describeFsError(err)}`);
+    }
+    const objects: DesiredObject[] = [];
+    const errors: DesiredError[] = [];
+    const hash = createHash("sha256");
+    for (const path of files) {
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (err) {
+        errors.push({ source: { type: "file", path }, error: `cannot read ${path}: ${describeFsError(err)}` });
+        continue;
+      }
+      hash.update(path).update("\0").update(text).update("\0");
+      const parsed = parseManifests(text, path);
+      objects.push(...parsed.objects);
+      errors.push(...parsed.errors);
+    }
+    return { objects, errors, version: hash.digest("hex").slice(0, 16) };
+  }
+}
+
+/**
+ * Parses one file's documents (numbered from 1, empty ones counted) into desired objects; `List` kinds are expanded
+ * into their items. Values are read as kubectl reads them (YAML 1.1). Namespaces are left as written: which kinds need one is the cluster's to say.
+ */
+export function parseManifests(text: string, path: string): { objects: DesiredObject[]; errors: DesiredError[] } {
+  const objects: DesiredObject[] = [];
+  const errors: DesiredError[] = [];
+  // YAML 1.1, as kubectl reads manifests: `defaultMode: 0644` is octal (420) and `on`/`yes` are booleans.
+  const docs = parseAllDocuments(text, { version: "1.1", prettyErrors: true, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  list.forEach((doc, i) => {
+    const document = i + 1;
+    const source: SourceInfo = { type: "file", path, document };
+    const where = `${path} document ${document}`;
+    const problem = doc.errors[0];
+    if (problem) {
+      const pos = problem.linePos?.[0];
+      const at = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+      const start = lineOf(text, doc.contents?.range?.[0] ?? doc.range[0]);
+      const message = firstLine(problem.message).replace(/ at line \d+, column \d+:?$/, "");
+      errors.push({ source, error: `${where} (from line ${start}): invalid YAML${at}: ${message}` });
+      return;
+    }
+    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
+    if (typeof value !== "object" || Array.isArray(value)) {
+      errors.push({ source, error: `${where}: expected a Kubernetes object, found ${describe(value)}` });
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items)) {
+      obj.items.forEach((item, j) => {
+        const result = toDesired(item, source, `${where} item ${j + 1}`);
+        if ("error" in result) errors.push(result);
+        else objects.push(result);
+      });
+      return;
+    }
+    const result = toDesired(obj, source, where);
+    if ("error" in result) errors.push(result);
+    else objects.push(result);
+  });
+  return { objects, errors };
+}
+
+function toDesired(value: unknown, source: SourceInfo, where: string): DesiredObject | DesiredError {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { source, error: `${where}: expected a Kubernetes object, found ${describe(value)}` };
+  }
+  const obj = value as Record<string, unknown>;
+  const metadata = obj.metadata as Record<string, unknown> | undefined;
+  const ref = {
+    apiVersion: typeof obj.apiVersion === "string" ? obj.apiVersion : undefined,
+    kind: typeof obj.kind === "string" ? obj.kind : undefined,
+    name: typeof metadata?.name === "string" ? metadata.name : undefined,
+    namespace: typeof metadata?.namespace === "string" && metadata.namespace ? metadata.namespace : undefined,
+  };
+  const missing = [
+    !ref.apiVersion && "apiVersion",
+    !ref.kind && "kind",
+    (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) && "metadata",
+    metadata && typeof metadata === "object" && !ref.name && "metadata.name",
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    return { source, ref: clean(ref), error: `${where}: missing ${missing.join(", ")}` };
+  }
+  return {
+    ref: clean(ref) as DesiredObject["ref"],
+    object: obj as KubeObject,
+    source,
+  };
+}
+
+async function manifestFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) continue; // .git, editor swap files
+    const path = join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined);
+      isDir = target?.isDirectory() ?? false;
+      isFile = target?.isFile() ?? false;
+    }
+    if (isDir) out.push(...(await manifestFiles(path)));
+    else if (isFile && MANIFEST.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+function clean<T extends Record<string, unknown>>(ref: T): Partial<T> {
+  return Object.fromEntries(Object.entries(ref).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null || value === undefined) return "nothing";
+  return `a ${typeof value} (${firstLine(String(value)).slice(0, 40)})`;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0] ?? s;
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === "ENOENT") return "no such file or directory";
+  if (code === "EACCES") return "permission denied";
+  return firstLine((err as Error).message ?? String(err));
+}

@@ -1,0 +1,32 @@
+import { openConfigHub, openOwnHub } from "../hub/connect.js";
+import { HubSource, type RevisionChoice } from "./hub.js";
+import type { DesiredSource } from "./source.js";
+import { SourceUnavailableError } from "./source.js";
+
+export interface HubSourceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** `applied` (default): the revision last applied/released; `head`: the newest. Env: DRIFT_REVISION. */
+  revision?: RevisionChoice;
+}
+
+function revisionOf(opts: HubSourceOptions): RevisionChoice {
+  const r = opts.revision ?? opts.env?.DRIFT_REVISION ?? "applied";
+  if (r !== "applied" && r !== "head") throw new SourceUnavailableError(`revision "${r}" is not applied or head`);
+  return r;
+}
+
+/** `hub:SPACE`: the embedded hub (data dir / DATABASE_URL), or our hub over HTTP when HUB_URL is set. */
+export async function openHubSource(spec: string, opts: HubSourceOptions = {}): Promise<DesiredSource> {
+  const api = await openOwnHub({ env: opts.env ?? process.env }).catch((err: Error) => {
+    throw new SourceUnavailableError(`hub:${spec}: ${err.message}`);
+  });
+  return new HubSource(api, "hub", spec, revisionOf(opts));
+}
+
+/** `confighub:SPACE`: ConfigHub at CONFIGHUB_URL. */
+export async function openConfigHubSource(spec: string, opts: HubSourceOptions = {}): Promise<DesiredSource> {
+  const api = await openConfigHub(opts.env ?? process.env).catch((err: Error) => {
+    throw new SourceUnavailableError(`confighub:${spec}: ${err.message}`);
+  });
+  return new HubSource(api, "confighub", spec, revisionOf(opts));
+}

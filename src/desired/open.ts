@@ -1,0 +1,39 @@
+// `--source SPEC` -> a DesiredSource. Hub sources (`hub:SPACE`, `confighub:SPACE`) register here when they exist.
+import { existsSync } from "node:fs";
+import { DirectorySource } from "./directory.js";
+import type { DesiredSource } from "./source.js";
+
+export interface OpenSourceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Hub sources: compare with the revision last applied (default) or with head. */
+  revision?: "applied" | "head";
+}
+
+/** A source spec that names no usable source (bad prefix, empty): the command stops with exit code 2. */
+export class SourceSpecError extends Error {
+  override readonly name = "SourceSpecError";
+}
+
+type Opener = (rest: string, opts: OpenSourceOptions) => Promise<DesiredSource>;
+
+/** Prefix (without the colon) -> opener. Extend by adding an entry. */
+export const sourceOpeners: Record<string, Opener> = {
+  hub: async (rest, opts) => (await import("./hub-open.js")).openHubSource(rest, opts),
+  confighub: async (rest, opts) => (await import("./hub-open.js")).openConfigHubSource(rest, opts),
+};
+
+export async function openSource(spec: string, opts: OpenSourceOptions = {}): Promise<DesiredSource> {
+  const trimmed = spec.trim();
+  if (!trimmed) throw new SourceSpecError("--source is empty: give a directory, a file, hub:SPACE or confighub:SPACE");
+  // `C:\…` and `./a:b` are paths; a prefix is a bare word before the first colon.
+  const match = /^([a-z][a-z0-9-]*):(.*)$/i.exec(trimmed);
+  if (match && match[1]!.length > 1) {
+    const opener = sourceOpeners[match[1]!.toLowerCase()];
+    if (opener) return opener(match[2]!, opts);
+    if (existsSync(trimmed)) return new DirectorySource(trimmed);
+    throw new SourceSpecError(
+      `unknown source type "${match[1]}:" in ${trimmed}: use a directory, a file, hub:SPACE or confighub:SPACE`,
+    );
+  }
+  return new DirectorySource(trimmed);
+}

@@ -1,0 +1,328 @@
+// The detection loop for one cluster and its desired-state source: a full detection when it starts leading, then
+// per-object detections driven by the live view's watch events (debounced, deduplicated), a full resync every
+// interval, and a new full detection whenever the desired state changes.
+import type { Logger } from "pino";
+import type { Readiness } from "../app/health.js";
+import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
+import type { ComparisonMode, DesiredObject, KubeObject, ResourceResult } from "../drift/types.js";
+import type { Cluster } from "../kube/cluster.js";
+import { Discovery } from "../kube/discovery.js";
+import { DryRunCache } from "../kube/dryrun-cache.js";
+import { errorMessage } from "../kube/errors.js";
+import { LiveView, objectKey } from "../kube/liveview.js";
+import { getObject, listObjects } from "../kube/objects.js";
+import type { Announcer } from "./announcer.js";
+import { DesiredWatch } from "./desired-watch.js";
+import { type DetectOptions, detect } from "./detect.js";
+import type { LiveReader } from "./live.js";
+import type { DriftMetrics } from "./metrics.js";
+import { type ModeSetting, resolveMode } from "./mode.js";
+import type { DriftEvent } from "./records.js";
+import type { Tracker } from "./tracker.js";
+import { WorkQueue } from "./work-queue.js";
+
+export interface ClusterDetectorOptions {
+  /** Name of the cluster in records, logs and the lease (the kubeconfig context). */
+  name: string;
+  cluster: Cluster;
+  source: DesiredSource;
+  mode: ModeSetting;
+  intervalMs: number;
+  sourcePollMs: number;
+  debounceMs?: number;
+  tracker: Tracker;
+  announcer: Announcer;
+  metrics: DriftMetrics;
+  readiness: Readiness;
+  logger: Logger;
+  engine?: DetectOptions["engine"];
+  /** Called after verdicts changed (gauges over every cluster). */
+  onResults?: () => void;
+  watchTimeoutSeconds?: number;
+}
+
+const RETRY_MS = 5000;
+
+export class ClusterDetector {
+  /** The latest verdict per desired object (and per unreadable document). */
+  readonly results = new Map<string, ResourceResult>();
+  readonly liveView: LiveView;
+  readonly discovery: Discovery;
+  readonly queue: WorkQueue;
+  private readonly dryRuns = new DryRunCache<KubeObject | null>();
+  private readonly desiredWatch: DesiredWatch;
+  private desired: DesiredSnapshot | undefined;
+  private desiredByKey = new Map<string, DesiredObject>();
+  /** The live view catching up with the latest desired state (new watches listing). */
+  private settingDesired: Promise<void> = Promise.resolve();
+  private mode: ComparisonMode | undefined;
+  private fullDue = true;
+  private nextFullAt = 0;
+  private firstFullDone = false;
+  private loop: Promise<void> | undefined;
+  private controller: AbortController | undefined;
+  /** Detections completed, for tests and benchmarks. */
+  readonly stats = { full: 0, object: 0, objectsDetected: 0, lastFullMs: 0 };
+
+  constructor(private readonly opts: ClusterDetectorOptions) {
+    this.discovery = new Discovery(opts.cluster.client);
+    this.queue = new WorkQueue(opts.debounceMs ?? 200);
+    this.liveView = new LiveView({
+      client: opts.cluster.client,
+      discovery: this.discovery,
+      logger: opts.logger,
+      defaultNamespace: this.defaultNamespace,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds,
+      onChange: (key) => {
+        if (!this.firstFullDone) return; // the first full detection reads everything anyway
+        this.opts.metrics.watchEvents.inc({ outcome: "queued" });
+        this.queue.add(key);
+      },
+      onSyncChange: () => this.updateReadiness(),
+    });
+    this.desiredWatch = new DesiredWatch({
+      source: opts.source,
+      logger: opts.logger,
+      pollMs: opts.sourcePollMs,
+      onChange: (snapshot) => {
+        this.settingDesired = this.settingDesired.then(() => this.desiredChanged(snapshot));
+      },
+      onAvailability: (ok) => opts.metrics.sourceAvailable.set({ cluster: opts.name }, ok ? 1 : 0),
+    });
+    opts.metrics.sourceAvailable.set({ cluster: opts.name }, 1);
+    this.opts.readiness.set(this.condition, false, "not started");
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  get running(): boolean {
+    return this.loop !== undefined;
+  }
+
+  private get condition(): string {
+    return `cluster ${this.opts.name}`;
+  }
+
+  private get defaultNamespace(): string {
+    return this.opts.cluster.namespace ?? "default";
+  }
+
+  /** Begins detecting (on becoming leader). */
+  start(): void {
+    if (this.loop) return;
+    this.controller = new AbortController();
+    this.firstFullDone = false;
+    this.fullDue = true;
+    this.updateReadiness();
+    this.loop = this.run(this.controller.signal).catch((err) => {
+      this.opts.logger.error({ err: errorMessage(err) }, "detection loop failed");
+    });
+  }
+
+  /** Stops detecting (lost leadership, shutdown): watches end, the current detection is abandoned. */
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    this.queue.wake();
+    this.desiredWatch.stop();
+    await this.liveView.stop();
+    await this.loop;
+    this.loop = undefined;
+    this.queue.clear();
+  }
+
+  /** Standby (a follower): ready to serve the API, not detecting. */
+  standby(): void {
+    this.opts.readiness.set(this.condition, true, "standby");
+  }
+
+  private updateReadiness(): void {
+    if (!this.loop && !this.controller) return;
+    if (!this.firstFullDone) this.opts.readiness.set(this.condition, false, "first full detection pending");
+    else if (!this.liveView.isSynced) this.opts.readiness.set(this.condition, false, "watch caches out of sync");
+    else this.opts.readiness.set(this.condition, true);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    await this.opts.tracker.load();
+    this.mode = (await resolveMode(this.opts.cluster, this.opts.mode)).mode;
+    this.opts.logger.info({ mode: this.mode, source: this.opts.source.description }, "detecting");
+    const known = this.desired;
+    if (known) this.settingDesired = this.settingDesired.then(() => this.desiredChanged(known)); // watches restart
+    while (!this.desired && !signal.aborted) {
+      const snapshot = await this.desiredWatch.load();
+      if (snapshot) break;
+      await sleep(RETRY_MS, signal);
+    }
+    this.desiredWatch.start();
+    while (!signal.aborted) {
+      try {
+        if (this.fullDue || Date.now() >= this.nextFullAt) {
+          await this.settingDesired;
+          await this.liveView.whenSynced(signal);
+          if (signal.aborted) break;
+          await this.fullDetection(signal);
+          continue;
+        }
+        const keys = this.queue.takeDue();
+        if (keys.length > 0) {
+          await this.objectDetection(keys, signal);
+          continue;
+        }
+        await Promise.race([this.queue.wait(), sleep(Math.max(0, this.nextFullAt - Date.now()), signal)]);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.opts.logger.warn({ err: errorMessage(err) }, "detection failed; retrying");
+        await sleep(RETRY_MS, signal);
+      }
+    }
+  }
+
+  private async desiredChanged(snapshot: DesiredSnapshot): Promise<void> {
+    const first = this.desired === undefined;
+    try {
+      await this.liveView.setDesired(snapshot.objects);
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err) }, "cannot watch the desired objects yet");
+    }
+    this.desired = snapshot;
+    this.desiredByKey = new Map(snapshot.objects.map((d) => [this.liveView.keyFor(d.ref), d]));
+    if (!first) this.opts.logger.info({ version: snapshot.version }, "desired state changed");
+    this.fullDue = true;
+    this.queue.wake();
+  }
+
+  private liveReader(): LiveReader {
+    const { client } = this.opts.cluster;
+    return {
+      get: async (info, namespace, name) => {
+        const cached = this.liveView.get({ apiVersion: info.apiVersion, kind: info.kind, namespace, name });
+        if (cached !== undefined) return cached ?? undefined;
+        return getObject(client, info, namespace, name);
+      },
+      list: async (info, namespace) =>
+        (namespace ? this.liveView.hpas(namespace) : undefined) ??
+        (await listObjects(client, info, { namespace })).items,
+    };
+  }
+
+  private detectOptions(): DetectOptions {
+    return {
+      mode: this.mode ?? "client",
+      namespace: this.defaultNamespace,
+      engine: this.opts.engine,
+      discovery: this.discovery,
+      cache: this.dryRuns,
+      live: this.liveReader(),
+    };
+  }
+
+  private async fullDetection(signal: AbortSignal): Promise<void> {
+    const snapshot = this.desired;
+    if (!snapshot) return;
+    this.fullDue = false;
+    this.queue.clear(); // everything queued so far is covered
+    const started = performance.now();
+    const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
+    if (!results) return;
+    const seconds = (performance.now() - started) / 1000;
+    this.opts.metrics.detectionDuration.observe({ scope: "full" }, seconds);
+    this.opts.metrics.lastFullDetection.set(Date.now() / 1000);
+    this.results.clear();
+    const events: DriftEvent[] = [];
+    for (const r of results) {
+      const key = this.keyOf(r);
+      this.results.set(key, r);
+      const ev = await this.opts.tracker.record(key, r);
+      if (ev) events.push(ev);
+    }
+    // Records of objects no longer desired (or no longer declared at all) are closed.
+    for (const rec of this.opts.tracker.openRecords) {
+      if (this.results.has(rec.key)) continue;
+      const ev = await this.opts.tracker.forget(rec.key);
+      if (ev) events.push(ev);
+    }
+    await this.opts.tracker.flush();
+    this.opts.announcer.announce(events);
+    this.stats.full++;
+    this.stats.lastFullMs = seconds * 1000;
+    this.nextFullAt = Date.now() + this.opts.intervalMs;
+    const first = !this.firstFullDone;
+    this.firstFullDone = true;
+    this.updateReadiness();
+    this.opts.onResults?.();
+    if (first) {
+      const counts = { resources: results.length, drifted: 0, missing: 0, errors: 0 };
+      for (const r of results) {
+        if (r.status === "Drifted") counts.drifted++;
+        else if (r.status === "Missing") counts.missing++;
+        else if (r.status === "Error") counts.errors++;
+      }
+      this.opts.logger.info({ ...counts, seconds }, "first full detection done");
+    }
+  }
+
+  private async objectDetection(keys: string[], signal: AbortSignal): Promise<void> {
+    const objects = keys.map((k) => this.desiredByKey.get(k)).filter((d): d is DesiredObject => d !== undefined);
+    if (objects.length === 0) return;
+    const started = performance.now();
+    const snapshot: DesiredSnapshot = { objects, errors: [], version: this.desired?.version ?? "" };
+    const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
+    if (!results) return;
+    this.opts.metrics.detectionDuration.observe({ scope: "object" }, (performance.now() - started) / 1000);
+    const events: DriftEvent[] = [];
+    for (const r of results) {
+      const key = this.keyOf(r);
+      this.results.set(key, r);
+      const ev = await this.opts.tracker.record(key, r);
+      if (ev) events.push(ev);
+    }
+    await this.opts.tracker.flush();
+    this.opts.announcer.announce(events);
+    this.stats.object++;
+    this.stats.objectsDetected += results.length;
+    this.opts.onResults?.();
+  }
+
+  private keyOf(r: ResourceResult): string {
+    if (r.status === "Error" && !r.ref.name) {
+      const s = r.source;
+      return `error|${s.type === "file" ? `${s.path}#${s.document ?? 0}` : `${s.space}/${s.unit}`}`;
+    }
+    return r.ref.kind && r.ref.apiVersion ? this.liveView.keyFor(r.ref) : objectKey(r.ref);
+  }
+}
+
+/** Resolves with the work's result, or undefined as soon as the signal aborts (the work is left to finish unseen). */
+function abandonable<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(signal.aborted ? undefined : v);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) resolve(undefined);
+        else reject(err);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,275 @@
+// One detection: desired snapshot + cluster + mode -> one ResourceResult per desired object. Shared by `check`,
+// `scenarios` and the service. I/O lives here (discovery, live reads, dry-runs); the verdict is the engine's.
+
+import type { DesiredSnapshot } from "../desired/source.js";
+import { type CompareInput, compareObject, type EngineOptions } from "../drift/engine.js";
+import type {
+  ComparisonMode,
+  DesiredError,
+  DesiredObject,
+  KubeObject,
+  ObjectRef,
+  ResourceResult,
+} from "../drift/types.js";
+import type { Cluster } from "../kube/cluster.js";
+import { Discovery, type ResourceInfo } from "../kube/discovery.js";
+import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../kube/dryrun-cache.js";
+import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
+import { applyObject, dryRunCreate } from "../kube/objects.js";
+import { mapLimit } from "./concurrency.js";
+import { directLiveReader, type LiveReader } from "./live.js";
+
+export const FIELD_MANAGER = "drift-detector";
+const SCALABLE_KINDS = new Set(["Deployment", "StatefulSet", "ReplicaSet"]);
+
+export interface DetectOptions {
+  mode: ComparisonMode;
+  /**
+   * For namespaced objects that name none (`--namespace`); falls back to the context's namespace, then, as
+   * kubectl does, to `default`. An empty string means "no fallback": such objects become Error results.
+   */
+  namespace?: string;
+  /** Engine settings other than the mode (ignore rules, imperative managers, severities). */
+  engine?: Omit<EngineOptions, "mode">;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Reuse across detections (the service, benchmarks); a fresh one per call otherwise. */
+  discovery?: Discovery;
+  /** Server-mode dry-run results; keep one across detections so unchanged objects cost no request. */
+  cache?: DryRunCache<KubeObject | null>;
+  /** Where live objects come from (default: direct GETs). */
+  live?: LiveReader;
+}
+
+interface Resolved {
+  desired: DesiredObject;
+  info: ResourceInfo;
+}
+
+/**
+ * Compares every desired object with the cluster. Per-object problems (unknown kind, no namespace, a failed read)
+ * become `Error` results; an unreachable or unauthorized cluster aborts the whole detection (it throws).
+ */
+export async function detect(
+  snapshot: DesiredSnapshot,
+  cluster: Cluster,
+  opts: DetectOptions,
+): Promise<ResourceResult[]> {
+  const concurrency = opts.concurrency ?? 16;
+  const discovery = opts.discovery ?? new Discovery(cluster.client);
+  const live = opts.live ?? directLiveReader(cluster.client);
+  const cache = opts.cache ?? new DryRunCache<KubeObject | null>();
+  const engineOptions: EngineOptions = { ...opts.engine, mode: opts.mode };
+  const fallbackNamespace = opts.namespace ?? cluster.namespace ?? "default";
+
+  // 1. Resolve kinds and namespaces.
+  const resolved = await mapLimit(snapshot.objects, concurrency, async (desired) => {
+    try {
+      const info = await discovery.resolve(desired.ref.apiVersion, desired.ref.kind);
+      return withNamespace(desired, info, fallbackNamespace);
+    } catch (err) {
+      return errorResult(desired.ref, desired.source, err);
+    }
+  });
+  markDuplicates(resolved);
+
+  // 2. The HPAs of namespaces that hold scalable workloads (autoscaled replicas are not drift).
+  const hpas = await autoscalers(resolved, discovery, live, concurrency);
+
+  // 3. Live objects, dry-runs, verdicts.
+  const results = await mapLimit(resolved, concurrency, async (entry): Promise<ResourceResult> => {
+    if (!("info" in entry)) return entry;
+    const { desired, info } = entry;
+    try {
+      const liveObject = await live.get(info, desired.ref.namespace, desired.ref.name);
+      const input: CompareInput = {
+        desired,
+        live: liveObject,
+        context: { hpas: hpas.get(desired.ref.namespace ?? "") ?? [] },
+      };
+      if (opts.mode === "server" && liveObject) {
+        Object.assign(input, await serverViews(cluster, info, desired, liveObject, cache));
+      }
+      return compareObject(input, engineOptions);
+    } catch (err) {
+      return errorResult(desired.ref, desired.source, err);
+    }
+  });
+  return [...results, ...snapshot.errors.map(desiredErrorResult)];
+}
+
+function withNamespace(
+  desired: DesiredObject,
+  info: ResourceInfo,
+  fallback: string | undefined,
+): Resolved | ResourceResult {
+  const { namespace: _ignored, ...refWithoutNs } = desired.ref;
+  if (!info.namespaced) {
+    // kubectl ignores a namespace on a cluster-scoped object; so do we.
+    if (!desired.ref.namespace && !desired.object.metadata.namespace) return { desired, info };
+    const { namespace: _drop, ...metadata } = desired.object.metadata;
+    return { desired: { ...desired, ref: refWithoutNs, object: { ...desired.object, metadata } }, info };
+  }
+  const namespace = desired.ref.namespace ?? fallback;
+  if (!namespace) {
+    return {
+      ref: desired.ref,
+      source: desired.source,
+      status: "Error",
+      severity: null,
+      changes: [],
+      ignored: [],
+      error: `${desired.ref.kind}/${desired.ref.name} is namespaced but names no namespace: set metadata.namespace, pass --namespace, or set a namespace in the kubeconfig context`,
+    };
+  }
+  if (desired.ref.namespace === namespace && desired.object.metadata.namespace === namespace) return { desired, info };
+  return {
+    desired: {
+      ...desired,
+      ref: { ...refWithoutNs, namespace },
+      object: { ...desired.object, metadata: { ...desired.object.metadata, namespace } },
+    },
+    info,
+  };
+}
+
+// The same object declared twice cannot have one verdict: the second and later copies are errors.
+function markDuplicates(entries: Array<Resolved | ResourceResult>): void {
+  const seen = new Map<string, DesiredObject>();
+  entries.forEach((entry, i) => {
+    if (!("info" in entry)) return;
+    const { ref } = entry.desired;
+    const key = `${entry.info.group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, entry.desired);
+      return;
+    }
+    entries[i] = {
+      ref,
+      source: entry.desired.source,
+      status: "Error",
+      severity: null,
+      changes: [],
+      ignored: [],
+      error: `${ref.kind}/${ref.name} is declared more than once (first in ${describeSource(first)})`,
+    };
+  });
+}
+
+async function autoscalers(
+  entries: Array<Resolved | ResourceResult>,
+  discovery: Discovery,
+  live: LiveReader,
+  concurrency: number,
+): Promise<Map<string, KubeObject[]>> {
+  const namespaces = new Set<string>();
+  for (const entry of entries) {
+    if (!("info" in entry) || !entry.desired.ref.namespace) continue;
+    const spec = entry.desired.object.spec as { replicas?: unknown } | undefined;
+    if (SCALABLE_KINDS.has(entry.desired.ref.kind) || spec?.replicas !== undefined) {
+      namespaces.add(entry.desired.ref.namespace);
+    }
+  }
+  const byNamespace = new Map<string, KubeObject[]>();
+  if (namespaces.size === 0) return byNamespace;
+  let info: ResourceInfo;
+  try {
+    info = await discovery.resolve("autoscaling/v2", "HorizontalPodAutoscaler");
+  } catch (err) {
+    if (isClusterWide(err)) throw err;
+    return byNamespace; // a cluster without autoscaling/v2: nothing autoscaled
+  }
+  await mapLimit([...namespaces], concurrency, async (ns) => {
+    try {
+      byNamespace.set(ns, await live.list(info, ns));
+    } catch (err) {
+      if (isClusterWide(err)) throw err;
+      byNamespace.set(ns, []); // no permission to list HPAs: replicas are then compared like any field
+    }
+  });
+  return byNamespace;
+}
+
+/**
+ * The two server views of a desired object, from the cache when neither the desired content nor the live
+ * resourceVersion changed. A dry-run the server refuses (immutable field, webhook, constrained name) is left out:
+ * the engine then uses client rules for that part. Refusals are cached too, so they are not retried every run.
+ */
+async function serverViews(
+  cluster: Cluster,
+  info: ResourceInfo,
+  desired: DesiredObject,
+  live: KubeObject,
+  cache: DryRunCache<KubeObject | null>,
+): Promise<Pick<CompareInput, "serverApplied" | "serverDefaulted">> {
+  const { applied, defaulted } = serverCacheKeys(desired, live);
+  let serverApplied = cache.get(applied);
+  let serverDefaulted = cache.get(defaulted);
+  const pending: Promise<void>[] = [];
+  if (serverApplied === undefined) {
+    pending.push(
+      applyObject(cluster.client, info, desired.object, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })
+        .then((obj) => {
+          serverApplied = obj;
+        }, refusal)
+        .then(() => cache.set(applied, serverApplied ?? null)),
+    );
+  }
+  if (serverDefaulted === undefined) {
+    pending.push(
+      dryRunCreate(cluster.client, info, desired.object, FIELD_MANAGER)
+        .then((obj) => {
+          serverDefaulted = obj;
+        }, refusal)
+        .then(() => cache.set(defaulted, serverDefaulted ?? null)),
+    );
+  }
+  await Promise.all(pending);
+  return { serverApplied: serverApplied ?? undefined, serverDefaulted: serverDefaulted ?? undefined };
+}
+
+/** Cache keys of the two server views (exported for benchmarks that pre-warm a cache). */
+export function serverCacheKeys(desired: DesiredObject, live: KubeObject): { applied: string; defaulted: string } {
+  const hash = objectHash(desired.object);
+  return {
+    applied: appliedKey(hash, live.metadata.resourceVersion),
+    defaulted: defaultedKey(`${hash}:${desired.ref.namespace ?? ""}`),
+  };
+}
+
+function refusal(err: unknown): void {
+  if (isClusterWide(err)) throw err;
+}
+
+function isClusterWide(err: unknown): boolean {
+  return err instanceof ClusterUnreachableError || err instanceof ClusterUnauthorizedError;
+}
+
+function errorResult(ref: ObjectRef, source: DesiredObject["source"], err: unknown): ResourceResult {
+  if (isClusterWide(err)) throw err;
+  return { ref, source, status: "Error", severity: null, changes: [], ignored: [], error: errorMessage(err) };
+}
+
+function desiredErrorResult(e: DesiredError): ResourceResult {
+  return {
+    ref: {
+      apiVersion: e.ref?.apiVersion ?? "",
+      kind: e.ref?.kind ?? "",
+      ...(e.ref?.namespace ? { namespace: e.ref.namespace } : {}),
+      name: e.ref?.name ?? "",
+    },
+    source: e.source,
+    status: "Error",
+    severity: null,
+    changes: [],
+    ignored: [],
+    error: e.error,
+  };
+}
+
+function describeSource(d: DesiredObject): string {
+  const s = d.source;
+  if (s.type === "file") return s.document ? `${s.path} document ${s.document}` : s.path;
+  return `${s.type}:${s.space}/${s.unit}`;
+}

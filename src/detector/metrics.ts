@@ -1,0 +1,105 @@
+// The service's Prometheus metrics, named exactly as in CONTRACT.md (plus a few operational extras).
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { ResourceResult } from "../drift/types.js";
+import type { DriftEventType } from "./records.js";
+
+export class DriftMetrics {
+  readonly resources: Gauge<"status">;
+  readonly driftedResources: Gauge<"namespace" | "kind" | "severity">;
+  readonly driftEvents: Counter<"event">;
+  readonly detectionDuration: Histogram<"scope">;
+  readonly lastFullDetection: Gauge;
+  readonly leader: Gauge;
+  readonly sourceAvailable: Gauge<"cluster">;
+  readonly storeAvailable: Gauge;
+  readonly watchEvents: Counter<"outcome">;
+  readonly notifications: Counter<"outcome">;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.resources = new Gauge({
+      name: "drift_detector_resources",
+      help: "Desired resources by verdict (InSync, Drifted, Missing, Error)",
+      labelNames: ["status"],
+      registers,
+    });
+    this.driftedResources = new Gauge({
+      name: "drift_detector_drifted_resources",
+      help: "Drifted or missing resources",
+      labelNames: ["namespace", "kind", "severity"],
+      registers,
+    });
+    this.driftEvents = new Counter({
+      name: "drift_detector_drift_events_total",
+      help: "Drift record transitions announced",
+      labelNames: ["event"],
+      registers,
+    });
+    for (const event of ["opened", "updated", "resolved"]) this.driftEvents.inc({ event }, 0);
+    this.detectionDuration = new Histogram({
+      name: "drift_detector_detection_duration_seconds",
+      help: "Duration of detections: full (every desired object) or object (one watch-triggered batch)",
+      labelNames: ["scope"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.lastFullDetection = new Gauge({
+      name: "drift_detector_last_full_detection_timestamp_seconds",
+      help: "Unix time of the last completed full detection",
+      registers,
+    });
+    this.leader = new Gauge({
+      name: "drift_detector_leader",
+      help: "1 while this replica leads (for at least one cluster)",
+      registers,
+    });
+    this.sourceAvailable = new Gauge({
+      name: "drift_detector_source_available",
+      help: "1 when the desired-state source could be read at the last attempt, 0 while the last known state is used",
+      labelNames: ["cluster"],
+      registers,
+    });
+    this.storeAvailable = new Gauge({
+      name: "drift_detector_store_available",
+      help: "1 when the store accepts writes, 0 while records are kept in memory",
+      registers,
+    });
+    this.storeAvailable.set(1);
+    this.watchEvents = new Counter({
+      name: "drift_detector_watch_events_total",
+      help: "Watch-triggered work: queued (could change a verdict) or dropped (status-only, unchanged)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.notifications = new Counter({
+      name: "drift_detector_notifications_total",
+      help: "Webhook notifications by outcome (sent, failed, dropped)",
+      labelNames: ["outcome"],
+      registers,
+    });
+  }
+
+  event(event: DriftEventType): void {
+    this.driftEvents.inc({ event });
+  }
+
+  /** Sets the resource gauges from the current verdicts of every cluster. */
+  setResults(results: Iterable<ResourceResult>): void {
+    const byStatus: Record<string, number> = { InSync: 0, Drifted: 0, Missing: 0, Error: 0 };
+    const drifted = new Map<string, { namespace: string; kind: string; severity: string; n: number }>();
+    for (const r of results) {
+      byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      if (r.status !== "Drifted" && r.status !== "Missing") continue;
+      const severity = r.severity ?? "critical";
+      const k = `${r.ref.namespace ?? ""}|${r.ref.kind}|${severity}`;
+      const e = drifted.get(k) ?? { namespace: r.ref.namespace ?? "", kind: r.ref.kind, severity, n: 0 };
+      e.n++;
+      drifted.set(k, e);
+    }
+    for (const [status, n] of Object.entries(byStatus)) this.resources.set({ status }, n);
+    this.driftedResources.reset();
+    for (const e of drifted.values()) {
+      this.driftedResources.set({ namespace: e.namespace, kind: e.kind, severity: e.severity }, e.n);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// DriftRecord: the life of one drift of one resource, from opened through updated (different changes) to resolved.
+import type { Analysis } from "../analysis/types.js";
+import type {
+  Attribution,
+  Change,
+  IgnoredChange,
+  ObjectRef,
+  ResourceStatus,
+  Severity,
+  SourceInfo,
+} from "../drift/types.js";
+
+export type DriftEventType = "opened" | "updated" | "resolved";
+export type DriftRecordStatus = "open" | "resolved";
+
+export interface DriftHistoryEntry {
+  at: string;
+  event: DriftEventType;
+  fingerprint: string;
+  severity: Severity | null;
+  paths: string[];
+  by: string[];
+}
+
+export interface DriftRecord {
+  id: string;
+  /** The cluster (kubeconfig context) it was found in. */
+  cluster: string;
+  /** objectKey(ref): one open record per cluster and key. */
+  key: string;
+  ref: ObjectRef;
+  source: SourceInfo;
+  status: DriftRecordStatus;
+  /** The resource's verdict when last seen drifting. */
+  resourceStatus: Extract<ResourceStatus, "Drifted" | "Missing">;
+  severity: Severity;
+  /** analysis/fingerprint.ts driftFingerprint: the same departure always has the same one. */
+  fingerprint: string;
+  changes: Change[];
+  ignored: IgnoredChange[];
+  analysis: Analysis | null;
+  openedAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  history: DriftHistoryEntry[];
+}
+
+/** A transition of a record, announced once by the reporters. */
+export interface DriftEvent {
+  event: DriftEventType;
+  record: DriftRecord;
+}
+
+/** Who changed the fields of a change set, as `manager (operation)` strings, without repeats. */
+export function changeAuthors(changes: readonly Change[]): string[] {
+  const names = new Set<string>();
+  for (const c of changes) if (c.by) names.add(describeAttribution(c.by));
+  return [...names];
+}
+
+export function describeAttribution(by: Attribution): string {
+  return by.subresource ? `${by.manager} (${by.operation} ${by.subresource})` : `${by.manager} (${by.operation})`;
+}
+
+/** `Deployment qa/backend` */
+export function describeRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
+}

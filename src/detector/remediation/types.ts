@@ -1,0 +1,84 @@
+// Remediation's vocabulary: the three actions on a drift record, what a caller asks, what it gets back, and the
+// narrow views of the rest of the service that the actions need (so each action is testable on its own).
+import type { DriftRecord } from "../records.js";
+
+export const REMEDIATION_ACTIONS = ["revert", "accept", "ignore"] as const;
+export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
+
+export const REMEDIATION_MODES = ["off", "suggest", "auto"] as const;
+export type RemediationMode = (typeof REMEDIATION_MODES)[number];
+
+/** What remediation needs to know about one drift record (the tracker's record carries more). */
+export type DriftRecordView = Pick<
+  DriftRecord,
+  "id" | "status" | "ref" | "source" | "resourceStatus" | "severity" | "changes" | "ignored"
+>;
+
+/** A request on one record: the body of `POST /api/drifts/{id}/actions` plus who asks. */
+export interface ActionRequest {
+  action: RemediationAction;
+  dryRun: boolean;
+  /** Who approved it, for the audit and the hub revision's description ("alice", "drift-detector (auto)"). */
+  actor: string;
+  /** ignore: snooze until this time (ISO 8601) or for this long ("2h", "30m"). */
+  until?: string;
+  /** ignore: add an ignore rule for these JSON Pointers of the resource (default: all drifted paths). */
+  paths?: string[];
+  /** ignore with paths: why, stored with the rule. */
+  reason?: string;
+}
+
+/** One field as it is now and as it would be (or was made) by the action. */
+export interface FieldChange {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export type ActionOutcomeKind = "succeeded" | "failed" | "conflict" | "refused" | "previewed";
+
+export interface ActionResult {
+  action: RemediationAction;
+  dryRun: boolean;
+  recordId: string;
+  outcome: ActionOutcomeKind;
+  /** One readable sentence: what was (or would be) done, or why not. */
+  message: string;
+  /** revert: fields of the live object that change; Secret values masked. */
+  fields?: FieldChange[];
+  /** accept: unified diff of the unit's data (the new revision against the current head). */
+  diff?: string;
+  /** accept: the revision written (or that would be written). */
+  revision?: number;
+  /** After the action: the record as re-detection left it. */
+  recordState?: "open" | "resolved";
+  /** The audit entry that records this action. */
+  auditId?: number;
+}
+
+/**
+ * An expected failure of an action, with the HTTP status the API answers: 404 unknown record, 409 resolved record
+ * or a conflicting change, 403 remediation off or not allowed, 400 bad request, 422 cannot be done (masked Secret,
+ * directory source), 501 not configured.
+ */
+export class RemediationError extends Error {
+  override readonly name = "RemediationError";
+  constructor(
+    readonly status: 400 | 403 | 404 | 409 | 422 | 501 | 502,
+    message: string,
+    readonly outcome: ActionOutcomeKind = status === 409 ? "conflict" : "refused",
+  ) {
+    super(message);
+  }
+
+  /** fastify answers a thrown error with this status. */
+  get statusCode(): number {
+    return this.status;
+  }
+}
+
+/** What the HTTP API calls: one action on one record, checked against the mode, audited. */
+export interface Remediator {
+  readonly mode: RemediationMode;
+  act(recordId: string, request: ActionRequest): Promise<ActionResult>;
+}

@@ -1,0 +1,234 @@
+// `drift-detector run`: the runtime (logs, metrics, health, HTTP, shutdown) around one ClusterDetector per cluster,
+// each behind its own Lease so that replicas share clusters and only a cluster's leader detects and reports it.
+import type { DestinationStream, Logger } from "pino";
+import { createAnalyzer } from "../analysis/factory.js";
+import { Readiness } from "../app/health.js";
+import { createHttpServer } from "../app/http.js";
+import { defaultIdentity, LeaderElector } from "../app/leader.js";
+import { createLogger } from "../app/logger.js";
+import { createMetricsRegistry } from "../app/metrics.js";
+import { Shutdown } from "../app/shutdown.js";
+import { openSource } from "../desired/open.js";
+import { loadCluster } from "../kube/cluster.js";
+import { errorMessage } from "../kube/errors.js";
+import { registerApi } from "../server/api.js";
+import { registerDashboard } from "../server/dashboard/routes.js";
+import type { Remediator } from "../server/remediator.js";
+import type { Database } from "../store/database.js";
+import { openStore } from "../store/open.js";
+import { StoreAnalysisCache } from "./analysis-cache.js";
+import { Announcer } from "./announcer.js";
+import { ClusterDetector } from "./cluster-detector.js";
+import { DriftEventBus } from "./event-bus.js";
+import { DriftMetrics } from "./metrics.js";
+import { RecordStore } from "./record-store.js";
+import { loadPolicyFile } from "./remediation/policy.js";
+import { defaultHubs, ServiceRemediation, type WatchedCluster } from "./remediation/wire.js";
+import { postKubeEvent } from "./reporters/kube-event.js";
+import { WebhookNotifier } from "./reporters/webhook.js";
+import { clusterSpecs, type RunSettings } from "./settings.js";
+import { Tracker } from "./tracker.js";
+
+export interface ServiceOptions {
+  settings: RunSettings;
+  env?: NodeJS.ProcessEnv;
+  /** Log destination (tests); stdout by default. */
+  logDestination?: DestinationStream;
+  remediator?: Remediator;
+  /** Test tuning: debounce, watch timeout. */
+  tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number };
+}
+
+export interface RunningService {
+  logger: Logger;
+  detectors: ClusterDetector[];
+  trackers: Tracker[];
+  readiness: Readiness;
+  address: string;
+  shutdown: Shutdown;
+  /** Stops everything (as SIGTERM does); true when done within the deadline. */
+  stop(): Promise<boolean>;
+}
+
+export async function startService(opts: ServiceOptions): Promise<RunningService> {
+  const { settings } = opts;
+  const env = opts.env ?? process.env;
+  const logger = createLogger({ name: "drift-detector", level: settings.logLevel, destination: opts.logDestination });
+  const shutdown = new Shutdown(logger);
+  const registry = createMetricsRegistry();
+  const metrics = new DriftMetrics(registry);
+  const readiness = new Readiness();
+  const bus = new DriftEventBus();
+  const identity = defaultIdentity(env);
+
+  let db: Database | undefined;
+  try {
+    db = await openStore({ databaseUrl: settings.databaseUrl ?? "", dataDir: settings.dataDir });
+    shutdown.add("close the store", () => db?.close());
+  } catch (err) {
+    // Without a store at start the service still detects and reports; records live in memory until restart.
+    if (settings.databaseUrl === undefined) throw err;
+    logger.warn({ err: errorMessage(err) }, "store unavailable at start; drift records are kept in memory");
+    metrics.storeAvailable.set(0);
+  }
+  const recordStore = db ? new RecordStore(db) : undefined;
+
+  const analyzer =
+    createAnalyzer(settings, { logger, registry, cache: db ? new StoreAnalysisCache(db) : undefined }) ?? undefined;
+
+  const webhook = settings.webhookUrl
+    ? new WebhookNotifier({
+        url: settings.webhookUrl,
+        logger,
+        onOutcome: (outcome) => metrics.notifications.inc({ outcome }),
+      })
+    : undefined;
+  if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
+
+  const server = createHttpServer({ registry, readiness });
+  const detectors: ClusterDetector[] = [];
+  const trackers: Tracker[] = [];
+  const electors: LeaderElector[] = [];
+  const announcers: Announcer[] = [];
+  let shutdownStarted = false;
+  const updateGauges = () => {
+    metrics.setResults(detectors.flatMap((d) => [...d.results.values()]));
+  };
+  const watched: WatchedCluster[] = [];
+  const remediation = new ServiceRemediation({
+    mode: settings.remediation,
+    policy: env.DRIFT_REMEDIATION_POLICY ? loadPolicyFile(env.DRIFT_REMEDIATION_POLICY) : undefined,
+    db,
+    recordStore,
+    clusters: () => watched,
+    hubs: defaultHubs(env, db),
+    bus,
+    logger,
+  });
+  shutdown.add("stop remediation", () => remediation.stop());
+  registerDashboard(server, {
+    mode: settings.remediation,
+    store: remediation.store,
+    actionsEnabled: !!settings.apiToken,
+  });
+  registerApi(server, {
+    store: recordStore,
+    openRecords: () => trackers.flatMap((t) => t.openRecords),
+    resources: () => detectors.flatMap((d) => [...d.results.values()].map((result) => ({ cluster: d.name, result }))),
+    bus,
+    apiToken: settings.apiToken,
+    remediator: opts.remediator ?? remediation,
+  });
+
+  for (const spec of clusterSpecs(settings)) {
+    const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
+    shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
+    const source = await openSource(spec.source, { env });
+    const name = cluster.contextName;
+    const clusterLogger = logger.child({ cluster: name });
+    const tracker = new Tracker({
+      cluster: name,
+      store: recordStore,
+      logger: clusterLogger,
+      onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
+    });
+    const detectorRef: { current?: ClusterDetector } = {};
+    const announcer = new Announcer({
+      logger,
+      metrics,
+      bus,
+      analyzer,
+      attachAnalysis: (record, analysis) => tracker.attachAnalysis(record, analysis),
+      sinks: [
+        (ev) =>
+          postKubeEvent(
+            {
+              client: cluster.client,
+              instance: identity,
+              logger: clusterLogger,
+              liveObject: (r) => detectorRef.current?.liveView.get(r.ref),
+            },
+            ev,
+          ),
+        ...(webhook ? [(ev: Parameters<WebhookNotifier["notify"]>[0]) => webhook.notify(ev)] : []),
+      ],
+    });
+    const detector = new ClusterDetector({
+      name,
+      cluster,
+      source,
+      mode: settings.mode,
+      intervalMs: settings.interval,
+      sourcePollMs: settings.sourcePoll,
+      tracker,
+      announcer,
+      metrics,
+      readiness,
+      logger: clusterLogger,
+      onResults: updateGauges,
+      debounceMs: opts.tuning?.debounceMs,
+      watchTimeoutSeconds: opts.tuning?.watchTimeoutSeconds,
+    });
+    detectorRef.current = detector;
+    watched.push({ name, cluster, detector, tracker, source, sourcePollMs: settings.sourcePoll });
+    detectors.push(detector);
+    trackers.push(tracker);
+    // Pending record writes are retried in the background while the store is away.
+    const flushTimer = setInterval(() => void tracker.flush(), 5000);
+    flushTimer.unref();
+    shutdown.add(`stop retrying writes for ${name}`, () => clearInterval(flushTimer));
+
+    if (!settings.leaderElection) {
+      detector.start();
+      metrics.leader.set(1);
+    } else {
+      detector.standby();
+      const elector = new LeaderElector({
+        client: cluster.client,
+        namespace: settings.leaseNamespace ?? cluster.namespace ?? "default",
+        name: settings.leaseName,
+        identity,
+        leaseDurationMs: settings.leaseDuration,
+        retryPeriodMs: opts.tuning?.leaseRetryMs,
+        logger: clusterLogger,
+        onChange: (leading) => {
+          metrics.leader.set(electors.some((e) => e.isLeader) || leading ? 1 : 0);
+          if (leading) detector.start();
+          else
+            void detector.stop().then(() => {
+              if (!shutdownStarted) detector.standby();
+            });
+        },
+      });
+      electors.push(elector);
+      elector.start();
+    }
+    announcers.push(announcer);
+  }
+  // Steps run in reverse order of registration: stop detecting (watches end, the current detection is abandoned,
+  // what was announced is delivered), release the leases, close the server; the store closes last.
+  shutdown.add("close the HTTP server", () => server.close());
+  shutdown.add("release leases", async () => {
+    await Promise.all(electors.map((e) => e.stop()));
+    metrics.leader.set(0);
+  });
+  shutdown.add("stop detecting", async () => {
+    shutdownStarted = true;
+    await Promise.all(detectors.map((d) => d.stop()));
+    await Promise.all(announcers.map((a) => a.idle()));
+    await Promise.all(trackers.map((t) => t.flush()));
+  });
+
+  const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });
+  logger.info({ address, identity, clusters: detectors.map((d) => d.name) }, "drift-detector started");
+
+  return {
+    logger,
+    detectors,
+    trackers,
+    readiness,
+    address,
+    shutdown,
+    stop: () => shutdown.run(),
+  };
+}

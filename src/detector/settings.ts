@@ -1,0 +1,287 @@
+// Every setting of `drift-detector run` (CONTRACT.md's table plus the service's own): an environment variable and
+// a flag each, validated at start.
+import { z } from "zod";
+import {
+  booleanSchema,
+  durationSchema,
+  enumSchema,
+  listenSchema,
+  listSchema,
+  loadSettings,
+  positiveIntSchema,
+  type SettingSpec,
+  SettingsError,
+  type SettingsInput,
+  type SettingsOf,
+  urlSchema,
+} from "../app/settings.js";
+
+function s<T>(spec: SettingSpec<T>): SettingSpec<T> {
+  return spec;
+}
+
+const optionalText = z.string().min(1);
+
+export const RUN_SETTINGS = {
+  source: s({
+    env: "DRIFT_SOURCE",
+    flag: "source",
+    description: "what to watch: a directory, hub:SPACE or confighub:SPACE",
+    allowed: "a directory, hub:SPACE or confighub:SPACE",
+    schema: optionalText,
+  }),
+  clusters: s({
+    env: "DRIFT_CLUSTERS",
+    flag: "cluster",
+    description: "several clusters, each CONTEXT=SOURCE (comma-separated, or the flag repeated)",
+    allowed: "CONTEXT=SOURCE pairs, comma-separated",
+    schema: listSchema.pipe(z.array(z.string().regex(/^[^=\s]+=\S+$/)).min(1)),
+  }),
+  kubeconfig: s({
+    env: "KUBECONFIG",
+    flag: "kubeconfig",
+    description: "kubeconfig file (default: in-cluster, then ~/.kube/config)",
+    allowed: "a path",
+    schema: optionalText,
+  }),
+  context: s({
+    env: "DRIFT_CONTEXT",
+    flag: "context",
+    description: "kubeconfig context of the single cluster (default: current)",
+    allowed: "a context name",
+    schema: optionalText,
+  }),
+  interval: s({
+    env: "DRIFT_INTERVAL",
+    flag: "interval",
+    description: "full resync period",
+    allowed: "a duration such as 30s, 5m or 1h",
+    default: "5m",
+    schema: durationSchema,
+  }),
+  sourcePoll: s({
+    env: "DRIFT_SOURCE_POLL",
+    flag: "source-poll",
+    description: "how often the desired-state source is checked for changes",
+    allowed: "a duration such as 5s",
+    default: "5s",
+    schema: durationSchema,
+  }),
+  mode: s({
+    env: "DRIFT_MODE",
+    flag: "mode",
+    description: "comparison mode",
+    allowed: "server, client or auto",
+    default: "auto",
+    schema: enumSchema(["server", "client", "auto"]),
+  }),
+  remediation: s({
+    env: "DRIFT_REMEDIATION",
+    flag: "remediation",
+    description: "remediation",
+    allowed: "off, suggest or auto",
+    default: "off",
+    schema: enumSchema(["off", "suggest", "auto"]),
+  }),
+  databaseUrl: s({
+    env: "DATABASE_URL",
+    flag: "database-url",
+    description: "PostgreSQL for state (required for more than one replica)",
+    allowed: "a postgres:// or postgresql:// URL",
+    secret: true,
+    schema: z.string().regex(/^postgres(ql)?:\/\/.+/),
+  }),
+  dataDir: s({
+    env: "DRIFT_DATA_DIR",
+    flag: "data-dir",
+    description: "where the embedded store lives",
+    allowed: "a directory path",
+    default: "./data",
+    schema: optionalText,
+  }),
+  listen: s({
+    env: "DRIFT_LISTEN",
+    flag: "listen",
+    description: "HTTP listen address (API, /metrics, /healthz, /readyz)",
+    allowed: "HOST:PORT, e.g. 0.0.0.0:8080",
+    default: "0.0.0.0:8080",
+    schema: listenSchema,
+  }),
+  apiToken: s({
+    env: "DRIFT_API_TOKEN",
+    flag: "api-token",
+    description: "bearer token required by endpoints that change something",
+    allowed: "a token of at least 16 characters",
+    secret: true,
+    schema: z.string().min(16),
+  }),
+  webhookUrl: s({
+    env: "DRIFT_WEBHOOK_URL",
+    flag: "webhook-url",
+    description: "Slack-compatible webhook for drift notifications",
+    allowed: "an http(s) URL",
+    secret: true,
+    schema: urlSchema.regex(/^https?:\/\//),
+  }),
+  analysis: s({
+    env: "DRIFT_ANALYSIS",
+    flag: "analysis",
+    description: "drift analysis provider",
+    allowed: "claude, rules or off",
+    default: "claude",
+    schema: enumSchema(["claude", "rules", "off"]),
+  }),
+  analysisMaxPerHour: s({
+    env: "DRIFT_ANALYSIS_MAX_PER_HOUR",
+    flag: "analysis-max-per-hour",
+    description: "LLM analyses per hour before falling back to rules",
+    allowed: "a positive integer",
+    default: "60",
+    schema: positiveIntSchema,
+  }),
+  claudeApiKey: s({
+    env: "CLAUDE_API_KEY",
+    aliases: ["ANTHROPIC_API_KEY"],
+    flag: "claude-api-key",
+    description: "Anthropic API key",
+    allowed: "an API key",
+    secret: true,
+    schema: optionalText,
+  }),
+  claudeModel: s({
+    env: "CLAUDE_MODEL",
+    flag: "claude-model",
+    description: "model for analysis (default: a current Claude model)",
+    allowed: "a model name",
+    schema: optionalText,
+  }),
+  anthropicBaseUrl: s({
+    env: "ANTHROPIC_BASE_URL",
+    flag: "anthropic-base-url",
+    description: "Anthropic API base URL (proxies, tests)",
+    allowed: "an http(s) URL",
+    schema: urlSchema,
+  }),
+  claudeDebugLogging: s({
+    env: "CLAUDE_DEBUG_LOGGING",
+    flag: "claude-debug-logging",
+    description: "log each prompt and response (redacted) at debug level",
+    allowed: "true or false",
+    default: "true",
+    schema: booleanSchema,
+  }),
+  llmUrl: s({
+    env: "DRIFT_LLM_URL",
+    flag: "llm-url",
+    description: "local model endpoint (OpenAI-compatible or Ollama)",
+    allowed: "an http(s) URL",
+    schema: urlSchema,
+  }),
+  llmModel: s({
+    env: "DRIFT_LLM_MODEL",
+    flag: "llm-model",
+    description: "model name at DRIFT_LLM_URL",
+    allowed: "a model name",
+    schema: optionalText,
+  }),
+  llmApiKey: s({
+    env: "DRIFT_LLM_API_KEY",
+    flag: "llm-api-key",
+    description: "API key for DRIFT_LLM_URL, if it wants one",
+    allowed: "a key",
+    secret: true,
+    schema: optionalText,
+  }),
+  cubToken: s({
+    env: "CUB_TOKEN",
+    aliases: ["CONFIGHUB_TOKEN"],
+    flag: "cub-token",
+    description: "ConfigHub bearer token",
+    allowed: "a token",
+    secret: true,
+    schema: optionalText,
+  }),
+  confighubUrl: s({
+    env: "CONFIGHUB_URL",
+    flag: "confighub-url",
+    description: "ConfigHub server",
+    allowed: "an http(s) URL",
+    default: "https://hub.confighub.com",
+    schema: urlSchema,
+  }),
+  leaderElection: s({
+    env: "DRIFT_LEADER_ELECTION",
+    flag: "leader-election",
+    description: "elect a leader on a Lease (off: this replica always detects)",
+    allowed: "true or false",
+    default: "true",
+    schema: booleanSchema,
+  }),
+  leaseName: s({
+    env: "DRIFT_LEASE_NAME",
+    flag: "lease-name",
+    description: "name of the Lease (per cluster)",
+    allowed: "a DNS-1123 name",
+    default: "drift-detector",
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+  }),
+  leaseNamespace: s({
+    env: "DRIFT_LEASE_NAMESPACE",
+    aliases: ["POD_NAMESPACE"],
+    flag: "lease-namespace",
+    description: "namespace of the Lease (default: the pod's, else default)",
+    allowed: "a namespace name",
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  }),
+  leaseDuration: s({
+    env: "DRIFT_LEASE_DURATION",
+    flag: "lease-duration",
+    description: "how long a dead leader keeps the lease",
+    allowed: "a duration of at least 2s, e.g. 15s",
+    default: "15s",
+    schema: durationSchema.pipe(z.number().min(2000)),
+  }),
+  logLevel: s({
+    env: "DRIFT_LOG_LEVEL",
+    aliases: ["LOG_LEVEL"],
+    flag: "log-level",
+    description: "log level",
+    allowed: "trace, debug, info, warn or error",
+    default: "info",
+    schema: enumSchema(["trace", "debug", "info", "warn", "error"]),
+  }),
+};
+
+export type RunSettings = SettingsOf<typeof RUN_SETTINGS>;
+
+export interface ClusterSpec {
+  /** Kubeconfig context; undefined = the current one. */
+  context?: string;
+  source: string;
+}
+
+/** Loads and validates; cross-setting rules give one line too. */
+export function loadRunSettings(input: SettingsInput): RunSettings {
+  const settings = loadSettings(RUN_SETTINGS, input);
+  if (!settings.source && !settings.clusters) {
+    throw new SettingsError(
+      "DRIFT_SOURCE is required: a directory, hub:SPACE or confighub:SPACE (or DRIFT_CLUSTERS with CONTEXT=SOURCE pairs)",
+    );
+  }
+  if (settings.analysis === "claude" && !settings.claudeApiKey) {
+    throw new SettingsError(
+      "CLAUDE_API_KEY is required when DRIFT_ANALYSIS=claude (set it, or DRIFT_ANALYSIS=rules or off)",
+    );
+  }
+  return settings;
+}
+
+export function clusterSpecs(settings: RunSettings): ClusterSpec[] {
+  if (settings.clusters) {
+    return settings.clusters.map((pair) => {
+      const i = pair.indexOf("=");
+      return { context: pair.slice(0, i), source: pair.slice(i + 1) };
+    });
+  }
+  return [{ context: settings.context, source: settings.source as string }];
+}

@@ -1,0 +1,307 @@
+// The walk: desired and live side by side, guided by the kind's schema. Declared fields must match; live-only
+// fields are drift only when an imperative manager owns them and they are not a server default.
+import { autoscalerOf } from "./autoscale.js";
+import { groupOf, SCALABLE_KINDS, schemaFor } from "./defaults.js";
+import type { CompareInput, EngineOptions } from "./engine.js";
+import { IMPERATIVE_MANAGERS, OWN_MANAGERS, worseSeverity } from "./engine.js";
+import { annotationRules, compileIgnoreRules, ignoreReason, rulesFor } from "./ignore.js";
+import { attribution, culprit, type OwnerQuery } from "./managedfields.js";
+import { DEFAULT_SECRET_HASH_KEY, isSecretPath, maskValue } from "./mask.js";
+import {
+  findByKey,
+  isEmpty,
+  isPlainObject,
+  type Json,
+  listKeyOf,
+  normalizeDesired,
+  projectDeclared,
+} from "./normalize.js";
+import { NameMatcher, PathStack } from "./paths.js";
+import { quantitiesEqual } from "./quantity.js";
+import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
+import { SeverityPolicy } from "./severity.js";
+import type { Change, ChangeType, IgnoredChange, KubeObject, ManagedFieldsEntry, ResourceResult } from "./types.js";
+
+interface Compiled {
+  owners: OwnerQuery;
+  severity: SeverityPolicy;
+  secretKey: string;
+}
+
+// Options objects are usually reused for every object of a run: compile their matchers once.
+const compiledOptions = new WeakMap<EngineOptions, Compiled>();
+function compile(options: EngineOptions): Compiled {
+  let c = compiledOptions.get(options);
+  if (c === undefined) {
+    c = {
+      owners: {
+        imperative: new NameMatcher(options.imperativeManagers ?? IMPERATIVE_MANAGERS),
+        own: new NameMatcher(options.ownManagers ?? OWN_MANAGERS),
+      },
+      severity: new SeverityPolicy(options.severityRules),
+      secretKey: options.secretHashKey ?? DEFAULT_SECRET_HASH_KEY,
+    };
+    compiledOptions.set(options, c);
+  }
+  return c;
+}
+
+const RESTART_MARKER = "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt";
+
+export function compareResource(input: CompareInput, options: EngineOptions): ResourceResult {
+  const { desired, live } = input;
+  const base = { ref: desired.ref, source: desired.source };
+  if (live === undefined || live === null) {
+    return { ...base, status: "Missing", severity: "critical", changes: [], ignored: [] };
+  }
+  const c = compile(options);
+  const obj = desired.object;
+  const group = groupOf(obj.apiVersion);
+  const schema = schemaFor(obj.apiVersion, obj.kind);
+  const server = options.mode === "server";
+
+  let d: unknown = normalizeDesired(obj);
+  if (server && input.serverApplied !== undefined) d = projectDeclared(d, input.serverApplied, schema);
+
+  const walk = new Walk(
+    c,
+    live.metadata?.managedFields,
+    server ? input.serverDefaulted : undefined,
+    obj.kind === "Secret" && group === "",
+  );
+  walk.value(d, live, schema, server ? input.serverDefaulted : undefined);
+
+  // Differences that exist but are not drift: autoscaled replicas, the rollout-restart marker, ignore rules.
+  const ignored: IgnoredChange[] = [];
+  const hpa = SCALABLE_KINDS.has(`${group}/${obj.kind}`) ? autoscalerOf(live, input.context.hpas) : undefined;
+  const rules = rulesFor([...compileIgnoreRules(options.ignoreRules), ...annotationRules(obj)], obj, group);
+  const changes: Change[] = [];
+  let severity: ResourceResult["severity"] = null;
+  for (const ch of walk.changes) {
+    let reason: string | undefined;
+    if (hpa !== undefined && ch.path === "/spec/replicas") {
+      reason = `autoscaled by HorizontalPodAutoscaler/${hpa.metadata.name}`;
+    } else if (ch.path === RESTART_MARKER) reason = "restart marker written by kubectl rollout restart";
+    else reason = ignoreReason(rules, ch);
+    if (reason !== undefined) {
+      ignored.push({ path: ch.path, reason });
+      continue;
+    }
+    ch.severity = c.severity.of(obj.kind, ch.path, ch.type === "removed" ? ch.desired : ch.live);
+    severity = worseSeverity(severity, ch.severity);
+    changes.push(ch);
+  }
+  return { ...base, status: changes.length > 0 ? "Drifted" : "InSync", severity, changes, ignored };
+}
+
+class Walk {
+  readonly path = new PathStack();
+  readonly changes: Change[] = [];
+
+  constructor(
+    private readonly c: Compiled,
+    private readonly managedFields: ManagedFieldsEntry[] | undefined,
+    /** Server mode: the dry-run create result; a live-only value equal to its counterpart here is a default. */
+    private readonly defaulted: KubeObject | undefined,
+    private readonly secret: boolean,
+  ) {}
+
+  /** Both sides hold a value. `sd` is the server-defaulted counterpart (server mode), if any. */
+  value(d: unknown, l: unknown, node: SchemaNode | undefined, sd: unknown): void {
+    if (node?.skip) return;
+    if (isPlainObject(d) && isPlainObject(l)) {
+      this.map(d, l, node, sd);
+      return;
+    }
+    if (Array.isArray(d) && Array.isArray(l)) {
+      this.list(d, l, node, sd);
+      return;
+    }
+    if (d === l || leafEqual(d, l, node)) return;
+    if (isEmpty(d) && isEmpty(l)) return;
+    this.record("changed", d, l);
+  }
+
+  private map(d: Json, l: Json, node: SchemaNode | undefined, sd: unknown): void {
+    const fields = node?.fields;
+    const only = node?.onlyFields === true;
+    const skipKeys = node?.skipKeys;
+    const sdMap = isPlainObject(sd) ? sd : undefined;
+    for (const k in d) {
+      const dv = d[k];
+      if (dv === undefined || dv === null) continue;
+      const child = fields?.[k] ?? (only ? undefined : node?.anyField);
+      if ((only && child === undefined) || child?.skip || skipKeys?.has(k)) continue;
+      const lv = l[k];
+      this.path.pushKey(k);
+      if (lv === undefined || lv === null) {
+        if (!isEmpty(dv)) this.record("removed", dv, undefined);
+      } else this.value(dv, lv, child, sdMap?.[k]);
+      this.path.pop();
+    }
+    for (const k in l) {
+      const dv = d[k];
+      if (dv !== undefined && dv !== null) continue;
+      const child = fields?.[k] ?? (only ? undefined : node?.anyField);
+      if ((only && child === undefined) || child?.skip || skipKeys?.has(k) || node?.allocatedKeys?.has(k)) continue;
+      this.path.pushKey(k);
+      this.liveOnly(l[k], child, sdMap?.[k], l);
+      this.path.pop();
+    }
+  }
+
+  private list(d: unknown[], l: unknown[], node: SchemaNode | undefined, sd: unknown): void {
+    const key = listKeyOf(node, d, l);
+    const sdList = Array.isArray(sd) ? sd : undefined;
+    const item = node?.item;
+    if (key === undefined) {
+      // Atomic or positional: the same length is compared item by item, anything else as one value.
+      if (d.length !== l.length) {
+        this.record("changed", d, l);
+        return;
+      }
+      for (let i = 0; i < d.length; i++) {
+        if (d[i] === l[i]) continue;
+        this.path.pushItem(l[i], i, undefined);
+        if (d[i] === null || d[i] === undefined) this.record("changed", d[i], l[i]);
+        else this.value(d[i], l[i], item, sdList?.[i]);
+        this.path.pop();
+      }
+      return;
+    }
+    const taken = new Uint8Array(l.length);
+    for (let i = 0; i < d.length; i++) {
+      const di = d[i];
+      if (di === null || di === undefined) continue;
+      const j = findByKey(l, di, key, taken);
+      if (j < 0) {
+        this.path.pushItem(di, i, key.fields);
+        this.record("removed", di, undefined);
+      } else {
+        taken[j] = 1;
+        this.path.pushItem(l[j], j, key.fields);
+        this.value(di, l[j], item, sdList === undefined ? undefined : sdItem(sdList, l[j], key));
+      }
+      this.path.pop();
+    }
+    for (let j = 0; j < l.length; j++) {
+      if (taken[j] === 1) continue;
+      this.path.pushItem(l[j], j, key.fields);
+      this.liveOnlyItem(l[j], item, sdList === undefined ? undefined : sdItem(sdList, l[j], key));
+      this.path.pop();
+    }
+  }
+
+  /** A value only live has. Drift where an imperative manager wrote something that is not a default. */
+  private liveOnly(lv: unknown, node: SchemaNode | undefined, sd: unknown, parent: Json): void {
+    if (lv === undefined || lv === null || node?.skip || node?.allocated) return;
+    if (isPlainObject(lv)) {
+      if (isEmpty(lv)) return; // an empty map configures nothing
+      if (this.isDefault(lv, node, sd, parent)) return;
+      const fields = node?.fields;
+      const only = node?.onlyFields === true;
+      const sdMap = isPlainObject(sd) ? sd : undefined;
+      for (const k in lv) {
+        const child = fields?.[k] ?? (only ? undefined : node?.anyField);
+        if ((only && child === undefined) || node?.skipKeys?.has(k) || node?.allocatedKeys?.has(k)) continue;
+        this.path.pushKey(k);
+        this.liveOnly(lv[k], child, sdMap?.[k], lv);
+        this.path.pop();
+      }
+      return;
+    }
+    if (Array.isArray(lv)) {
+      if (lv.length === 0) return;
+      const key = listKeyOf(node, [], lv);
+      if (key !== undefined) {
+        const sdList = Array.isArray(sd) ? sd : undefined;
+        for (let j = 0; j < lv.length; j++) {
+          this.path.pushItem(lv[j], j, key.fields);
+          this.liveOnlyItem(lv[j], node?.item, sdList === undefined ? undefined : sdItem(sdList, lv[j], key));
+          this.path.pop();
+        }
+        return;
+      }
+    }
+    if (this.isDefault(lv, node, sd, parent)) return;
+    const owner = culprit(this.managedFields, this.path.segs, this.c.owners);
+    if (owner !== null && this.c.owners.imperative.matches(owner.manager ?? ""))
+      this.record("added", undefined, lv, owner);
+  }
+
+  /** A list item only live has: one change for the whole item when anything in it is drift. */
+  private liveOnlyItem(item: unknown, node: SchemaNode | undefined, sd: unknown): void {
+    if (item === null || item === undefined) return;
+    if (!isPlainObject(item)) {
+      this.liveOnly(item, node, sd, {});
+      return;
+    }
+    if (this.defaulted !== undefined && sd !== undefined && deepEqual(sd, item, node)) return;
+    const mark = this.changes.length;
+    this.liveOnly(item, node, sd, {});
+    if (this.changes.length > mark) {
+      this.changes.length = mark;
+      this.record("added", undefined, item, culprit(this.managedFields, this.path.segs, this.c.owners));
+    }
+  }
+
+  private isDefault(lv: unknown, node: SchemaNode | undefined, sd: unknown, parent: Json): boolean {
+    if (this.defaulted !== undefined && sd !== undefined && deepEqual(sd, lv, node)) return true;
+    const def = node?.dflt;
+    if (def === undefined) return false;
+    return deepEqual(isDefaultFn(def) ? def.fn(parent) : def, lv, node);
+  }
+
+  private record(type: ChangeType, desired: unknown, live: unknown, owner?: ManagedFieldsEntry | null): void {
+    const segs = this.path.segs;
+    const by =
+      type === "removed"
+        ? null
+        : attribution(owner !== undefined ? owner : culprit(this.managedFields, segs, this.c.owners));
+    const masked = isSecretPath(this.secret, segs);
+    const change: Change = {
+      path: this.path.pointer(),
+      field: this.path.fieldString(),
+      type,
+      masked,
+      severity: "medium",
+      by,
+    };
+    if (type !== "added") change.desired = masked ? maskValue(desired, this.c.secretKey) : desired;
+    if (type !== "removed") change.live = masked ? maskValue(live, this.c.secretKey) : live;
+    this.changes.push(change);
+  }
+}
+
+function sdItem(list: readonly unknown[], item: unknown, key: ListKey): unknown {
+  const j = findByKey(list, item, key);
+  return j < 0 ? undefined : list[j];
+}
+
+function leafEqual(d: unknown, l: unknown, node: SchemaNode | undefined): boolean {
+  if (node?.quantity) return quantitiesEqual(d, l);
+  return false;
+}
+
+/** Structural equality with quantity awareness where the schema says so. Used on small values only. */
+export function deepEqual(a: unknown, b: unknown, node: SchemaNode | undefined): boolean {
+  if (a === b) return true;
+  if (node?.quantity) return quantitiesEqual(a, b);
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], node?.item)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Json;
+  const bo = b as Json;
+  let n = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    n++;
+    if (!deepEqual(ao[k], bo[k], node?.fields?.[k] ?? node?.anyField)) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
+}

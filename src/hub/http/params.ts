@@ -1,0 +1,47 @@
+import type { FastifyReply } from "fastify";
+import { badRequest } from "../errors.js";
+import type { ListQuery, Page } from "../types.js";
+
+export type Query = Record<string, string | undefined>;
+
+export function listQuery(q: Query): ListQuery {
+  return {
+    where: q.where,
+    contains: q.contains,
+    limit: q.limit === undefined ? undefined : Number(q.limit),
+    continue: q.continue,
+    orderBy: q.order_by,
+  };
+}
+
+/** Sends one page of a list, the next page's token in `ConfigHub-Continue`. */
+export function sendPage<T>(reply: FastifyReply, page: Page<T>) {
+  if (page.next) reply.header("ConfigHub-Continue", page.next);
+  return reply.send(page.items);
+}
+
+export function boolParam(v: string | undefined): boolean {
+  return v === "true" || v === "1" || v === "";
+}
+
+export function intParam(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`${name} must be a whole number, got "${v}"`);
+  return n;
+}
+
+/** A JSON body that must be an object (or absent / null). */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null || body === "") return {};
+  if (typeof body !== "object" || Array.isArray(body)) throw badRequest("the body must be a JSON object");
+  return body as Record<string, unknown>;
+}
+
+/** `Data` in a unit body: plain text, or base64 as Go's []byte marshals it (YAML always has a ":" so never looks like base64). */
+export function dataField(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw badRequest("Data must be a string");
+  if (v.length > 0 && /^[A-Za-z0-9+/\r\n]+=*$/.test(v)) return Buffer.from(v, "base64").toString("utf8");
+  return v;
+}

@@ -1,0 +1,234 @@
+// List + watch of one resource collection (one kind in one namespace, or cluster-wide), keeping only the
+// objects the caller wants. Resumes watches from the last resourceVersion, relists on 410 Gone, backs off while
+// the apiserver is away, and reports only changes that can alter a verdict (see relevance.ts).
+import type { Logger } from "pino";
+import type { KubeObject } from "../drift/types.js";
+import type { KubeClient } from "./client.js";
+import { type ResourceInfo, resourcePath } from "./discovery.js";
+import { errorMessage } from "./errors.js";
+import { listObjects } from "./objects.js";
+import { relevanceDigest } from "./relevance.js";
+import { WatchExpiredError, watchOnce } from "./watch.js";
+
+export interface InformerOptions {
+  client: KubeClient;
+  info: ResourceInfo;
+  namespace?: string;
+  /** Names to keep; undefined keeps every object (HPAs). A single name becomes a field selector. */
+  names?: ReadonlySet<string>;
+  logger: Logger;
+  /** A kept object appeared, changed relevantly, or (obj undefined) disappeared. */
+  onChange: (obj: KubeObject | undefined, name: string) => void;
+  /** The cache became (in)consistent with the apiserver: lists done and watch open, or connection lost. */
+  onSyncChange?: (synced: boolean) => void;
+  /** Server-side watch timeout; each watch is renewed after it (one request per watch per period at rest). */
+  watchTimeoutSeconds?: number;
+  maxBackoffMs?: number;
+}
+
+export interface InformerStats {
+  lists: number;
+  watches: number;
+  relists410: number;
+  eventsReceived: number;
+  eventsDropped: number;
+}
+
+interface Entry {
+  obj: KubeObject;
+  digest: string;
+}
+
+export class Informer {
+  readonly objects = new Map<string, Entry>();
+  readonly stats: InformerStats = { lists: 0, watches: 0, relists410: 0, eventsReceived: 0, eventsDropped: 0 };
+  private synced = false;
+  private controller = new AbortController();
+  private running: Promise<void> | undefined;
+  private names: ReadonlySet<string> | undefined;
+  private restartRequested = false;
+  private watchAbort: AbortController | undefined;
+  private firstSync: { promise: Promise<void>; resolve: () => void };
+
+  constructor(private readonly opts: InformerOptions) {
+    this.names = opts.names;
+    let resolve!: () => void;
+    this.firstSync = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+  }
+
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list completed (or never, while the apiserver is away). */
+  whenSynced(): Promise<void> {
+    return this.firstSync.promise;
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.running;
+  }
+
+  /**
+   * Changes which names are kept. Dropped names leave the cache at once; new names need a list (we never kept
+   * them), so the watch restarts with a relist.
+   */
+  setNames(names: ReadonlySet<string> | undefined): void {
+    const before = this.names;
+    this.names = names;
+    for (const name of this.objects.keys()) if (!this.keeps(name)) this.objects.delete(name);
+    const added = names === undefined ? before !== undefined : [...names].some((n) => !before?.has(n));
+    if (added || this.fieldSelector(before) !== this.fieldSelector(names)) {
+      this.restartRequested = true;
+      this.watchAbort?.abort();
+    }
+  }
+
+  private keeps(name: string): boolean {
+    return !this.names || this.names.has(name);
+  }
+
+  private fieldSelector(names: ReadonlySet<string> | undefined): string | undefined {
+    return names && names.size === 1 ? `metadata.name=${[...names][0]}` : undefined;
+  }
+
+  private setSynced(synced: boolean): void {
+    if (synced === this.synced) return;
+    this.synced = synced;
+    if (synced) this.firstSync.resolve();
+    this.opts.onSyncChange?.(synced);
+  }
+
+  private get what(): string {
+    return `${this.opts.info.kind}${this.opts.namespace ? ` in ${this.opts.namespace}` : ""}`;
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.controller.signal;
+    let rv: string | undefined;
+    let backoff = 500;
+    let outage = false;
+    const max = this.opts.maxBackoffMs ?? 30_000;
+    while (!signal.aborted) {
+      try {
+        if (this.restartRequested) {
+          this.restartRequested = false;
+          rv = undefined;
+        }
+        if (!rv) rv = await this.list();
+        // One controller per watch, aborted by stop() or setNames(); no AbortSignal.any (its dependents pile up).
+        const watchAbort = new AbortController();
+        this.watchAbort = watchAbort;
+        const onStop = () => watchAbort.abort();
+        signal.addEventListener("abort", onStop, { once: true });
+        const watchSignal = watchAbort.signal;
+        this.stats.watches++;
+        const timeout = this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+        await watchOnce(
+          this.opts.client.kubeConfig,
+          resourcePath(this.opts.info, this.opts.namespace),
+          {
+            resourceVersion: rv,
+            fieldSelector: this.fieldSelector(this.names),
+            timeoutSeconds: timeout,
+            signal: watchSignal,
+            onOpen: () => {
+              backoff = 500;
+              if (outage) this.opts.logger.info({ watch: this.what }, "watch restored");
+              outage = false;
+              this.setSynced(true);
+            },
+          },
+          (ev) => {
+            const next = this.apply(ev);
+            if (next) rv = next;
+          },
+        ).finally(() => signal.removeEventListener("abort", onStop));
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof WatchExpiredError) {
+          // History compacted past our resourceVersion: relist and report what changed meanwhile.
+          this.stats.relists410++;
+          this.opts.logger.info({ watch: this.what }, "watch expired (410 Gone); relisting");
+          rv = undefined;
+          continue;
+        }
+        this.setSynced(false);
+        if (!outage) this.opts.logger.warn({ watch: this.what, err: errorMessage(err) }, "watch failed; retrying");
+        outage = true;
+        await sleep(backoff, signal);
+        backoff = Math.min(backoff * 2, max);
+      }
+    }
+  }
+
+  /** Lists the collection, reports differences with the cache, and returns the list's resourceVersion. */
+  private async list(): Promise<string> {
+    this.stats.lists++;
+    const fieldSelector = this.fieldSelector(this.names);
+    const { items, resourceVersion } = await listObjects(this.opts.client, this.opts.info, {
+      namespace: this.opts.namespace,
+      fieldSelector,
+    });
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const name = obj.metadata.name;
+      if (!this.keeps(name)) continue;
+      seen.add(name);
+      this.upsert(obj);
+    }
+    for (const name of [...this.objects.keys()]) {
+      if (!seen.has(name)) {
+        this.objects.delete(name);
+        this.opts.onChange(undefined, name);
+      }
+    }
+    this.setSynced(true);
+    return resourceVersion;
+  }
+
+  private upsert(obj: KubeObject): void {
+    const name = obj.metadata.name;
+    const digest = relevanceDigest(obj);
+    const before = this.objects.get(name);
+    this.objects.set(name, { obj, digest });
+    if (before?.digest === digest) this.stats.eventsDropped++;
+    else this.opts.onChange(obj, name);
+  }
+
+  /** Applies one watch event; returns its resourceVersion. */
+  private apply(ev: { type: string; object: KubeObject }): string | undefined {
+    this.stats.eventsReceived++;
+    const rv = ev.object?.metadata?.resourceVersion;
+    if (ev.type === "BOOKMARK") return rv;
+    const name = ev.object.metadata.name;
+    if (!this.keeps(name)) {
+      this.stats.eventsDropped++;
+      return rv;
+    }
+    if (ev.type === "DELETED") {
+      if (this.objects.delete(name)) this.opts.onChange(undefined, name);
+    } else {
+      this.upsert(ev.object);
+    }
+    return rv;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,223 @@
+// The live objects the desired state refers to, kept current by list + watch: one informer per kind and namespace
+// (cluster-wide for cluster-scoped kinds), plus the HorizontalPodAutoscalers of those namespaces (they decide
+// whether `spec.replicas` differences are drift). Only desired objects are kept, so memory follows the desired
+// state, not the cluster's size.
+import type { Logger } from "pino";
+import type { DesiredObject, KubeObject, ObjectRef } from "../drift/types.js";
+import type { KubeClient } from "./client.js";
+import type { Discovery, ResourceInfo } from "./discovery.js";
+import { errorMessage } from "./errors.js";
+import { Informer, type InformerStats } from "./informer.js";
+
+export const HPA_API_VERSION = "autoscaling/v2";
+export const HPA_KIND = "HorizontalPodAutoscaler";
+
+/** Stable identity of an object across the service: `apps/v1|Deployment|qa|backend`. */
+export function objectKey(ref: ObjectRef): string {
+  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}|${ref.name}`;
+}
+
+export interface LiveViewOptions {
+  client: KubeClient;
+  discovery: Discovery;
+  logger: Logger;
+  /** Namespace of namespaced desired objects that name none (the context's, else `default`). */
+  defaultNamespace?: string;
+  /** A desired object's live counterpart changed relevantly (or an HPA in its namespace changed). */
+  onChange: (key: string, ref: ObjectRef) => void;
+  onSyncChange?: (synced: boolean) => void;
+  watchTimeoutSeconds?: number;
+}
+
+interface Target {
+  key: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  /** undefined: keep all (HPAs). */
+  names?: Set<string>;
+}
+
+interface Watched {
+  target: Target;
+  info: ResourceInfo;
+  informer: Informer;
+}
+
+export class LiveView {
+  private readonly watched = new Map<string, Watched>();
+  /** Desired kinds the cluster does not serve, by target key: their objects become Error results. */
+  readonly unresolved = new Map<string, string>();
+  private synced = false;
+
+  constructor(private readonly opts: LiveViewOptions) {}
+
+  /** Consistent with the apiserver: every informer listed and watching. */
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
+  namespaceOf(ref: ObjectRef, info?: ResourceInfo): string | undefined {
+    if (info && !info.namespaced) return undefined;
+    return ref.namespace ?? this.opts.defaultNamespace ?? "default";
+  }
+
+  /** Watches exactly what `desired` needs; starts, narrows or stops informers. Resolves once all listed. */
+  async setDesired(desired: readonly DesiredObject[]): Promise<void> {
+    const targets = new Map<string, Target>();
+    const namespaces = new Set<string>();
+    for (const d of desired) {
+      let info: ResourceInfo;
+      try {
+        info = await this.opts.discovery.resolve(d.ref.apiVersion, d.ref.kind);
+      } catch (err) {
+        this.unresolved.set(`${d.ref.apiVersion}|${d.ref.kind}`, errorMessage(err));
+        continue;
+      }
+      this.unresolved.delete(`${d.ref.apiVersion}|${d.ref.kind}`);
+      const namespace = this.namespaceOf(d.ref, info);
+      if (namespace) namespaces.add(namespace);
+      const key = `${d.ref.apiVersion}|${d.ref.kind}|${namespace ?? ""}`;
+      let t = targets.get(key);
+      if (!t) {
+        t = { key, apiVersion: d.ref.apiVersion, kind: d.ref.kind, namespace, names: new Set() };
+        targets.set(key, t);
+      }
+      t.names?.add(d.ref.name);
+    }
+    for (const ns of namespaces) {
+      const key = `${HPA_API_VERSION}|${HPA_KIND}|${ns}`;
+      // A desired HPA is kept with all the others of its namespace.
+      targets.set(key, { key, apiVersion: HPA_API_VERSION, kind: HPA_KIND, namespace: ns });
+    }
+
+    for (const [key, w] of this.watched) {
+      if (!targets.has(key)) {
+        this.watched.delete(key);
+        await w.informer.stop();
+      }
+    }
+    for (const t of targets.values()) {
+      const existing = this.watched.get(t.key);
+      if (existing) {
+        existing.target = t;
+        existing.informer.setNames(t.names);
+        continue;
+      }
+      let info: ResourceInfo;
+      try {
+        info = await this.opts.discovery.resolve(t.apiVersion, t.kind);
+      } catch (err) {
+        this.opts.logger.warn({ kind: t.kind, err: errorMessage(err) }, "cannot watch kind");
+        continue;
+      }
+      const w: Watched = { target: t, info, informer: undefined as unknown as Informer };
+      w.informer = new Informer({
+        client: this.opts.client,
+        info,
+        namespace: t.namespace,
+        names: t.names,
+        logger: this.opts.logger,
+        watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        onChange: (_obj, name) => this.changed(w, name),
+        onSyncChange: () => this.updateSynced(),
+      });
+      this.watched.set(t.key, w);
+      w.informer.start();
+    }
+    this.updateSynced();
+  }
+
+  /** Resolves when every informer listed once (the first full detection waits for this). */
+  async whenSynced(signal?: AbortSignal): Promise<void> {
+    const all = Promise.all([...this.watched.values()].map((w) => w.informer.whenSynced()));
+    if (!signal) return void (await all);
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    await Promise.race([all, aborted]);
+    signal.removeEventListener("abort", onAbort);
+  }
+
+  private changed(w: Watched, name: string): void {
+    const t = w.target;
+    if (t.kind === HPA_KIND && t.apiVersion === HPA_API_VERSION && !t.names) {
+      // An HPA appearing or going changes which replicas differences count: re-detect its scale target.
+      const hpa = w.informer.objects.get(name)?.obj;
+      const target = (hpa?.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } })
+        ?.scaleTargetRef;
+      for (const [, other] of this.watched) {
+        if (other.target.namespace !== t.namespace || !other.target.names) continue;
+        for (const n of other.target.names) {
+          if (target && (target.kind !== other.target.kind || target.name !== n)) continue;
+          const ref = { apiVersion: other.target.apiVersion, kind: other.target.kind, namespace: t.namespace, name: n };
+          this.opts.onChange(objectKey(ref), ref);
+        }
+      }
+      const self = { apiVersion: t.apiVersion, kind: t.kind, namespace: t.namespace, name };
+      this.opts.onChange(objectKey(self), self);
+      return;
+    }
+    const ref: ObjectRef = { apiVersion: t.apiVersion, kind: t.kind, name };
+    if (t.namespace) ref.namespace = t.namespace;
+    this.opts.onChange(objectKey(ref), ref);
+  }
+
+  private updateSynced(): void {
+    const synced = [...this.watched.values()].every((w) => w.informer.isSynced);
+    if (synced !== this.synced) {
+      this.synced = synced;
+      this.opts.onSyncChange?.(synced);
+    }
+  }
+
+  /** The key under which `ref`'s changes are reported (namespace defaulted as the watch does). */
+  keyFor(ref: ObjectRef): string {
+    const w = this.watchedFor(ref);
+    return objectKey({ ...ref, namespace: w ? w.target.namespace : ref.namespace });
+  }
+
+  private watchedFor(ref: ObjectRef): Watched | undefined {
+    for (const ns of [ref.namespace ?? this.opts.defaultNamespace ?? "default", ""]) {
+      const w = this.watched.get(`${ref.apiVersion}|${ref.kind}|${ns}`);
+      if (w) return w;
+    }
+    return undefined;
+  }
+
+  /**
+   * The live object for a desired ref: the object, null when it does not exist, undefined when this view does not
+   * know (kind not watched or not yet listed; the caller then reads from the apiserver).
+   */
+  get(ref: ObjectRef): KubeObject | null | undefined {
+    const w = this.watchedFor(ref);
+    if (!w?.informer.isSynced) return undefined;
+    if (w.target.names && !w.target.names.has(ref.name)) return undefined;
+    return w.informer.objects.get(ref.name)?.obj ?? null;
+  }
+
+  /** HPAs of a namespace (undefined when that namespace's HPAs are not watched). */
+  hpas(namespace: string): KubeObject[] | undefined {
+    const w = this.watched.get(`${HPA_API_VERSION}|${HPA_KIND}|${namespace}`);
+    if (!w?.informer.isSynced) return undefined;
+    return [...w.informer.objects.values()].map((e) => e.obj);
+  }
+
+  /** Sums of the informers' counters, for metrics and benchmarks. */
+  stats(): InformerStats & { informers: number; objects: number } {
+    const sum = { lists: 0, watches: 0, relists410: 0, eventsReceived: 0, eventsDropped: 0, informers: 0, objects: 0 };
+    for (const w of this.watched.values()) {
+      for (const k of Object.keys(w.informer.stats) as Array<keyof InformerStats>) sum[k] += w.informer.stats[k];
+      sum.informers++;
+      sum.objects += w.informer.objects.size;
+    }
+    return sum;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.watched.values()].map((w) => w.informer.stop()));
+    this.watched.clear();
+  }
+}

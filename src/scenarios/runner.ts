@@ -1,0 +1,265 @@
+// Runs scenario files against a real cluster: fresh namespace per scenario and mode, desired applied the way the
+// scenario says, steps run with the real kubectl, then the same detection as `check`, matched against `expect`.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseManifests } from "../desired/directory.js";
+import { detect } from "../detector/detect.js";
+import { summarize } from "../drift/engine.js";
+import { renderReport } from "../drift/render.js";
+import type { ComparisonMode, DesiredObject, KubeObject } from "../drift/types.js";
+import type { Cluster } from "../kube/cluster.js";
+import { Discovery, type ResourceInfo } from "../kube/discovery.js";
+import { errorMessage, KubeApiError } from "../kube/errors.js";
+import { deleteObject, getObject } from "../kube/objects.js";
+import { type BrokenScenario, isBroken, type Scenario } from "./format.js";
+import { runKubectl, splitWords } from "./kubectl.js";
+import { KeyedLocks } from "./locks.js";
+import { matchExpectations } from "./match.js";
+
+export interface RunnerOptions {
+  cluster: Cluster;
+  kubeconfig: string;
+  kubectl: string;
+  modes: ComparisonMode[];
+  /** Scenario runs at once. */
+  parallel?: number;
+  /** Called with each PASS/FAIL line, in scenario order. */
+  print?: (line: string) => void;
+  /** Leave the namespaces in place (debugging). */
+  keepNamespaces?: boolean;
+}
+
+export interface ScenarioOutcome {
+  name: string;
+  mode: ComparisonMode;
+  passed: boolean;
+  problems: string[];
+}
+
+export interface RunSummary {
+  outcomes: ScenarioOutcome[];
+  passed: number;
+  failed: number;
+}
+
+const CRD_INFO: ResourceInfo = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  plural: "customresourcedefinitions",
+  namespaced: false,
+  verbs: [],
+};
+const NAMESPACE_INFO: ResourceInfo = {
+  group: "",
+  version: "v1",
+  apiVersion: "v1",
+  kind: "Namespace",
+  plural: "namespaces",
+  namespaced: false,
+  verbs: [],
+};
+
+export async function runScenarios(
+  scenarios: Array<Scenario | BrokenScenario>,
+  opts: RunnerOptions,
+): Promise<RunSummary> {
+  const runs: Array<{ scenario: Scenario | BrokenScenario; mode: ComparisonMode }> = [];
+  for (const scenario of scenarios) {
+    const modes = isBroken(scenario) ? opts.modes : opts.modes.filter((m) => scenario.modes.includes(m));
+    for (const mode of modes) runs.push({ scenario, mode });
+  }
+  const locks = new KeyedLocks();
+  const discovery = new Discovery(opts.cluster.client, { refreshMissAfterMs: 0 });
+  const crds = new Set<string>();
+  const outcomes = new Array<ScenarioOutcome | undefined>(runs.length);
+  let printed = 0;
+  const flush = () => {
+    while (printed < runs.length && outcomes[printed]) {
+      const o = outcomes[printed++]!;
+      opts.print?.(o.passed ? `PASS ${o.name} [${o.mode}]` : `FAIL ${o.name} [${o.mode}]: ${o.problems.join("; ")}`);
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < runs.length) {
+      const i = next++;
+      const { scenario, mode } = runs[i]!;
+      let problems: string[];
+      if (isBroken(scenario)) problems = [`broken scenario file ${scenario.file}: ${scenario.error}`];
+      else {
+        try {
+          problems = await runOne(scenario, mode, opts, { locks, discovery, crds });
+        } catch (err) {
+          problems = [errorMessage(err)];
+        }
+      }
+      outcomes[i] = { name: scenario.name, mode, passed: problems.length === 0, problems };
+      flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 4, runs.length)) }, worker));
+  } finally {
+    // CRDs are shared by both modes of a scenario: removed once everything ran.
+    if (!opts.keepNamespaces) {
+      for (const name of crds) await deleteObject(opts.cluster.client, CRD_INFO, undefined, name).catch(() => {});
+    }
+  }
+  const all = outcomes as ScenarioOutcome[];
+  const passed = all.filter((o) => o.passed).length;
+  return { outcomes: all, passed, failed: all.length - passed };
+}
+
+interface Shared {
+  locks: KeyedLocks;
+  discovery: Discovery;
+  crds: Set<string>;
+}
+
+async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, shared: Shared): Promise<string[]> {
+  const parsed = parseManifests(s.desired, s.file);
+  if (parsed.errors.length > 0) return parsed.errors.map((e) => `desired: ${e.error.replace(`${s.file} `, "")}`);
+  const desired = parsed.objects;
+  const crds = desired.filter(isCrd);
+  const others = desired.filter((d) => !isCrd(d));
+  const clusterScoped = await clusterScopedObjects(others, crds, shared.discovery);
+  const lockKeys = clusterScoped.map((d) => `${d.ref.apiVersion}/${d.ref.kind}/${d.ref.name}`);
+
+  return shared.locks.with(lockKeys, async () => {
+    const namespace = `${s.name.slice(0, 48)}-${mode === "server" ? "s" : "c"}-${randomBytes(3).toString("hex")}`;
+    const cacheDir = await mkdtemp(join(tmpdir(), "dd-kubectl-"));
+    const kubectl = (args: string[], extra: { stdin?: string; env?: Record<string, string> } = {}) =>
+      runKubectl([...args, `--cache-dir=${cacheDir}`], {
+        kubectl: opts.kubectl,
+        kubeconfig: opts.kubeconfig,
+        namespace,
+        ...extra,
+      });
+    const applyArgs =
+      s.appliedBy === "client-side"
+        ? ["apply", "-f", "-"]
+        : ["apply", "--server-side", `--field-manager=${s.appliedBy}`, "--force-conflicts", "-f", "-"];
+    await opts.cluster.client.request({
+      method: "POST",
+      path: "/api/v1/namespaces",
+      body: {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: namespace, labels: { "drift-detector.io/scenario": s.name } },
+      },
+    });
+    try {
+      if (crds.length > 0) {
+        const r = await kubectl(applyArgs, { stdin: toYaml(crds) });
+        if (r.code !== 0) return [`applying the CustomResourceDefinitions failed: ${firstLine(r.stderr)}`];
+        for (const crd of crds) shared.crds.add(crd.ref.name);
+        await waitEstablished(
+          opts.cluster,
+          crds.map((c) => c.ref.name),
+        );
+        for (const crd of crds) shared.discovery.invalidate(crdApiVersions(crd.object));
+      }
+      if (others.length > 0) {
+        const r = await kubectl(applyArgs, { stdin: toYaml(others) });
+        if (r.code !== 0) return [`applying desired failed: ${firstLine(r.stderr)}`];
+      }
+      for (const [i, step] of s.steps.entries()) {
+        if (step.kubectl) {
+          let args: string[];
+          try {
+            args = splitWords(step.kubectl);
+          } catch (err) {
+            return [`step ${i + 1}: ${errorMessage(err)}`];
+          }
+          if (args[0] === "kubectl") args.shift();
+          const r = await kubectl(args, { stdin: step.stdin, env: step.env });
+          if (r.code !== 0)
+            return [`step ${i + 1} (kubectl ${step.kubectl}) failed: ${firstLine(r.stderr || r.stdout)}`];
+        }
+        if (step.sleep) await new Promise((r) => setTimeout(r, step.sleep! * 1000));
+      }
+
+      const results = await detect({ objects: desired, errors: [], version: "" }, opts.cluster, { mode, namespace });
+      const report = summarize(results, mode);
+      const output = `${JSON.stringify(report)}\n${renderReport(report, { color: false })}`;
+      return matchExpectations(s.expect, results, output);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+      if (!opts.keepNamespaces) {
+        await deleteObject(opts.cluster.client, NAMESPACE_INFO, undefined, namespace).catch(() => {});
+        for (const d of clusterScoped) {
+          const info = await shared.discovery.resolve(d.ref.apiVersion, d.ref.kind).catch(() => undefined);
+          if (info) await deleteObject(opts.cluster.client, info, undefined, d.ref.name).catch(() => {});
+        }
+      }
+    }
+  });
+}
+
+function isCrd(d: DesiredObject): boolean {
+  return d.ref.kind === "CustomResourceDefinition" && d.ref.apiVersion.startsWith("apiextensions.k8s.io/");
+}
+
+function crdApiVersions(crd: KubeObject): string {
+  const spec = crd.spec as { group?: string; versions?: Array<{ name: string }> } | undefined;
+  return `${spec?.group}/${spec?.versions?.[0]?.name}`;
+}
+
+/** Desired objects that live outside the namespace (ClusterRoles, …): those need a lock and explicit cleanup. */
+async function clusterScopedObjects(
+  objects: DesiredObject[],
+  crds: DesiredObject[],
+  discovery: Discovery,
+): Promise<DesiredObject[]> {
+  const out: DesiredObject[] = [];
+  for (const d of objects) {
+    const fromCrd = crds.find((c) => {
+      const spec = c.object.spec as { group?: string; names?: { kind?: string } } | undefined;
+      return spec?.names?.kind === d.ref.kind && d.ref.apiVersion.startsWith(`${spec.group}/`);
+    });
+    if (fromCrd) {
+      if ((fromCrd.object.spec as { scope?: string }).scope === "Cluster") out.push(d);
+      continue;
+    }
+    const info = await discovery.resolve(d.ref.apiVersion, d.ref.kind).catch(() => undefined);
+    if (info && !info.namespaced) out.push(d);
+  }
+  return out;
+}
+
+async function waitEstablished(cluster: Cluster, names: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    for (;;) {
+      const crd = await getObject(cluster.client, CRD_INFO, undefined, name).catch((err) => {
+        if (err instanceof KubeApiError) return undefined;
+        throw err;
+      });
+      const conditions = (crd?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
+        ?.conditions;
+      if (conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (Date.now() > deadline)
+        throw new Error(`CustomResourceDefinition ${name} not Established after ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+// JSON documents in a YAML stream: kubectl reads exactly the values we compare (no YAML 1.1/1.2 surprises).
+function toYaml(objects: DesiredObject[]): string {
+  return objects.map((d) => JSON.stringify(d.object)).join("\n---\n");
+}
+
+function firstLine(s: string): string {
+  return (
+    s
+      .trim()
+      .split("\n")
+      .find((l) => l.trim()) ?? "(no output)"
+  );
+}

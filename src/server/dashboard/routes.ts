@@ -1,0 +1,83 @@
+// The web dashboard at `/` (plain HTML, CSS and ES modules from ./static, no build step) and the read-only
+// remediation endpoints it shows: the audit, the mode, the snoozes. Register with `registerDashboard(app, deps)`.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import type { RemediationStore } from "../../detector/remediation/store.js";
+import type { RemediationMode } from "../../detector/remediation/types.js";
+
+export interface DashboardDeps {
+  mode: RemediationMode;
+  store?: RemediationStore;
+  /** Whether mutating endpoints are enabled (a token is configured): the dashboard hides actions otherwise. */
+  actionsEnabled: boolean;
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+
+// Live values are untrusted: the pages escape everything, and the policy forbids inline script and foreign origins.
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+/** ./static next to this module; in dist/ the build copies it (package.json "build"), else the sources are used. */
+export function staticDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, "static"), join(here, "../../../src/server/dashboard/static")];
+  return candidates.find((d) => existsSync(join(d, "index.html"))) ?? candidates[0]!;
+}
+
+export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
+  const root = staticDir();
+  const cache = new Map<string, Buffer>();
+  const serve = async (file: string) => {
+    let body = cache.get(file);
+    if (!body) {
+      body = await readFile(join(root, file));
+      if (process.env.NODE_ENV === "production") cache.set(file, body);
+    }
+    return body;
+  };
+
+  app.get("/", async (_req, reply) => {
+    reply.headers({ ...SECURITY_HEADERS, "content-type": TYPES[".html"], "cache-control": "no-cache" });
+    return serve("index.html");
+  });
+
+  app.get<{ Params: { "*": string } }>("/assets/*", async (req, reply) => {
+    const rel = normalize(req.params["*"]).replace(/^(\.\.(\/|\\|$))+/, "");
+    const ext = rel.slice(rel.lastIndexOf("."));
+    if (!TYPES[ext] || rel.includes("..") || rel.startsWith("/")) return reply.code(404).send({ error: "not found" });
+    try {
+      const body = await serve(rel);
+      reply.headers({ ...SECURITY_HEADERS, "content-type": TYPES[ext], "cache-control": "no-cache" });
+      return body;
+    } catch {
+      return reply.code(404).send({ error: "not found" });
+    }
+  });
+
+  app.get("/api/remediation", async () => {
+    const snoozes = deps.store ? [...(await deps.store.activeSnoozes()).values()] : [];
+    return { mode: deps.mode, actionsEnabled: deps.actionsEnabled && deps.mode !== "off", snoozes };
+  });
+
+  app.get<{ Params: { id: string } }>("/api/drifts/:id/audit", async (req) => {
+    return { items: deps.store ? await deps.store.auditEntries({ recordId: req.params.id }) : [] };
+  });
+
+  app.get<{ Querystring: { limit?: string } }>("/api/audit", async (req) => {
+    const limit = Number(req.query.limit ?? 100) || 100;
+    return { items: deps.store ? await deps.store.auditEntries({ limit }) : [] };
+  });
+}

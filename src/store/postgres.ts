@@ -1,0 +1,72 @@
+import pg from "pg";
+import { type Database, type Queryable, StoreUnavailableError } from "./database.js";
+
+// Numeric and bigint columns come back as strings by default; our counts and revision numbers fit a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+/** Connects to the PostgreSQL server named by `url` (`postgres://user:pass@host:port/db`). */
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  try {
+    await pool.query("select 1");
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new StoreUnavailableError(`cannot connect to PostgreSQL (DATABASE_URL): ${(err as Error).message}`);
+  }
+  return new PostgresDatabase(pool);
+}
+
+function clientQueryable(client: pg.PoolClient): Queryable {
+  return {
+    query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+      (await client.query(sql, params as unknown[])).rows as Row[],
+    exec: async (sql: string) => {
+      await client.query(sql);
+    },
+  };
+}
+
+export class PostgresDatabase implements Database {
+  readonly kind = "postgres" as const;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query(sql, params as unknown[])).rows as Row[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("begin");
+      const result = await fn(clientQueryable(client));
+      await client.query("commit");
+      return result;
+    } catch (err) {
+      await client.query("rollback").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs `fn` on one dedicated connection (session-level advisory locks need that). */
+  async withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn(clientQueryable(client));
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,199 @@
+// The dashboard in a real browser (Debian chromium via playwright-core) against the service on the sandbox:
+// a drift appears live in the list, the detail shows the diff and who did it, a dry-run preview then a revert
+// resolves it, and the audit lists the action. Screenshots of every page go to test-results/ for review.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { DriftRecord } from "../../src/detector/records.js";
+import { type RunningService, startService } from "../../src/detector/service.js";
+import { loadRunSettings } from "../../src/detector/settings.js";
+import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const TOKEN = "dashboard-test-token-0123456789";
+const SHOTS = join(process.cwd(), "test-results");
+const kubeconfig = inject("kubeconfig");
+let ns: TestNamespace;
+let dir: string;
+let service: RunningService;
+let browser: Browser;
+let page: Page;
+
+function kubectl(...args: string[]): string {
+  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function openRecords(): Promise<DriftRecord[]> {
+  const res = await fetch(`${service.address}/api/drifts?namespace=${ns.name}`);
+  return ((await res.json()) as { items: DriftRecord[] }).items;
+}
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+
+describe.skipIf(!existsSync(CHROMIUM))("dashboard in chromium", () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ns = await createTestNamespace(loadKubeConfig(), "dash");
+    dir = mkdtempSync(join(tmpdir(), "dash-"));
+    const manifests = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: checkout, namespace: ${ns.name}, labels: {app: checkout}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: checkout}}
+  template:
+    metadata: {labels: {app: checkout}}
+    spec:
+      containers:
+        - name: checkout
+          image: ghcr.io/example/checkout:2.4.1
+          env: [{name: LOG_LEVEL, value: info}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: checkout-settings, namespace: ${ns.name}}
+data: {mode: fast}
+`;
+    writeFileSync(join(dir, "app.yaml"), manifests);
+    kubectl("apply", "--server-side", "--field-manager=confighub", "-f", join(dir, "app.yaml"));
+    const settings = loadRunSettings({
+      env: {},
+      flags: {
+        source: dir,
+        kubeconfig,
+        analysis: "rules",
+        listen: "127.0.0.1:0",
+        dataDir: join(dir, "data"),
+        leaderElection: "false",
+        interval: "10m",
+        sourcePoll: "1s",
+        remediation: "suggest",
+        apiToken: TOKEN,
+      },
+    });
+    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+    service = await startService({ settings, env: {}, logDestination: quiet as never });
+    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    page.on("pageerror", (err) => {
+      throw err;
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await ns?.delete();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows a drift live, its diff and attribution, previews and reverts it, and audits the action", async () => {
+    await page.goto(`${service.address}/#/drifts`);
+    await page.getByText("Everything is in sync").waitFor();
+    await page.locator('#live[data-state="live"]').waitFor();
+
+    // A manual scale and a hand-set env var: the list updates without a reload.
+    kubectl("scale", "deployment/checkout", "--replicas=5");
+    const row = page.locator("table.list tbody tr", { hasText: `Deployment ${ns.name}/checkout` });
+    await row.waitFor({ timeout: 15_000 });
+    await expect(row.textContent()).resolves.toContain("kubectl");
+    await shot("list");
+
+    // Keyboard: the row's link is focusable and opens the detail.
+    await row.getByRole("link").focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "What differs (1)" }).waitFor();
+    const diff = page.locator("table.diff-split");
+    await expect(diff.textContent()).resolves.toMatch(/spec\.replicas[\s\S]*2[\s\S]*5/);
+    await expect(page.locator(".attribution").textContent()).resolves.toContain("kubectl");
+    await expect(page.locator(".attribution").textContent()).resolves.toContain("Update scale");
+    await shot("detail");
+    await page.getByRole("button", { name: "Unified" }).click();
+    await page.locator(".diff-unified").waitFor();
+    await expect(page.locator(".diff-unified").textContent()).resolves.toMatch(/- 2[\s\S]*\+ 5/);
+    await page.getByRole("button", { name: "Side by side" }).click();
+
+    // Revert: the token is asked once, the dry-run shows exactly spec.replicas 5 → 2, then confirm.
+    await page.getByRole("button", { name: "Revert cluster…" }).click();
+    await page.getByRole("button", { name: "Preview (dry-run)" }).click();
+    await page.getByLabel("API token").fill(TOKEN);
+    await page.getByLabel(/Your name/).fill("Dana Reviewer");
+    await page.getByRole("button", { name: "Save" }).click();
+    const preview = page.locator("#action-preview table");
+    await preview.waitFor();
+    await expect(preview.textContent()).resolves.toMatch(/\/spec\/replicas[\s\S]*5[\s\S]*2/);
+    expect((await openRecords()).find((r) => r.ref.name === "checkout")?.status).toBe("open"); // dry-run changed nothing
+    await shot("revert-preview");
+    await page.getByRole("button", { name: "Revert now" }).click();
+    await page.locator(".status-resolved").waitFor({ timeout: 15_000 });
+    await expect(page.locator("#toast").textContent()).resolves.toContain("resolved");
+    expect(kubectl("get", "deployment/checkout", "-o", "jsonpath={.spec.replicas}")).toBe("2");
+    const audit = page.locator("table.audit");
+    await expect(audit.textContent()).resolves.toContain("Dana Reviewer");
+    await expect(audit.textContent()).resolves.toContain("succeeded");
+    await shot("detail-resolved");
+
+    // The token is kept for the session: a second drift's dry-run asks for nothing.
+    kubectl("set", "env", "deployment/checkout", "LOG_LEVEL=debug");
+    await page.goto(`${service.address}/#/drifts`);
+    const second = page.locator("table.list tbody tr", { hasText: "checkout" });
+    await second.waitFor({ timeout: 15_000 });
+    await second.getByRole("link").click();
+    await page.getByRole("button", { name: "Ignore…" }).click();
+    await page.getByRole("button", { name: "Preview (dry-run)" }).click();
+    await page.locator("#action-preview").getByText("would snooze").waitFor();
+    expect(await page.locator("#token-dialog").evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+    await shot("ignore-preview");
+    await page.getByRole("button", { name: "Cancel" }).click();
+
+    await page.goto(`${service.address}/#/`);
+    await page.getByRole("heading", { name: "Recent events" }).waitFor();
+    await expect(page.locator(".tiles").textContent()).resolves.toContain("open drifts");
+    await expect(page.locator(".events").textContent()).resolves.toContain("checkout");
+    await shot("overview");
+
+    await page.goto(`${service.address}/#/audit`);
+    await page.getByRole("heading", { name: "Audit" }).waitFor();
+    await expect(page.locator("table.audit").textContent()).resolves.toContain("revert");
+    await shot("audit");
+  });
+
+  it("escapes live values: markup in a label is shown as text, never run", async () => {
+    const evil = `<img src=x onerror="document.title='pwned'">`;
+    kubectl("annotate", "configmap/checkout-settings", `note=${evil}`);
+    const record = await until("the annotation drift", async () =>
+      (await openRecords()).find((r) => r.ref.name === "checkout-settings"),
+    );
+    await page.goto(`${service.address}/#/drifts/${record.id}`);
+    await page.getByRole("heading", { name: /What differs/ }).waitFor();
+    await expect(page.locator("table.diff-split").textContent()).resolves.toContain(evil);
+    expect(await page.locator("table.diff-split img").count()).toBe(0);
+    expect(await page.title()).toBe("drift-detector");
+  });
+});

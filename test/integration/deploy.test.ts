@@ -1,0 +1,148 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stringify } from "yaml";
+import { kubectl, renderKustomization } from "../../src/demo/kubectl.js";
+import type { KubeObject } from "../../src/drift/types.js";
+
+// deploy/ as users apply it: both overlays (and the server-mode component) render with the kustomize built into
+// kubectl, and every object passes a server-side dry-run apply against the sandbox's kube-apiserver, in the real
+// devops-apps namespace with its Pod Security "restricted" label, so a weakened securityContext shows as a warning.
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const DEPLOY = join(ROOT, "deploy");
+const MANAGER = "drift-detector-deploy-test";
+
+let kubeconfig: string;
+let scratch: string;
+
+// JSON, not YAML: kubectl reads YAML 1.1, where an unquoted `off` (DRIFT_REMEDIATION) would turn into `false`.
+function listOf(objects: KubeObject[]): string {
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items: objects });
+}
+
+async function dryRunApply(objects: KubeObject[]) {
+  return kubectl(
+    ["apply", "--server-side", "--dry-run=server", `--field-manager=${MANAGER}`, "--validate=strict", "-f", "-"],
+    { kubeconfig, input: listOf(objects) },
+  );
+}
+
+function find(objects: KubeObject[], kind: string, name?: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (!found) throw new Error(`no ${kind}${name ? `/${name}` : ""} rendered`);
+  return found;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: reading deep into rendered manifests
+type Any = any;
+function container(objects: KubeObject[]): Any {
+  return (find(objects, "Deployment", "drift-detector") as Any).spec.template.spec.containers[0];
+}
+function envVar(objects: KubeObject[], name: string): Any {
+  return container(objects).env.find((e: Any) => e.name === name);
+}
+
+beforeAll(async () => {
+  kubeconfig = inject("kubeconfig");
+  scratch = await mkdtemp(join(tmpdir(), "deploy-test-"));
+  // The sandbox has no Prometheus Operator: install the ServiceMonitor CRD stand-in, and create the real namespace
+  // (namespaced objects cannot be dry-run into a namespace that does not exist).
+  await kubectl(
+    ["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, "sandbox/servicemonitor-crd.yaml")],
+    {
+      kubeconfig,
+    },
+  );
+  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/servicemonitors.monitoring.coreos.com"], {
+    kubeconfig,
+  });
+  await kubectl(["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, "base/namespace.yaml")], {
+    kubeconfig,
+  });
+});
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe("deploy/ overlays", () => {
+  it("dev renders one replica on the embedded store with a volume and rules analysis", async () => {
+    const objects = await renderKustomization(join(DEPLOY, "overlays/dev"));
+    const deployment = find(objects, "Deployment", "drift-detector") as Any;
+    expect(deployment.metadata.namespace).toBe("devops-apps");
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy.type).toBe("Recreate");
+    expect(envVar(objects, "DATABASE_URL")).toBeUndefined();
+    expect(envVar(objects, "DRIFT_ANALYSIS").value).toBe("rules");
+    const data = deployment.spec.template.spec.volumes.find((v: Any) => v.name === "data");
+    expect(data).toEqual({ name: "data", persistentVolumeClaim: { claimName: "drift-detector-data" } });
+    find(objects, "PersistentVolumeClaim", "drift-detector-data");
+  });
+
+  it("prod renders two replicas with DATABASE_URL from a Secret", async () => {
+    const objects = await renderKustomization(join(DEPLOY, "overlays/prod"));
+    expect((find(objects, "Deployment") as Any).spec.replicas).toBe(2);
+    expect(envVar(objects, "DATABASE_URL").valueFrom.secretKeyRef).toEqual({
+      name: "drift-detector-database",
+      key: "url",
+    });
+    expect(envVar(objects, "CLAUDE_API_KEY").valueFrom.secretKeyRef.name).toBe("drift-detector-secrets");
+    expect(envVar(objects, "CUB_TOKEN").valueFrom.secretKeyRef.name).toBe("drift-detector-secrets");
+    expect(objects.some((o) => o.kind === "PersistentVolumeClaim")).toBe(false);
+  });
+
+  it("both are read-only by default: no write verb but on events and the namespace's leases", async () => {
+    for (const overlay of ["dev", "prod"]) {
+      const objects = await renderKustomization(join(DEPLOY, "overlays", overlay));
+      const role = find(objects, "ClusterRole", "drift-detector-read") as Any;
+      for (const rule of role.rules) {
+        if (!rule.resources.includes("events")) expect(rule.verbs).toEqual(["get", "list", "watch"]);
+      }
+      expect(objects.some((o) => o.metadata.name === "drift-detector-write")).toBe(false);
+      expect(find(objects, "Role").metadata.namespace).toBe("devops-apps");
+      expect(container(objects).securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+    }
+  });
+
+  for (const overlay of ["dev", "prod"]) {
+    it(`every object of ${overlay} passes a server-side dry-run apply, without Pod Security warnings`, async () => {
+      const objects = await renderKustomization(join(DEPLOY, "overlays", overlay));
+      const { stdout, stderr } = await dryRunApply(objects);
+      for (const o of objects) expect(stdout).toContain(`/${o.metadata.name} serverside-applied (server dry run)`);
+      expect(stdout.trim().split("\n")).toHaveLength(objects.length);
+      expect(stderr).not.toMatch(/warning/i);
+    });
+  }
+
+  it("the server-mode component adds the write ClusterRole and DRIFT_MODE=server, and passes the dry-run", async () => {
+    const dir = join(scratch, "server-mode");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "kustomization.yaml"),
+      // Kustomize refuses absolute paths: refer to deploy/ relative to the scratch folder.
+      stringify({
+        resources: [relative(dir, join(DEPLOY, "overlays/dev"))],
+        components: [relative(dir, join(DEPLOY, "components/server-mode"))],
+      }),
+    );
+    const objects = await renderKustomization(dir);
+    const write = find(objects, "ClusterRoleBinding", "drift-detector-write") as Any;
+    expect(write.subjects).toEqual([{ kind: "ServiceAccount", name: "drift-detector", namespace: "devops-apps" }]);
+    expect(envVar(objects, "DRIFT_MODE").value).toBe("server");
+    const { stdout } = await dryRunApply(objects);
+    expect(stdout).toContain("clusterrole.rbac.authorization.k8s.io/drift-detector-write serverside-applied");
+  });
+
+  it("the ServiceMonitor stand-in still rejects a misspelt field (the dry-run can fail)", async () => {
+    const objects = await renderKustomization(join(DEPLOY, "overlays/dev"));
+    const monitor = structuredClone(find(objects, "ServiceMonitor")) as Any;
+    monitor.spec.endpoints[0].intervall = "30s";
+    await expect(dryRunApply([monitor])).rejects.toThrow(/unknown field "intervall"|intervall: field not declared/);
+  });
+});

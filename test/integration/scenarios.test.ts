@@ -1,0 +1,88 @@
+// The scenario runner on the shared scenarios (../shared/scenarios, beside the clone) and on the project's own
+// (scenarios/): every scenario must pass in both comparison modes against the real sandbox.
+import { existsSync, readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { runScenarioCommand } from "../../src/cli/commands/scenarios.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const SUITES = [
+  { name: "shared scenarios", dir: resolve(ROOT, "../shared/scenarios") },
+  { name: "project scenarios", dir: resolve(ROOT, "scenarios") },
+];
+
+describe("scenarios", () => {
+  for (const suite of SUITES) {
+    const files = existsSync(suite.dir) ? readdirSync(suite.dir).filter((f) => /\.ya?ml$/.test(f)) : [];
+    const why = existsSync(suite.dir) ? `no scenario files in ${suite.dir}` : `${suite.dir} is missing`;
+    it.skipIf(files.length === 0)(
+      `${suite.name}: all pass in both modes${files.length === 0 ? ` (skipped: ${why})` : ""}`,
+      { timeout: 900_000 },
+      async () => {
+        const lines: string[] = [];
+        const summary = await runScenarioCommand(
+          suite.dir,
+          { mode: "both", kubeconfig: inject("kubeconfig"), parallel: "4" },
+          (line) => lines.push(line),
+        );
+        const failures = lines.filter((l) => l.startsWith("FAIL"));
+        expect(failures, failures.join("\n")).toEqual([]);
+        expect(summary.failed).toBe(0);
+        // Each file runs in each of its modes (a scenario may restrict `modes:`), at least once.
+        expect(summary.passed).toBeGreaterThanOrEqual(files.length);
+        expect(lines).toHaveLength(summary.passed);
+      },
+    );
+  }
+});
+
+describe("scenarios command", () => {
+  it("reports failures and broken files, prints the summary line last, exits 1", { timeout: 300_000 }, async () => {
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { execFile } = await import("node:child_process");
+    const dir = await mkdtemp(join(tmpdir(), "dd-scen-"));
+    const desired =
+      "desired: |\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: settings}\n  data: {LOG_LEVEL: info, MODE: fast}\n";
+    // kubectl edit driven non-interactively: the step's env sets KUBE_EDITOR to a command that deletes a line.
+    await writeFile(
+      join(dir, "a-edit-removes.yaml"),
+      `name: edit-removes\n${desired}steps:\n  - kubectl: edit configmap settings\n    env: {KUBE_EDITOR: "sed -i /LOG_LEVEL/d"}\nexpect:\n  - ref: ConfigMap/settings\n    status: Drifted\n    changes:\n      - {path: /data/LOG_LEVEL, type: removed, desired: info, by: none}\n`,
+    );
+    await writeFile(
+      join(dir, "b-wrong.yaml"),
+      `name: wrong-expectation\n${desired}steps:\n  - kubectl: patch configmap settings --type=merge -p '{"data":{"MODE":"slow"}}'\nexpect:\n  - ref: ConfigMap/settings\n    status: Drifted\n    changes:\n      - {path: /data/MODE, live: turbo}\n`,
+    );
+    await writeFile(join(dir, "c-broken.yaml"), "name: broken\nsteps: []\n");
+    try {
+      const result = await new Promise<{ code: number; stdout: string }>((done) => {
+        execFile(
+          process.execPath,
+          [
+            resolve(ROOT, "bin/drift-detector.js"),
+            "scenarios",
+            dir,
+            "--mode",
+            "client",
+            "--kubeconfig",
+            inject("kubeconfig"),
+          ],
+          (err, stdout) => done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout }),
+        );
+      });
+      const lines = result.stdout.trim().split("\n");
+      expect(lines).toEqual([
+        "PASS edit-removes [client]",
+        expect.stringMatching(
+          /^FAIL wrong-expectation \[client\]: ConfigMap\/settings: change changed \/data\/MODE "fast" -> "slow" by kubectl\S* does not match \/data\/MODE, live "turbo"$/,
+        ),
+        expect.stringMatching(/^FAIL broken \[client\]: broken scenario file .*c-broken\.yaml: desired: /),
+        "1 passed, 2 failed",
+      ]);
+      expect(result.code).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
