@@ -3,30 +3,34 @@ import { CliError } from "./errors.js";
 
 type CommandModule = { register(program: Command): void };
 
-// Each command lives in its own file under commands/ and registers itself; loaded lazily so that
-// `drift-detector sandbox …` does not pay for loading the Kubernetes client or the database.
-const commandModules: Array<() => Promise<CommandModule>> = [
-  async () => import("./commands/demo.js"),
-  async () => import("./commands/sandbox.js"),
-  async () => import("./commands/check.js"),
-  async () => import("./commands/scenarios.js"),
-  async () => import("./commands/run.js"),
-  async () => import("./commands/hub.js"),
-];
+// Each command lives in its own file under commands/ and registers itself. Only the module of the command being
+// run is loaded (all of them for help), so `drift-detector sandbox …` does not pay for the Kubernetes client,
+// the database or the SDKs.
+const commandModules: Record<string, () => Promise<CommandModule>> = {
+  check: () => import("./commands/check.js"),
+  run: () => import("./commands/run.js"),
+  sandbox: () => import("./commands/sandbox.js"),
+  scenarios: () => import("./commands/scenarios.js"),
+  hub: () => import("./commands/hub.js"),
+  drift: () => import("./commands/drift.js"),
+  demo: () => import("./commands/demo.js"),
+};
 
-export async function buildProgram(): Promise<Command> {
+/** Builds the program; with `commandName` only that command is registered (the rest are loaded for help). */
+export async function buildProgram(commandName?: string): Promise<Command> {
   const program = new Command("drift-detector")
     .description("Configuration-drift detector for Kubernetes: desired state from a hub, live state from the cluster.")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const load of commandModules) (await load()).register(program);
+  const only = commandName && Object.hasOwn(commandModules, commandName) ? [commandModules[commandName]] : null;
+  for (const load of only ?? Object.values(commandModules)) (await load()).register(program);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code. Expected failures print one line, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

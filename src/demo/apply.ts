@@ -9,10 +9,12 @@ import { loadCluster } from "../kube/cluster.js";
 export async function applySpace(
   hub: HubApi,
   space: string,
-  opts: { kubeconfig: string; first?: string[] },
+  opts: { kubeconfig: string; first?: string[]; only?: string[] },
 ): Promise<{ units: number; objects: number }> {
   const cluster = loadCluster({ kubeconfig: opts.kubeconfig });
-  const present = new Set((await hub.listUnits(space)).map((u) => u.Unit.Slug));
+  const present = new Set(
+    (await hub.listUnits(space)).map((u) => u.Unit.Slug).filter((u) => !opts.only || opts.only.includes(u)),
+  );
   const first = (opts.first ?? []).filter((u) => present.has(u));
   const rest = [...present].filter((u) => !first.includes(u));
   const results = [];

@@ -41,6 +41,17 @@ export async function setUp(layout: DemoLayout, progress: Progress, env: NodeJS.
   const root = repoRoot();
   const prefix = randomPrefix();
 
+  // The hub needs no cluster: it starts (and loads its code) while the sandbox comes up.
+  const [hubPort, detectorPort] = await freePorts(2);
+  const hubUrl = `http://127.0.0.1:${hubPort}`;
+  const hubToken = randomBytes(24).toString("base64url");
+  const hub = new ConfigHubClient({ url: hubUrl, token: hubToken });
+  await startService(layout, "hub", ["hub", "serve", "--listen", `127.0.0.1:${hubPort}`, "--data", layout.hubDataDir], {
+    ...env,
+    HUB_TOKEN: hubToken,
+    DATABASE_URL: "",
+  });
+
   const sandbox = await progress.step(
     "Starting the sandbox: etcd, kube-apiserver, controller manager (the first run builds them)",
     async (detail) => {
@@ -50,28 +61,14 @@ export async function setUp(layout: DemoLayout, progress: Progress, env: NodeJS.
   );
   const kubeconfig = sandbox.kubeconfig;
 
-  const [hubPort, detectorPort] = await freePorts(2);
-  const hubUrl = `http://127.0.0.1:${hubPort}`;
-  const hubToken = randomBytes(24).toString("base64url");
-  const hub = new ConfigHubClient({ url: hubUrl, token: hubToken });
   await progress.step(`Starting the embedded hub on ${hubUrl}`, async (detail) => {
-    await startService(
-      layout,
-      "hub",
-      ["hub", "serve", "--listen", `127.0.0.1:${hubPort}`, "--data", layout.hubDataDir],
-      {
-        ...env,
-        HUB_TOKEN: hubToken,
-        DATABASE_URL: "",
-      },
-    );
     await waitUntil(
       "the hub to answer",
       async () => {
         if (!(await serviceRunning(layout, "hub"))) throw new Error(`the hub exited; see ${layout.logFile("hub")}`);
         return httpOk(`${hubUrl}/api/space`, hubToken);
       },
-      { timeoutMs: 60_000, onWait: (e) => e && detail(e) },
+      { timeoutMs: 120_000, onWait: (e) => e && detail(e.includes("fetch failed") ? "starting" : e) },
     );
   });
 
@@ -154,7 +151,11 @@ export async function setUp(layout: DemoLayout, progress: Progress, env: NodeJS.
           throw new Error(`the detector exited; see ${layout.logFile("detector")}`);
         return httpOk(`${detectorUrl}/readyz`);
       },
-      { timeoutMs: 180_000, intervalMs: 1_000, onWait: (e) => e && detail(e) },
+      {
+        timeoutMs: 180_000,
+        intervalMs: 1_000,
+        onWait: (e) => e && detail(e.includes("fetch failed") ? "starting" : e),
+      },
     );
   });
   return state;

@@ -170,13 +170,27 @@ export class ClusterDetector {
           await this.objectDetection(keys, signal);
           continue;
         }
-        await Promise.race([this.queue.wait(), sleep(Math.max(0, this.nextFullAt - Date.now()), signal)]);
+        await this.idle(Math.max(0, this.nextFullAt - Date.now()), signal);
       } catch (err) {
         if (signal.aborted) break;
         this.opts.logger.warn({ err: errorMessage(err) }, "detection failed; retrying");
         await sleep(RETRY_MS, signal);
       }
     }
+  }
+
+  /** Waits for queued work, the next resync or shutdown, whichever comes first (and leaves no listener behind). */
+  private idle(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      void this.queue.wait().then(done);
+    });
   }
 
   private async desiredChanged(snapshot: DesiredSnapshot): Promise<void> {

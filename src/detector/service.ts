@@ -106,6 +106,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
   });
   shutdown.add("stop remediation", () => remediation.stop());
+  await remediation.loadIgnoreRules();
   registerDashboard(server, {
     mode: settings.remediation,
     store: remediation.store,
@@ -166,6 +167,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       readiness,
       logger: clusterLogger,
       onResults: updateGauges,
+      engine: remediation.engine,
       debounceMs: opts.tuning?.debounceMs,
       watchTimeoutSeconds: opts.tuning?.watchTimeoutSeconds,
     });

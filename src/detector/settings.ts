@@ -268,9 +268,10 @@ export function loadRunSettings(input: SettingsInput): RunSettings {
       "DRIFT_SOURCE is required: a directory, hub:SPACE or confighub:SPACE (or DRIFT_CLUSTERS with CONTEXT=SOURCE pairs)",
     );
   }
-  if (settings.analysis === "claude" && !settings.claudeApiKey) {
+  // A local model alone is enough for `claude` (the providers are tried in order: Claude, local model, rules).
+  if (settings.analysis === "claude" && !settings.claudeApiKey && !settings.llmUrl) {
     throw new SettingsError(
-      "CLAUDE_API_KEY is required when DRIFT_ANALYSIS=claude (set it, or DRIFT_ANALYSIS=rules or off)",
+      "CLAUDE_API_KEY is required when DRIFT_ANALYSIS=claude (set it or ANTHROPIC_API_KEY, or DRIFT_LLM_URL for a local model, or DRIFT_ANALYSIS=rules or off)",
     );
   }
   return settings;

@@ -1,6 +1,7 @@
 // The walk: desired and live side by side, guided by the kind's schema. Declared fields must match; live-only
 // fields are drift only when an imperative manager owns them and they are not a server default.
 import { autoscalerOf } from "./autoscale.js";
+import { schemaFromCrd } from "./crdschema.js";
 import { groupOf, SCALABLE_KINDS, schemaFor } from "./defaults.js";
 import type { CompareInput, EngineOptions } from "./engine.js";
 import { IMPERATIVE_MANAGERS, OWN_MANAGERS, worseSeverity } from "./engine.js";
@@ -57,7 +58,7 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   const c = compile(options);
   const obj = desired.object;
   const group = groupOf(obj.apiVersion);
-  const schema = schemaFor(obj.apiVersion, obj.kind);
+  const schema = input.context.crdSchema ? schemaFromCrd(input.context.crdSchema) : schemaFor(obj.apiVersion, obj.kind);
   const server = options.mode === "server";
 
   let d: unknown = normalizeDesired(obj);
@@ -74,7 +75,9 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   // Differences that exist but are not drift: autoscaled replicas, the rollout-restart marker, ignore rules.
   const ignored: IgnoredChange[] = [];
   const hpa = SCALABLE_KINDS.has(`${group}/${obj.kind}`) ? autoscalerOf(live, input.context.hpas) : undefined;
-  const rules = rulesFor([...compileIgnoreRules(options.ignoreRules), ...annotationRules(obj)], obj, group);
+  const global = compileIgnoreRules(options.ignoreRules);
+  const own = annotationRules(obj);
+  const rules = rulesFor(own.length === 0 ? global : [...global, ...own], obj, group);
   const changes: Change[] = [];
   let severity: ResourceResult["severity"] = null;
   for (const ch of walk.changes) {

@@ -309,10 +309,13 @@ const DAEMONSET_METADATA: SchemaNode = {
   ...METADATA,
   fields: {
     ...METADATA.fields,
-    annotations: mapOf({}, {
-      skipKeys: new Set([LAST_APPLIED]),
-      allocatedKeys: new Set(["deprecated.daemonset.template.generation"]),
-    }),
+    annotations: mapOf(
+      {},
+      {
+        skipKeys: new Set([LAST_APPLIED]),
+        allocatedKeys: new Set(["deprecated.daemonset.template.generation"]),
+      },
+    ),
   },
 };
 

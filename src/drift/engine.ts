@@ -15,10 +15,12 @@
  */
 
 import { compareResource } from "./compare.js";
+import type { OpenAPISchema } from "./crdschema.js";
 import type { IgnoreRule } from "./ignore.js";
 import type { SeverityRule } from "./severity.js";
 import type { ComparisonMode, DesiredObject, DetectionReport, KubeObject, ResourceResult, Severity } from "./types.js";
 
+export type { OpenAPISchema } from "./crdschema.js";
 export type { IgnoreRule } from "./ignore.js";
 export type { SeverityRule } from "./severity.js";
 
@@ -31,8 +33,17 @@ export interface CompareInput {
   serverApplied?: KubeObject;
   /** Server mode only: dry-run create of `desired` under a generated name: what the server defaults on a fresh object. */
   serverDefaulted?: KubeObject;
-  /** Related live objects: the HPAs in the object's namespace (autoscaled replicas are not drift). */
-  context: { hpas: KubeObject[] };
+  /** Related live objects. */
+  context: {
+    /** The HPAs in the object's namespace (autoscaled replicas are not drift). */
+    hpas: KubeObject[];
+    /**
+     * For a custom resource: the `openAPIV3Schema` of its version from the CRD, so client mode knows the schema's
+     * defaults and list keys (server mode gets them from the dry-runs). Optional; without it custom resources are
+     * compared generically.
+     */
+    crdSchema?: OpenAPISchema;
+  };
 }
 
 export interface EngineOptions {

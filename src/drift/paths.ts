@@ -95,16 +95,22 @@ export function parsePointer(pointer: string): string[] {
  */
 export class PointerPattern {
   private readonly tokens: string[];
+  // Patterns of the form "/**/name" (some token equals name), the common shape, are checked without backtracking.
+  private readonly anywhere: string | undefined;
   constructor(readonly source: string) {
     this.tokens = parsePointer(source);
+    const [first, second] = this.tokens;
+    this.anywhere =
+      this.tokens.length === 2 && first === "**" && second !== "*" && second !== "**" ? second : undefined;
   }
 
   matches(pointer: string): boolean {
-    return matchTokens(this.tokens, 0, parsePointer(pointer), 0, true);
+    return this.matchesTokens(parsePointer(pointer));
   }
 
   /** As `matches`, over an already split pointer. */
   matchesTokens(tokens: readonly string[]): boolean {
+    if (this.anywhere !== undefined) return tokens.includes(this.anywhere);
     return matchTokens(this.tokens, 0, tokens, 0, true);
   }
 

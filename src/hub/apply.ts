@@ -103,13 +103,15 @@ async function applyUnit(
   const labels = { [SPACE_LABEL]: labelValue(space), [UNIT_LABEL]: labelValue(unit.Slug) };
   const errors: string[] = [];
   for (const obj of [...objects].sort((a, b) => rank(a) - rank(b))) {
-    const ref = refOf(obj);
-    const labelled = {
-      ...obj,
-      metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, ...labels } },
-    } as KubeObject;
+    let ref = refOf(obj);
     try {
       const info = await discovery.resolve(obj.apiVersion, obj.kind);
+      const namespace = info.namespaced ? (obj.metadata.namespace ?? opts.namespace) : undefined;
+      ref = { ...ref, namespace };
+      const metadata = { ...obj.metadata, labels: { ...obj.metadata.labels, ...labels } };
+      if (namespace) metadata.namespace = namespace;
+      else delete metadata.namespace;
+      const labelled = { ...obj, metadata } as KubeObject;
       await applyObject(cluster.client, info, labelled, {
         fieldManager: FIELD_MANAGER,
         force: true,

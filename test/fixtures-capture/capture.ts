@@ -45,7 +45,8 @@ function kubectlOnce(args: string[], opts: { stdin?: string; env?: Record<string
 const manifests = (file: string): Obj[] =>
   parseAllDocuments(readFileSync(join(here, "manifests", file), "utf8")).map((d) => d.toJS() as Obj);
 const yamlOf = (o: Obj | Obj[]) => JSON.stringify(Array.isArray(o) ? { apiVersion: "v1", kind: "List", items: o } : o);
-const resource = (o: Obj) => `${o.kind}.${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}`.replace(/\.$/, "");
+const resource = (o: Obj) =>
+  `${o.kind}.${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}`.replace(/\.$/, "");
 
 // Namespaces carry a per-run suffix: deleting one waits for the namespace controller, creating one does not.
 const run = Date.now().toString(36).slice(-4);
@@ -68,7 +69,19 @@ function save(name: string, desired: Obj, ns: string): void {
   try {
     serverApplied = JSON.parse(
       kubectl(
-        ["apply", "--server-side", "--force-conflicts", "--field-manager=drift-detector", "--dry-run=server", "-n", ns, "-o", "json", "-f", "-"],
+        [
+          "apply",
+          "--server-side",
+          "--force-conflicts",
+          "--field-manager=drift-detector",
+          "--dry-run=server",
+          "-n",
+          ns,
+          "-o",
+          "json",
+          "-f",
+          "-",
+        ],
         { stdin: yamlOf(want) },
       ),
     );
@@ -111,14 +124,22 @@ for (const o of all) {
 // 2. Stories: one namespace each, desired applied by confighub, then what a person (or a bot) did.
 const deployment = byName("Deployment", "backend");
 const editor = (script: string) => ({ KUBE_EDITOR: `sh -c '${script} "$0"'` });
-const stories: Array<{ name: string; objs: Obj[]; steps: Array<[string[], { stdin?: string; env?: Record<string, string> }?]> }> = [
+const stories: Array<{
+  name: string;
+  objs: Obj[];
+  steps: Array<[string[], { stdin?: string; env?: Record<string, string> }?]>;
+}> = [
   { name: "scaled", objs: [deployment], steps: [[["scale", "deployment/backend", "--replicas=5"]]] },
   {
     name: "set-image",
     objs: [deployment],
     steps: [[["set", "image", "deployment/backend", "backend=ghcr.io/confighubai/cubbychat/backend:1.1.2-hotfix"]]],
   },
-  { name: "env-added", objs: [deployment], steps: [[["set", "env", "deployment/backend", "-c", "backend", "DEBUG=true"]]] },
+  {
+    name: "env-added",
+    objs: [deployment],
+    steps: [[["set", "env", "deployment/backend", "-c", "backend", "DEBUG=true"]]],
+  },
   {
     name: "env-changed",
     objs: [deployment],
@@ -127,7 +148,7 @@ const stories: Array<{ name: string; objs: Obj[]; steps: Array<[string[], { stdi
   {
     name: "edit-limits-removed",
     objs: [deployment],
-    steps: [[["edit", "deployment/backend"], { env: editor("sed -i -e \"/^ *limits:/,/^ *memory: 1Gi/d\"") }]],
+    steps: [[["edit", "deployment/backend"], { env: editor('sed -i -e "/^ *limits:/,/^ *memory: 1Gi/d"') }]],
   },
   { name: "labelled", objs: [deployment], steps: [[["label", "deployment", "backend", "team=payments"]]] },
   {
@@ -157,7 +178,11 @@ const stories: Array<{ name: string; objs: Obj[]; steps: Array<[string[], { stdi
             apiVersion: "apps/v1",
             kind: "Deployment",
             metadata: { name: "backend" },
-            spec: { template: { spec: { containers: [{ name: "backend", image: "ghcr.io/confighubai/cubbychat/backend:1.1.3-rc1" }] } } },
+            spec: {
+              template: {
+                spec: { containers: [{ name: "backend", image: "ghcr.io/confighubai/cubbychat/backend:1.1.3-rc1" }] },
+              },
+            },
           } as unknown as Obj),
         },
       ],
@@ -170,9 +195,7 @@ const stories: Array<{ name: string; objs: Obj[]; steps: Array<[string[], { stdi
       [
         ["replace", "-f", "-"],
         {
-          stdin: yamlOf(
-            JSON.parse(JSON.stringify(deployment).replaceAll("backend:1.1.1", "backend:1.1.9")) as Obj,
-          ),
+          stdin: yamlOf(JSON.parse(JSON.stringify(deployment).replaceAll("backend:1.1.1", "backend:1.1.9")) as Obj),
         },
       ],
     ],
@@ -180,14 +203,34 @@ const stories: Array<{ name: string; objs: Obj[]; steps: Array<[string[], { stdi
   {
     name: "controller-annotation",
     objs: [deployment],
-    steps: [[["annotate", "deployment", "backend", "deployment.kubernetes.io/revision=4", "--field-manager=kube-controller-manager", "--overwrite"]]],
+    steps: [
+      [
+        [
+          "annotate",
+          "deployment",
+          "backend",
+          "deployment.kubernetes.io/revision=4",
+          "--field-manager=kube-controller-manager",
+          "--overwrite",
+        ],
+      ],
+    ],
   },
   {
     name: "hpa-scaled",
     objs: [deployment],
     steps: [
       [
-        ["patch", "deployment", "backend", "--subresource=scale", "--type=merge", "-p", '{"spec":{"replicas":6}}', "--field-manager=kube-controller-manager"],
+        [
+          "patch",
+          "deployment",
+          "backend",
+          "--subresource=scale",
+          "--type=merge",
+          "-p",
+          '{"spec":{"replicas":6}}',
+          "--field-manager=kube-controller-manager",
+        ],
       ],
     ],
   },
@@ -195,17 +238,32 @@ const stories: Array<{ name: string; objs: Obj[]; steps: Array<[string[], { stdi
   {
     name: "secret-rotated",
     objs: [byName("Secret", "db-credentials")],
-    steps: [[["patch", "secret", "db-credentials", "--type=merge", "-p", '{"stringData":{"PASSWORD":"hunter2-value"}}']]],
+    steps: [
+      [["patch", "secret", "db-credentials", "--type=merge", "-p", '{"stringData":{"PASSWORD":"hunter2-value"}}']],
+    ],
   },
   {
     name: "role-widened",
     objs: [byName("Role", "reader")],
-    steps: [[["patch", "role", "reader", "--type=json", "-p", '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]']]],
+    steps: [
+      [["patch", "role", "reader", "--type=json", "-p", '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]']],
+    ],
   },
   {
     name: "service-target-port",
     objs: [byName("Service", "backend")],
-    steps: [[["patch", "service", "backend", "--type=json", "-p", '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]']]],
+    steps: [
+      [
+        [
+          "patch",
+          "service",
+          "backend",
+          "--type=json",
+          "-p",
+          '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]',
+        ],
+      ],
+    ],
   },
   {
     name: "configmap-edited",

@@ -31,6 +31,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: API answers are checked field by field
 async function get(path: string): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(`${service.address}${path}`);
   const text = await res.text();
@@ -191,6 +192,6 @@ describe("drift-detector run (in process)", () => {
       body: JSON.stringify({ action: "revert" }),
     });
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toMatch(/DRIFT_API_TOKEN/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/DRIFT_API_TOKEN/);
   });
 });

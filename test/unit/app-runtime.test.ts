@@ -69,6 +69,27 @@ describe("run settings", () => {
     expect(loadRunSettings({ env: { DRIFT_SOURCE: "x", ANTHROPIC_API_KEY: "k" } }).claudeApiKey).toBe("k");
   });
 
+  it("accepts a local model instead of a key; its key is a secret", () => {
+    const s = loadRunSettings({
+      env: {
+        DRIFT_SOURCE: "x",
+        DRIFT_LLM_URL: "http://127.0.0.1:11434",
+        DRIFT_LLM_MODEL: "qwen2.5",
+        DRIFT_LLM_API_KEY: "local-secret",
+      },
+    });
+    expect(s).toMatchObject({ analysis: "claude", llmUrl: "http://127.0.0.1:11434", llmModel: "qwen2.5" });
+    expect(s.claudeApiKey).toBeUndefined();
+    let message = "";
+    try {
+      loadRunSettings({ env: { DRIFT_SOURCE: "x", DRIFT_LLM_URL: "not a url", DRIFT_LLM_API_KEY: "local-secret" } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^DRIFT_LLM_URL="not a url" is not allowed/);
+    expect(message).not.toContain("local-secret");
+  });
+
   it("flags win over the environment; clusters are CONTEXT=SOURCE pairs", () => {
     const s = loadRunSettings({ env: { ...base, DRIFT_INTERVAL: "1m" }, flags: { interval: "30s" } });
     expect(s.interval).toBe(30_000);

@@ -57,7 +57,14 @@ export function register(program: Command): void {
 
 /** The whole check without printing: the report and the exit code. Expected failures throw CliError (exit 2). */
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
-  const snapshot = await expected(async () => (await openSource(opts.source)).load());
+  const source = await expected(() => openSource(opts.source));
+  let snapshot: Awaited<ReturnType<typeof source.load>>;
+  try {
+    snapshot = await expected(() => source.load());
+  } finally {
+    // Hub sources hold a database or HTTP connection; a one-shot check must not keep the process alive.
+    await (source as { close?: () => Promise<void> }).close?.().catch(() => {});
+  }
   const cluster = await expected(async () => loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context }));
   try {
     await expected(() => verifyCluster(cluster));

@@ -52,7 +52,9 @@ async function demo(opts: DemoOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping the demo…\n`);
+    // Twice: a process the interrupted step was just launching is caught by the second pass.
     stopDemo(layout)
+      .then(async (stopped) => [...stopped, ...(await stopDemo(layout))])
       .then((stopped) => process.stdout.write(`stopped: ${stopped.join(", ") || "nothing was running"}\n`))
       .finally(() => process.exit(130));
   };

@@ -39,6 +39,8 @@ export interface RemediatorOptions {
   target(cluster: string | undefined): RemediationTarget | undefined;
   store: RemediationStore;
   now?: () => Date;
+  /** After an ignore rule was stored: make the next detection use it. */
+  onIgnoreRule?: () => Promise<void>;
 }
 
 export class DriftRemediator implements Remediator {
@@ -214,6 +216,7 @@ export class DriftRemediator implements Remediator {
           };
         }
         const ruleId = await this.opts.store.addIgnoreRule(record.id, rule, request.actor);
+        await this.opts.onIgnoreRule?.();
         const state = await target.redetect(record, { reloadDesired: false });
         return {
           result: {

@@ -76,6 +76,7 @@ async function revertOnce(
   }
   assertUnchangedSince(record, live);
 
+  keepOwnMetadata(body, live, manager);
   // Fields the engine ignored (autoscaled replicas, ignore rules) are left to whoever owns them.
   for (const ignored of record.ignored) {
     if (!parsePointer(ignored.path).some((t) => /^\d+$/.test(t))) removeAt(body, ignored.path);
@@ -106,6 +107,27 @@ async function revertOnce(
   body.metadata.resourceVersion = resourceVersion;
   await apply(deps.client, info, body, manager, false);
   return { fields: maskSecretFields(live.kind, fields), removed: removals, created: false };
+}
+
+/**
+ * Labels and annotations our manager set beyond the unit's data (the hub's apply marks objects with their space
+ * and unit) stay: an apply without them would delete them, and pruning relies on them.
+ */
+function keepOwnMetadata(body: KubeObject, live: KubeObject, manager: string): void {
+  for (const entry of live.metadata.managedFields ?? []) {
+    if (entry.manager !== manager || entry.operation !== "Apply" || entry.subresource) continue;
+    const meta = (entry.fieldsV1?.["f:metadata"] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+    for (const key of ["labels", "annotations"] as const) {
+      const owned = Object.keys(meta[`f:${key}`] ?? {})
+        .filter((k) => k.startsWith("f:"))
+        .map((k) => k.slice(2));
+      const liveMap = live.metadata[key] ?? {};
+      for (const name of owned) {
+        if (liveMap[name] === undefined || body.metadata[key]?.[name] !== undefined) continue;
+        body.metadata[key] = { ...body.metadata[key], [name]: liveMap[name] };
+      }
+    }
+  }
 }
 
 /** The object changed between our read and our write; `conflict` is what the caller gets when retries run out. */

@@ -3,6 +3,7 @@
 // `auto` mode the AutoRemediator on the drift event bus.
 import type { Logger } from "pino";
 import type { DesiredSource } from "../../desired/source.js";
+import type { IgnoreRule } from "../../drift/engine.js";
 import type { HubApi } from "../../hub/api.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { errorMessage } from "../../kube/errors.js";
@@ -83,6 +84,7 @@ export class ServiceRemediation {
       store: this.store,
       records: { get: (id) => this.findRecord(id) },
       target: (cluster) => this.target(cluster),
+      onIgnoreRule: () => this.loadIgnoreRules(),
     });
     if (opts.mode === "auto" && opts.policy) {
       this.auto = new AutoRemediator({
@@ -113,6 +115,21 @@ export class ServiceRemediation {
       reason: req.reason,
     });
     return { ...result };
+  }
+
+  /**
+   * Engine options for the detectors: the ignore rules added from drift records. The detectors keep this object and
+   * read `ignoreRules` at every detection; it is replaced (never mutated) when a rule is added.
+   */
+  readonly engine: { ignoreRules: IgnoreRule[] } = { ignoreRules: [] };
+
+  async loadIgnoreRules(): Promise<void> {
+    if (!this.store) return;
+    try {
+      this.engine.ignoreRules = await this.store.ignoreRules();
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err) }, "cannot load the ignore rules added from drift records");
+    }
   }
 
   stop(): void {

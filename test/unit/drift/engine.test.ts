@@ -65,7 +65,9 @@ const stories: Record<string, Expected[]> = {
   "edit-limits-removed": [
     { path: "/spec/template/spec/containers/0/resources/limits", type: "removed", manager: null, severity: "medium" },
   ],
-  labelled: [{ path: "/metadata/labels/team", type: "added", manager: "kubectl-label", severity: "low", live: "payments" }],
+  labelled: [
+    { path: "/metadata/labels/team", type: "added", manager: "kubectl-label", severity: "low", live: "payments" },
+  ],
   privileged: [
     {
       path: "/spec/template/spec/containers/0/securityContext/privileged",
@@ -85,7 +87,12 @@ const stories: Record<string, Expected[]> = {
     },
   ],
   replaced: [
-    { path: "/spec/template/spec/initContainers/0/image", type: "changed", manager: "kubectl-replace", severity: "high" },
+    {
+      path: "/spec/template/spec/initContainers/0/image",
+      type: "changed",
+      manager: "kubectl-replace",
+      severity: "high",
+    },
     { path: "/spec/template/spec/containers/0/image", type: "changed", manager: "kubectl-replace", severity: "high" },
   ],
   "controller-annotation": [],
@@ -100,10 +107,24 @@ const stories: Record<string, Expected[]> = {
     },
   ],
   "service-target-port": [
-    { path: "/spec/ports/0/targetPort", type: "changed", manager: "kubectl-patch", severity: "high", desired: 8080, live: 9090 },
+    {
+      path: "/spec/ports/0/targetPort",
+      type: "changed",
+      manager: "kubectl-patch",
+      severity: "high",
+      desired: 8080,
+      live: 9090,
+    },
   ],
   "configmap-edited": [
-    { path: "/data/LOG_LEVEL", type: "changed", manager: "kubectl-patch", severity: "medium", desired: "info", live: "debug" },
+    {
+      path: "/data/LOG_LEVEL",
+      type: "changed",
+      manager: "kubectl-patch",
+      severity: "medium",
+      desired: "info",
+      live: "debug",
+    },
   ],
   "secret-rotated": [{ path: "/data/PASSWORD", type: "changed", manager: "kubectl-patch", severity: "high" }],
 };
@@ -235,7 +256,11 @@ describe("declared fields", () => {
     const fx = loadFixture("ssa/deployment-backend");
     podSpec(fx.live).containers[0].image = "elsewhere:1";
     const [ch] = run(fx, "client").changes;
-    expect(ch).toMatchObject({ type: "changed", live: "elsewhere:1", by: { manager: "confighub", operation: "Apply" } });
+    expect(ch).toMatchObject({
+      type: "changed",
+      live: "elsewhere:1",
+      by: { manager: "confighub", operation: "Apply" },
+    });
   });
 
   it("quantities in another notation are equal", () => {
@@ -245,7 +270,9 @@ describe("declared fields", () => {
     res.requests.cpu = "0.5";
     expect(run(fx, "client").status).toBe("InSync");
     res.requests.cpu = "600m";
-    expect(run(fx, "client").changes).toMatchObject([{ path: "/spec/template/spec/containers/0/resources/requests/cpu", desired: "0.5" }]);
+    expect(run(fx, "client").changes).toMatchObject([
+      { path: "/spec/template/spec/containers/0/resources/requests/cpu", desired: "0.5" },
+    ]);
   });
 
   it("a second container drifting reports its own index and name", () => {

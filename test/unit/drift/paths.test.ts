@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { NameMatcher, PathStack, PointerPattern, parsePointer, segsToField, segsToPointer } from "../../../src/drift/paths.js";
+import {
+  NameMatcher,
+  PathStack,
+  PointerPattern,
+  parsePointer,
+  segsToField,
+  segsToPointer,
+} from "../../../src/drift/paths.js";
 
 describe("paths", () => {
   it("renders a pointer by index and a field by merge key", () => {
@@ -13,7 +20,9 @@ describe("paths", () => {
     p.pushItem({ containerPort: 8080, protocol: "TCP" }, 1, ["containerPort", "protocol"]);
     p.pushKey("containerPort");
     expect(p.pointer()).toBe("/spec/template/spec/containers/0/ports/1/containerPort");
-    expect(p.fieldString()).toBe("spec.template.spec.containers[name=backend].ports[containerPort=8080,protocol=TCP].containerPort");
+    expect(p.fieldString()).toBe(
+      "spec.template.spec.containers[name=backend].ports[containerPort=8080,protocol=TCP].containerPort",
+    );
   });
 
   it("escapes pointer tokens and quotes odd map keys in fields", () => {
@@ -31,9 +40,13 @@ describe("paths", () => {
 
   it("uses the index for lists without a merge key", () => {
     expect(segsToField(["rules", { item: { verbs: [] }, index: 0 }, "verbs"])).toBe("rules[0].verbs");
-    expect(segsToField(["spec", "volumeClaimTemplates", { item: { metadata: { name: "data" } }, index: 0, key: ["metadata.name"] }])).toBe(
-      "spec.volumeClaimTemplates[metadata.name=data]",
-    );
+    expect(
+      segsToField([
+        "spec",
+        "volumeClaimTemplates",
+        { item: { metadata: { name: "data" } }, index: 0, key: ["metadata.name"] },
+      ]),
+    ).toBe("spec.volumeClaimTemplates[metadata.name=data]");
   });
 
   it("matches pointer patterns with * and ** and everything below", () => {

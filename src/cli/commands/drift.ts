@@ -1,0 +1,249 @@
+// `drift-detector drift list|show|revert|accept|ignore`: the drift records of a running service, over its HTTP API
+// (`--server URL`, token from DRIFT_API_TOKEN for actions). Exit codes: 0 done, 1 the action failed or conflicted,
+// 2 bad input or the service could not be asked.
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { CliError } from "../errors.js";
+
+interface Common {
+  server?: string;
+  output?: string;
+}
+
+const DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+interface Change {
+  field: string;
+  type: string;
+  desired?: unknown;
+  live?: unknown;
+  by: { manager: string; operation: string; subresource: string; time: string | null } | null;
+}
+interface RecordJson {
+  id: string;
+  cluster: string;
+  status: string;
+  resourceStatus: string;
+  severity: string;
+  ref: { kind: string; namespace?: string; name: string };
+  source: { type: string; path?: string; space?: string; unit?: string; revision?: number };
+  changes: Change[];
+  openedAt: string;
+  resolvedAt: string | null;
+  history?: Array<{ at: string; event: string; paths: string[]; by: string[] }>;
+  analysis?: { summary: string; recommendation?: { action: string; rationale: string } } | null;
+}
+
+function serverOf(opts: Common): string {
+  const url = opts.server ?? process.env.DRIFT_SERVER ?? DEFAULT_SERVER;
+  try {
+    return new URL(url).toString().replace(/\/+$/, "");
+  } catch {
+    throw new CliError(`--server ${url} is not a URL (e.g. ${DEFAULT_SERVER})`);
+  }
+}
+
+async function call(opts: Common, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+  const server = serverOf(opts);
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method === "POST") {
+    const token = process.env.DRIFT_API_TOKEN;
+    if (!token) throw new CliError("DRIFT_API_TOKEN is not set: actions need the service's API token");
+    headers.authorization = `Bearer ${token}`;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${server}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(
+      `cannot reach the drift-detector service at ${server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    );
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const m = json as { message?: string; error?: string } | undefined;
+    const message = m?.message ?? m?.error ?? (text.slice(0, 200) || `HTTP ${res.status}`);
+    // 409 (resolved record, a newer change) is the action's answer, not bad input: exit 1.
+    throw new CliError(
+      `${res.status === 401 ? "the token was rejected (DRIFT_API_TOKEN)" : message} (HTTP ${res.status})`,
+      res.status === 409 ? 1 : 2,
+    );
+  }
+  return json;
+}
+
+const describeRef = (r: RecordJson["ref"]) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
+const show = (v: unknown) => (v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
+const who = (c: Change) =>
+  c.by ? `${c.by.manager} (${c.by.operation}${c.by.subresource ? ` ${c.by.subresource}` : ""})` : "unknown";
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+function print(opts: Common, json: unknown, text: () => string): void {
+  process.stdout.write(opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : `${text()}\n`);
+}
+
+function actor(opts: { as?: string }): string {
+  if (opts.as) return opts.as;
+  try {
+    return `${userInfo().username} (cli)`;
+  } catch {
+    return "cli";
+  }
+}
+
+export function register(program: Command): void {
+  const drift = program
+    .command("drift")
+    .description("the drift records of a running service: list, show, revert, accept, ignore");
+  const common = (cmd: Command) =>
+    cmd
+      .option("--server <url>", `the service's address [env DRIFT_SERVER, default ${DEFAULT_SERVER}]`)
+      .option("-o, --output <format>", "text or json", "text");
+
+  common(
+    drift
+      .command("list")
+      .description("drift records (open by default)")
+      .option("--status <status>", "open, resolved or all", "open")
+      .option("--namespace <ns>", "only this namespace")
+      .option("--severity <level>", "only this severity: critical, high, medium, low"),
+  ).action(async (opts: Common & { status: string; namespace?: string; severity?: string }) => {
+    const q = new URLSearchParams({ status: opts.status, limit: "1000" });
+    if (opts.namespace) q.set("namespace", opts.namespace);
+    if (opts.severity) q.set("severity", opts.severity);
+    const page = (await call(opts, "GET", `/api/drifts?${q}`)) as { items: RecordJson[] };
+    print(opts, page, () => {
+      if (page.items.length === 0) return opts.status === "open" ? "no open drift" : "no drift records";
+      return table([
+        ["ID", "SEVERITY", "STATUS", "RESOURCE", "FIELDS", "BY"],
+        ...page.items.map((r) => [
+          r.id,
+          r.severity,
+          r.status,
+          describeRef(r.ref),
+          r.changes.map((c) => c.field).join(", ") || r.resourceStatus,
+          [...new Set(r.changes.map(who))].join(", "),
+        ]),
+      ]);
+    });
+  });
+
+  common(
+    drift
+      .command("show")
+      .description("one drift record: changes, who made them, analysis, history, audit")
+      .argument("<id>"),
+  ).action(async (id: string, opts: Common) => {
+    const r = (await call(opts, "GET", `/api/drifts/${encodeURIComponent(id)}`)) as RecordJson;
+    const audit = (
+      (await call(opts, "GET", `/api/drifts/${encodeURIComponent(id)}/audit`).catch(() => ({ items: [] }))) as {
+        items: Array<{ at: string; actor: string; action: string; dryRun: boolean; outcome: string; message: string }>;
+      }
+    ).items;
+    print(opts, { ...r, audit }, () => {
+      const src =
+        r.source.type === "file" ? r.source.path : `${r.source.space}/${r.source.unit} revision ${r.source.revision}`;
+      const lines = [
+        `${describeRef(r.ref)}  ${r.severity}  ${r.status}${r.resourceStatus === "Missing" ? "  (missing from the cluster)" : ""}`,
+        `id ${r.id} · cluster ${r.cluster} · desired in ${src} · opened ${r.openedAt}`,
+        "",
+        ...r.changes.flatMap((c) => [
+          `${c.field}  (${c.type}, by ${who(c)}${c.by?.time ? ` at ${c.by.time}` : ""})`,
+          `  - desired: ${show(c.desired)}`,
+          `  + live:    ${show(c.live)}`,
+        ]),
+      ];
+      if (r.analysis)
+        lines.push(
+          "",
+          `analysis: ${r.analysis.summary}`,
+          `recommended: ${r.analysis.recommendation?.action ?? "?"}: ${r.analysis.recommendation?.rationale ?? ""}`,
+        );
+      if (r.history?.length)
+        lines.push("", "history:", ...r.history.map((h) => `  ${h.at}  ${h.event}  ${h.paths.join(", ")}`));
+      if (audit.length) {
+        lines.push(
+          "",
+          "audit:",
+          ...audit.map(
+            (a) => `  ${a.at}  ${a.actor}  ${a.action}${a.dryRun ? " (dry-run)" : ""}  ${a.outcome}: ${a.message}`,
+          ),
+        );
+      }
+      return lines.join("\n");
+    });
+  });
+
+  const action = (name: "revert" | "accept" | "ignore", description: string) =>
+    common(
+      drift
+        .command(name)
+        .description(description)
+        .argument("<id>")
+        .option("--dry-run", "show exactly what would change, change nothing")
+        .option("--as <name>", "who approves it (audit, hub revision); default: your user name"),
+    );
+
+  const act = async (name: string, id: string, opts: Common & { dryRun?: boolean; as?: string }, extra = {}) => {
+    const result = (await call(opts, "POST", `/api/drifts/${encodeURIComponent(id)}/actions`, {
+      action: name,
+      dryRun: !!opts.dryRun,
+      actor: actor(opts),
+      ...extra,
+    })) as {
+      outcome: string;
+      message: string;
+      fields?: Array<{ path: string; before?: unknown; after?: unknown }>;
+      diff?: string;
+    };
+    print(opts, result, () => {
+      const lines = [result.message];
+      for (const f of result.fields ?? []) lines.push(`  ${f.path}: ${show(f.before)} -> ${show(f.after)}`);
+      if (result.diff) lines.push("", result.diff.trimEnd());
+      return lines.join("\n");
+    });
+    if (result.outcome === "failed" || result.outcome === "conflict") process.exitCode = 1;
+  };
+
+  action(
+    "revert",
+    "apply the desired state to the cluster (forcing only the drifted fields); verified by re-detection",
+  ).action((id: string, opts: Common & { dryRun?: boolean; as?: string }) => act("revert", id, opts));
+  action("accept", "write the live values into the hub as a new revision (hub and ConfigHub sources)").action(
+    (id: string, opts: Common & { dryRun?: boolean; as?: string }) => act("accept", id, opts),
+  );
+  action("ignore", "snooze the drift until a time (--until), or ignore its fields from now on (--path)")
+    .option("--until <when>", "snooze until this time (ISO 8601) or for this long (2h, 30m)")
+    .option(
+      "--path <pointer>",
+      "ignore this JSON Pointer (repeatable; default: every drifted field)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--reason <text>", "why, kept with the ignore rule")
+    .action(
+      (
+        id: string,
+        opts: Common & { dryRun?: boolean; as?: string; until?: string; path?: string[]; reason?: string },
+      ) => {
+        if (opts.until && opts.path) throw new CliError("give --until (snooze) or --path (ignore rule), not both");
+        return act("ignore", id, opts, { until: opts.until, paths: opts.path, reason: opts.reason });
+      },
+    );
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { summarize } from "../../../src/drift/engine.js";
+import { renderReport } from "../../../src/drift/render.js";
+import { loadFixture, run } from "./fixtures.js";
+
+describe("text report", () => {
+  const report = summarize(
+    [run(loadFixture("story/set-image"), "client"), run(loadFixture("ssa/configmap-settings"), "client")],
+    "client",
+  );
+
+  it("shows a status line, a diff of each change and who made it", () => {
+    const text = renderReport(report, { color: false });
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/^Deployment fx-set-image-\w+\/backend {2}Drifted high {2}manifests\.yaml$/);
+    expect(lines[1]).toMatch(
+      /^ {2}@@ spec\.template\.spec\.containers\[name=backend\]\.image @@ changed, high, by kubectl-set \(Update\) at \d{4}-/,
+    );
+    expect(lines[2]).toBe("  - ghcr.io/confighubai/cubbychat/backend:1.1.1");
+    expect(lines[3]).toBe("  + ghcr.io/confighubai/cubbychat/backend:1.1.2-hotfix");
+    expect(lines[4]).toMatch(/^ConfigMap fx-ssa-\w+\/settings {2}InSync/);
+    expect(text).toContain("2 resources (client mode): 1 in sync, 1 drifted, 0 missing, 0 errors");
+    expect(text).not.toContain("\u001b[");
+  });
+
+  it("colours only when asked", () => {
+    const text = renderReport(report, { color: true });
+    expect(text).toContain("\u001b[31m  - ghcr.io/confighubai/cubbychat/backend:1.1.1\u001b[0m");
+    expect(text).toContain("\u001b[32m  + ghcr.io/confighubai/cubbychat/backend:1.1.2-hotfix\u001b[0m");
+  });
+
+  it("renders structured values as YAML lines and unknown owners as such", () => {
+    const r = run(loadFixture("story/edit-limits-removed"), "client");
+    const text = renderReport(summarize([r], "client"), { color: false });
+    expect(text).toContain("removed, medium, by unknown");
+    expect(text).toContain("  - cpu: 1000m\n  - memory: 1024Mi\n");
+  });
+});
