@@ -9,7 +9,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# tsc emits JavaScript only: the files beside the sources that the service reads at run time (the dashboard's
+# static assets) are copied next to their compiled modules.
+RUN npm run build \
+    && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
 
 # --- runtime: production dependencies and dist/ only ---
 FROM node:20-slim AS runtime

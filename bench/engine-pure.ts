@@ -17,14 +17,20 @@ for (const group of ["ssa", "created", "csa", "story"]) {
 
 function vary(fx: Fx, i: number): Fx {
   const c = structuredClone(fx);
-  for (const o of [c.desired, c.live, c.serverApplied, c.serverDefaulted]) if (o) o.metadata.name = `${o.metadata.name}-${i}`;
+  for (const o of [c.desired, c.live, c.serverApplied, c.serverDefaulted])
+    if (o) o.metadata.name = `${o.metadata.name}-${i}`;
   return c;
 }
 
 const inputs: Fx[] = Array.from({ length: count }, (_, i) => vary(fixtures[i % fixtures.length], i));
 const asInput = (fx: Fx, server: boolean): CompareInput => ({
   desired: {
-    ref: { apiVersion: fx.desired.apiVersion, kind: fx.desired.kind, namespace: fx.desired.metadata.namespace, name: fx.desired.metadata.name },
+    ref: {
+      apiVersion: fx.desired.apiVersion,
+      kind: fx.desired.kind,
+      namespace: fx.desired.metadata.namespace,
+      name: fx.desired.metadata.name,
+    },
     object: fx.desired,
     source: { type: "file", path: "bench.yaml" },
   },

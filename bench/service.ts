@@ -1,7 +1,9 @@
 // Benchmark of `drift-detector run` against a real sandbox: detection latency (change → drift record) p50/p95,
 // full detection duration, steady-state CPU and RSS with nothing changing, and apiserver requests per minute at
-// rest. Usage: npm run bench:service -- [--objects 1000,10000] [--changes 30] [--rest 60] [--kubeconfig F]
-// (default kubeconfig: DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig).
+// rest, and where the memory goes (V8 heap, the live cache, the rest: PGlite's WebAssembly memory, buffers).
+// Usage: npm run bench:service -- [--objects 1000,10000] [--changes 30] [--rest 60] [--kubeconfig F]
+// [--store embedded|postgres] (default kubeconfig: DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig; postgres:
+// DATABASE_URL, else a throwaway server as the tests start one).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,10 +21,31 @@ const { values } = parseArgs({
     rest: { type: "string", default: "60" },
     kubeconfig: { type: "string" },
     mode: { type: "string", default: "auto" },
+    store: { type: "string", default: "embedded" },
   },
 });
 const kubeconfig = values.kubeconfig ?? process.env.DRIFT_BENCH_KUBECONFIG ?? ".sandbox/dev/kubeconfig";
 const cluster = loadCluster({ kubeconfig });
+const postgres =
+  values.store === "postgres" && !process.env.DATABASE_URL
+    ? await (await import("../test/setup/postgres.js")).startPostgres()
+    : undefined;
+const databaseUrl = values.store === "postgres" ? (process.env.DATABASE_URL ?? postgres?.url) : undefined;
+
+const MB = (bytes: number) => Math.round(bytes / 1048576);
+
+/** process.memoryUsage() after a full GC (run with --expose-gc), in MB. */
+function memory(): Record<string, number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return {
+    rss: MB(m.rss),
+    heapUsed: MB(m.heapUsed),
+    heapTotal: MB(m.heapTotal),
+    external: MB(m.external),
+    arrayBuffers: MB(m.arrayBuffers),
+  };
+}
 
 async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -72,6 +95,7 @@ async function bench(n: number): Promise<Record<string, unknown>> {
       analysis: "off",
       listen: "127.0.0.1:0",
       dataDir: join(dir, "data"),
+      ...(databaseUrl ? { databaseUrl } : {}),
       leaderElection: "false",
       mode: values.mode,
       interval: "1h",
@@ -122,9 +146,11 @@ async function bench(n: number): Promise<Record<string, unknown>> {
   const cpu = process.cpuUsage(cpuBefore);
   const requests = c.stats.requests - reqBefore + (detector.liveView.stats().watches - watchesBefore);
   const rss = process.memoryUsage().rss;
+  const mem = memory();
   const result = {
     objects: n,
     mode: values.mode,
+    store: values.store,
     createSeconds: +createS.toFixed(1),
     startToFirstFullSeconds: +firstFullS.toFixed(2),
     firstFullDetectionSeconds: +fullS.toFixed(2),
@@ -135,6 +161,8 @@ async function bench(n: number): Promise<Record<string, unknown>> {
     restCpuPercent: +(((cpu.user + cpu.system) / 1000 / (restS * 1000)) * 100).toFixed(2),
     rssMB: Math.round(rss / 1048576),
     rssGrowthMB: Math.round((rss - rssBefore) / 1048576),
+    memoryAfterGcMB: mem,
+    liveCacheObjects: detector.liveView.stats().objects,
     apiRequestsPerMinuteAtRest: +((requests / restS) * 60).toFixed(1),
   };
   await service.stop();
@@ -148,4 +176,5 @@ for (const n of values.objects.split(",").map(Number)) {
   console.log(JSON.stringify(r));
 }
 await cluster.client.close();
+await postgres?.stop();
 process.exit(0);

@@ -33,6 +33,8 @@ export interface LeaderElectionOptions {
   renewDeadlineMs?: number;
   logger: Logger;
   onChange?: (leading: boolean) => void;
+  /** Whether the last lease attempt reached the apiserver (called on each change): a follower's readiness. */
+  onReachability?: (reachable: boolean) => void;
 }
 
 /** `POD_NAME` (or the hostname) plus a random suffix, so two processes on one host never share an identity. */
@@ -54,6 +56,7 @@ export class LeaderElector {
   private readonly retryMs: number;
   private readonly renewDeadlineMs: number;
   private inFlight: Promise<void> | undefined;
+  private reachable = true;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.retryMs = opts.retryPeriodMs ?? Math.min(2000, opts.leaseDurationMs / 5);
@@ -80,7 +83,11 @@ export class LeaderElector {
   private tick = (): void => {
     if (this.stopped) return;
     this.inFlight = this.tryAcquireOrRenew()
-      .catch((err) => this.opts.logger.debug({ err: String(err) }, "lease attempt failed"))
+      .then(() => this.setReachable(true))
+      .catch((err) => {
+        this.opts.logger.debug({ err: String(err) }, "lease attempt failed");
+        this.setReachable(false);
+      })
       .finally(() => {
         this.inFlight = undefined;
         if (this.leading && Date.now() - this.lastRenew > this.renewDeadlineMs) this.setLeading(false);
@@ -90,6 +97,12 @@ export class LeaderElector {
         }
       });
   };
+
+  private setReachable(reachable: boolean): void {
+    if (reachable === this.reachable) return;
+    this.reachable = reachable;
+    this.opts.onReachability?.(reachable);
+  }
 
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;

@@ -52,14 +52,17 @@ export interface AppUnit {
   data: string;
 }
 
-/** An example app folder: its units (`<slug>.yaml` for each listed unit) and its environments. */
+/**
+ * An example app folder: `environments.yaml` and `base/<slug>.yaml` for each listed unit (base/ alone is a valid
+ * directory source: `check --source examples/global-app/base`).
+ */
 export async function loadExampleApp(dir: string): Promise<{ units: AppUnit[]; environments: AppEnvironments }> {
   const environments = parseEnvironments(
     await readFile(join(dir, "environments.yaml"), "utf8"),
     join(dir, "environments.yaml"),
   );
   const units = await Promise.all(
-    environments.units.map(async (slug) => ({ slug, data: await readFile(join(dir, `${slug}.yaml`), "utf8") })),
+    environments.units.map(async (slug) => ({ slug, data: await readFile(join(dir, "base", `${slug}.yaml`), "utf8") })),
   );
   return { units, environments };
 }

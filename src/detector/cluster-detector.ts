@@ -61,6 +61,7 @@ export class ClusterDetector {
   private firstFullDone = false;
   private loop: Promise<void> | undefined;
   private controller: AbortController | undefined;
+  private apiserverReachable = true;
   /** Detections completed, for tests and benchmarks. */
   readonly stats = { full: 0, object: 0, objectsDetected: 0, lastFullMs: 0 };
 
@@ -134,7 +135,14 @@ export class ClusterDetector {
 
   /** Standby (a follower): ready to serve the API, not detecting. */
   standby(): void {
-    this.opts.readiness.set(this.condition, true, "standby");
+    if (this.apiserverReachable) this.opts.readiness.set(this.condition, true, "standby");
+    else this.opts.readiness.set(this.condition, false, "standby: apiserver unreachable");
+  }
+
+  /** What the lease attempts say of the apiserver: a follower that cannot reach it is not ready. */
+  setApiserverReachable(reachable: boolean): void {
+    this.apiserverReachable = reachable;
+    if (!this.loop) this.standby();
   }
 
   private updateReadiness(): void {

@@ -16,6 +16,7 @@ import { Discovery, type ResourceInfo } from "../kube/discovery.js";
 import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../kube/dryrun-cache.js";
 import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
+import { relevanceDigest } from "../kube/relevance.js";
 import { mapLimit } from "./concurrency.js";
 import { directLiveReader, type LiveReader } from "./live.js";
 
@@ -123,14 +124,29 @@ function withNamespace(
     };
   }
   if (desired.ref.namespace === namespace && desired.object.metadata.namespace === namespace) return { desired, info };
-  return {
-    desired: {
-      ...desired,
-      ref: { ...refWithoutNs, namespace },
-      object: { ...desired.object, metadata: { ...desired.object.metadata, namespace } },
-    },
-    info,
+  // The same copy for the same source object run after run, so its content hash (dry-run cache key) is memoized.
+  const memo = namespacedCopies.get(desired.object);
+  if (memo?.namespace === namespace) return { desired: { ...desired, ref: memo.ref, object: memo.object }, info };
+  const copy = {
+    namespace,
+    ref: { ...refWithoutNs, namespace },
+    object: { ...desired.object, metadata: { ...desired.object.metadata, namespace } },
   };
+  namespacedCopies.set(desired.object, copy);
+  return { desired: { ...desired, ref: copy.ref, object: copy.object }, info };
+}
+
+const namespacedCopies = new WeakMap<KubeObject, { namespace: string; ref: ObjectRef; object: KubeObject }>();
+const contentHashes = new WeakMap<KubeObject, string>();
+
+// Desired objects are immutable snapshots (a new load makes new objects), so a hash per object identity is safe.
+function contentHash(object: KubeObject): string {
+  let hash = contentHashes.get(object);
+  if (!hash) {
+    hash = objectHash(object);
+    contentHashes.set(object, hash);
+  }
+  return hash;
 }
 
 // The same object declared twice cannot have one verdict: the second and later copies are errors.
@@ -231,9 +247,11 @@ async function serverViews(
 
 /** Cache keys of the two server views (exported for benchmarks that pre-warm a cache). */
 export function serverCacheKeys(desired: DesiredObject, live: KubeObject): { applied: string; defaulted: string } {
-  const hash = objectHash(desired.object);
+  const hash = contentHash(desired.object);
   return {
-    applied: appliedKey(hash, live.metadata.resourceVersion),
+    // Not the bare resourceVersion: controllers bump it with every status write (a Deployment's replica counts),
+    // which cannot change what an apply of desired would store. The relevant part of live can.
+    applied: appliedKey(hash, relevanceDigest(live)),
     defaulted: defaultedKey(`${hash}:${desired.ref.namespace ?? ""}`),
   };
 }

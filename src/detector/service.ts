@@ -193,6 +193,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         leaseDurationMs: settings.leaseDuration,
         retryPeriodMs: opts.tuning?.leaseRetryMs,
         logger: clusterLogger,
+        onReachability: (reachable) => detector.setApiserverReachable(reachable),
         onChange: (leading) => {
           metrics.leader.set(electors.some((e) => e.isLeader) || leading ? 1 : 0);
           if (leading) detector.start();

@@ -178,18 +178,18 @@ class Walk {
       if (di === null || di === undefined) continue;
       const j = findByKey(l, di, key, taken);
       if (j < 0) {
-        this.path.pushItem(di, i, key.fields);
+        this.path.pushItem(di, i, key.fields, key.defaults);
         this.record("removed", di, undefined);
       } else {
         taken[j] = 1;
-        this.path.pushItem(l[j], j, key.fields);
+        this.path.pushItem(l[j], j, key.fields, key.defaults);
         this.value(di, l[j], item, sdList === undefined ? undefined : sdItem(sdList, l[j], key));
       }
       this.path.pop();
     }
     for (let j = 0; j < l.length; j++) {
       if (taken[j] === 1) continue;
-      this.path.pushItem(l[j], j, key.fields);
+      this.path.pushItem(l[j], j, key.fields, key.defaults);
       this.liveOnlyItem(l[j], item, sdList === undefined ? undefined : sdItem(sdList, l[j], key));
       this.path.pop();
     }
@@ -219,7 +219,7 @@ class Walk {
       if (key !== undefined) {
         const sdList = Array.isArray(sd) ? sd : undefined;
         for (let j = 0; j < lv.length; j++) {
-          this.path.pushItem(lv[j], j, key.fields);
+          this.path.pushItem(lv[j], j, key.fields, key.defaults);
           this.liveOnlyItem(lv[j], node?.item, sdList === undefined ? undefined : sdItem(sdList, lv[j], key));
           this.path.pop();
         }

@@ -8,6 +8,8 @@ export interface ItemSeg {
   index: number;
   /** The list's merge key fields, for the human form `[name=x]`; none: `[index]`. */
   key?: readonly string[];
+  /** Server defaults of key fields an item may leave out (protocol → TCP). */
+  keyDefaults?: Readonly<Record<string, unknown>>;
 }
 
 /** The current position during a walk. Pushing is cheap; the strings are rendered only when a change is recorded. */
@@ -18,8 +20,13 @@ export class PathStack {
     this.segs.push(key);
   }
 
-  pushItem(item: unknown, index: number, key: readonly string[] | undefined): void {
-    this.segs.push({ item, index, key });
+  pushItem(
+    item: unknown,
+    index: number,
+    key: readonly string[] | undefined,
+    keyDefaults?: Readonly<Record<string, unknown>>,
+  ): void {
+    this.segs.push({ item, index, key, keyDefaults });
   }
 
   pop(): void {
@@ -50,7 +57,12 @@ export function segsToField(segs: readonly Seg[]): string {
 /** `name=backend`, `containerPort=8080,protocol=TCP`, or the index for lists without a merge key. */
 export function itemLabel(seg: ItemSeg): string {
   if (seg.key === undefined || seg.item === null || typeof seg.item !== "object") return String(seg.index);
-  return seg.key.map((k) => `${k}=${formatKeyValue(readKey(seg.item, k))}`).join(",");
+  const parts: string[] = [];
+  for (const k of seg.key) {
+    const v = readKey(seg.item, k) ?? seg.keyDefaults?.[k];
+    if (v !== undefined) parts.push(`${k}=${formatKeyValue(v)}`);
+  }
+  return parts.length > 0 ? parts.join(",") : String(seg.index);
 }
 
 function formatKeyValue(v: unknown): string {

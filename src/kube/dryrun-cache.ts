@@ -1,5 +1,6 @@
 // Server-mode dry-run results keyed by what determines them: the desired object's content and the live object's
-// resourceVersion. An unchanged object in an unchanged cluster then costs no request. In memory, LRU-bounded.
+// version (its resourceVersion, or better a digest of its relevant part, see detector/detect.ts). An unchanged
+// object in an unchanged cluster then costs no request. In memory, LRU-bounded.
 import { createHash } from "node:crypto";
 import type { KubeObject } from "../drift/types.js";
 
@@ -40,9 +41,9 @@ export class DryRunCache<V = KubeObject> {
   }
 }
 
-/** Key of an SSA dry-run of `desired` onto the live object at `liveResourceVersion`. */
-export function appliedKey(desiredHash: string, liveResourceVersion: string | undefined): string {
-  return `apply:${desiredHash}:${liveResourceVersion ?? ""}`;
+/** Key of an SSA dry-run of `desired` onto the live object at `liveVersion`. */
+export function appliedKey(desiredHash: string, liveVersion: string | undefined): string {
+  return `apply:${desiredHash}:${liveVersion ?? ""}`;
 }
 
 /** Key of a dry-run create of `desired` (depends on the desired content only). */

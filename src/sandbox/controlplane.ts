@@ -131,6 +131,45 @@ export async function stop(dir: string): Promise<{ stopped: Component[] }> {
   return { stopped };
 }
 
+/**
+ * Stops only the kube-apiserver of a running sandbox (an apiserver outage, for fault tests); etcd and the controller
+ * manager keep running and the data stays. Returns whether a process was stopped.
+ */
+export async function stopApiserver(dir: string): Promise<boolean> {
+  const l = sandboxLayout(dir);
+  const state = await readState(l);
+  if (!state) throw new SandboxError(`no sandbox state in ${dir}: was it started?`);
+  return stopRecorded(l.pidFile("kube-apiserver"), state.binaries["kube-apiserver"] ?? "kube-apiserver", l.dir, 5_000);
+}
+
+/**
+ * Starts the kube-apiserver of a sandbox whose etcd runs (after stopApiserver) on its recorded port, so kubeconfigs
+ * stay valid; `extraArgs` are appended to the usual flags (e.g. `--watch-cache=false`). Resolves once it is ready.
+ */
+export async function startApiserver(
+  dir: string,
+  opts: { extraArgs?: string[]; readyTimeoutMs?: number } = {},
+): Promise<void> {
+  const l = sandboxLayout(dir);
+  const state = await readState(l);
+  const binary = state?.binaries["kube-apiserver"];
+  if (!state || !binary) throw new SandboxError(`no sandbox state in ${dir}: was it started?`);
+  const running = await readPidFile(l.pidFile("kube-apiserver"));
+  if (running !== undefined && (await isOurProcess(running, binary, l.dir))) {
+    throw new SandboxError(`the kube-apiserver of ${dir} already runs (pid ${running})`);
+  }
+  const args = [
+    ...apiserverArgs(l, state.ports, { withControllerManager: state.binaries["kube-controller-manager"] !== null }),
+    ...(opts.extraArgs ?? []),
+  ];
+  const pid = await spawnDetached(binary, args, l.logFile("kube-apiserver"), l.pidFile("kube-apiserver"));
+  const pki = await readPki(l);
+  const server = `https://127.0.0.1:${state.ports.apiserver}`;
+  await waitUp(l, "kube-apiserver", binary, pid, opts.readyTimeoutMs ?? 90_000, async () => {
+    return (await apiserverStatus(l, server, pki)) === 200;
+  });
+}
+
 export async function status(dir: string): Promise<SandboxStatus> {
   const l = sandboxLayout(dir);
   const state = await readState(l);

@@ -79,7 +79,8 @@ export function parseScenario(text: string, file: string): Scenario | BrokenScen
   try {
     raw = parse(text);
   } catch (err) {
-    return { file, name: fallbackName, error: `invalid YAML: ${(err as Error).message.split("\n")[0]}` };
+    const message = ((err as Error).message.split("\n")[0] ?? "").replace(/:$/, "");
+    return { file, name: fallbackName, error: `invalid YAML: ${message}` };
   }
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {

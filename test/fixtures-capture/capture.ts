@@ -59,7 +59,8 @@ function freshNamespace(base: string): string {
 }
 
 function get(o: Obj, ns: string): Obj {
-  return JSON.parse(kubectl(["get", resource(o), o.metadata.name, "-n", ns, "-o", "json", "--show-managed-fields"]));
+  const where = ns === "" ? [] : ["-n", ns];
+  return JSON.parse(kubectl(["get", resource(o), o.metadata.name, ...where, "-o", "json", "--show-managed-fields"]));
 }
 
 function save(name: string, desired: Obj, ns: string): void {
@@ -278,4 +279,15 @@ for (const story of stories) {
   for (const [args, opts] of story.steps) kubectl([...args, "-n", ns], opts);
   for (const o of story.objs) save(`story/${story.name}`, o, ns);
 }
+// 3. A custom resource created by hand: its creator owns the CRD schema's defaults.
+const crdDocs = manifests("crd.yaml");
+const crd = crdDocs.find((o) => o.kind === "CustomResourceDefinition")!;
+const gadget = crdDocs.find((o) => o.kind === "Gadget")!;
+kubectl(["apply", "--server-side", "--field-manager=confighub", "-f", "-"], { stdin: yamlOf(crd) });
+kubectl(["wait", "--for=condition=Established", `crd/${crd.metadata.name}`, "--timeout=30s"]);
+const nsCrd = freshNamespace("fx-crd");
+kubectl(["create", "-n", nsCrd, "-f", "-"], { stdin: yamlOf(gadget) });
+save("crd/gadget-created", gadget, nsCrd);
+writeFileSync(join(out, "crd/crd.json"), `${JSON.stringify(get(crd, ""), null, 1)}\n`);
+
 for (const ns of created) kubectl(["delete", "namespace", ns, "--wait=false"]);

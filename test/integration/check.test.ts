@@ -51,7 +51,8 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-describe("check", () => {
+// Each CLI run starts a fresh process (tsx, every command module): slow on a loaded machine, hence the timeout.
+describe("check", { timeout: 300_000 }, () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "dd-check-"));

@@ -8,10 +8,15 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { DriftRecord } from "../../src/detector/records.js";
 import { type RunningService, startService } from "../../src/detector/service.js";
 import { loadRunSettings } from "../../src/detector/settings.js";
+import { applySpaceUnits } from "../../src/hub/apply.js";
+import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
+import { loadCluster } from "../../src/kube/cluster.js";
 import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { openTestStore, type TestStore } from "../helpers/stores.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "dashboard-test-token-0123456789";
@@ -20,6 +25,9 @@ const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
+let hubStore: TestStore;
+let hubServer: RunningHub;
+let hub: ConfigHubClient;
 let browser: Browser;
 let page: Page;
 
@@ -69,11 +77,21 @@ metadata: {name: checkout-settings, namespace: ${ns.name}}
 data: {mode: fast}
 `;
     writeFileSync(join(dir, "app.yaml"), manifests);
-    kubectl("apply", "--server-side", "--field-manager=confighub", "-f", join(dir, "app.yaml"));
+    // The desired state lives in our hub (over HTTP), applied to the sandbox as `unit apply` does.
+    hubStore = await openTestStore("pglite");
+    hubServer = await startHubServer({ db: hubStore.db, listen: "127.0.0.1:0", token: "hub-token-dashboard" });
+    hub = new ConfigHubClient({ url: hubServer.url, token: hubServer.token });
+    await hub.createSpace({ Slug: "shop-qa" });
+    await hub.createUnit("shop-qa", { Slug: "checkout", Data: manifests });
+    const cluster = loadCluster({ kubeconfig });
+    expect((await applySpaceUnits(hub, cluster, "shop-qa", { namespace: ns.name })).map((r) => r.error)).toEqual([
+      null,
+    ]);
+    await cluster.client.close();
     const settings = loadRunSettings({
       env: {},
       flags: {
-        source: dir,
+        source: "hub:shop-qa",
         kubeconfig,
         analysis: "rules",
         listen: "127.0.0.1:0",
@@ -86,7 +104,11 @@ data: {mode: fast}
       },
     });
     const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-    service = await startService({ settings, env: {}, logDestination: quiet as never });
+    service = await startService({
+      settings,
+      env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },
+      logDestination: quiet as never,
+    });
     await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -109,6 +131,8 @@ data: {mode: fast}
   afterAll(async () => {
     await browser?.close();
     await service?.stop();
+    await hubServer?.close();
+    await hubStore?.cleanup();
     await ns?.delete();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -159,16 +183,43 @@ data: {mode: fast}
     await expect(audit.textContent()).resolves.toContain("succeeded");
     await shot("detail-resolved");
 
-    // The token is kept for the session: a second drift's dry-run asks for nothing.
+    // Accept a hand-set env var into the hub: the token is kept for the session, nothing is asked again.
     kubectl("set", "env", "deployment/checkout", "LOG_LEVEL=debug");
     await page.goto(`${service.address}/#/drifts`);
     const second = page.locator("table.list tbody tr", { hasText: "checkout" });
     await second.waitFor({ timeout: 15_000 });
     await second.getByRole("link").click();
+    await page.getByRole("heading", { name: "What differs (1)" }).waitFor();
+    await page.getByRole("button", { name: "Accept live into hub…" }).click();
+    await page.getByRole("button", { name: "Preview (dry-run)" }).click();
+    const patch = page.locator("#action-preview pre.patch");
+    await patch.waitFor();
+    expect(await page.locator("#token-dialog").evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(false);
+    await expect(patch.textContent()).resolves.toMatch(/-\s+value: info[\s\S]*\+\s+value: debug/);
+    await expect(page.locator("#action-preview").textContent()).resolves.toContain("revision 2");
+    await shot("accept-preview");
+    await page.getByRole("button", { name: "Write the new revision" }).click();
+    await page.locator(".status-resolved").waitFor({ timeout: 20_000 });
+    await expect(page.locator("#toast").textContent()).resolves.toContain("revision 2");
+    expect(await hub.getUnitData("shop-qa", "checkout")).toContain("value: debug");
+  });
+
+  it("escapes live values, and offers ignore with a preview", async () => {
+    const evil = `<img src=x onerror="document.title='pwned'">`;
+    kubectl("annotate", "configmap/checkout-settings", `note=${evil}`);
+    const record = await until("the annotation drift", async () =>
+      (await openRecords()).find((r) => r.ref.name === "checkout-settings"),
+    );
+    await page.goto(`${service.address}/#/drifts/${record.id}`);
+    await page.getByRole("heading", { name: /What differs/ }).waitFor();
+    await expect(page.locator("table.diff-split").textContent()).resolves.toContain(evil);
+    expect(await page.locator("table.diff-split img").count()).toBe(0);
+    expect(await page.title()).toBe("drift-detector");
+
     await page.getByRole("button", { name: "Ignore…" }).click();
+    await page.getByLabel("Snooze duration").selectOption("4h");
     await page.getByRole("button", { name: "Preview (dry-run)" }).click();
     await page.locator("#action-preview").getByText("would snooze").waitFor();
-    expect(await page.locator("#token-dialog").evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
     await shot("ignore-preview");
     await page.getByRole("button", { name: "Cancel" }).click();
 
@@ -182,18 +233,5 @@ data: {mode: fast}
     await page.getByRole("heading", { name: "Audit" }).waitFor();
     await expect(page.locator("table.audit").textContent()).resolves.toContain("revert");
     await shot("audit");
-  });
-
-  it("escapes live values: markup in a label is shown as text, never run", async () => {
-    const evil = `<img src=x onerror="document.title='pwned'">`;
-    kubectl("annotate", "configmap/checkout-settings", `note=${evil}`);
-    const record = await until("the annotation drift", async () =>
-      (await openRecords()).find((r) => r.ref.name === "checkout-settings"),
-    );
-    await page.goto(`${service.address}/#/drifts/${record.id}`);
-    await page.getByRole("heading", { name: /What differs/ }).waitFor();
-    await expect(page.locator("table.diff-split").textContent()).resolves.toContain(evil);
-    expect(await page.locator("table.diff-split img").count()).toBe(0);
-    expect(await page.title()).toBe("drift-detector");
   });
 });

@@ -11,6 +11,7 @@ import {
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { buildHubServer } from "../../src/hub/http/server.js";
 import { Hub } from "../../src/hub/hub.js";
+import type { Space, UnitListItem } from "../../src/hub/types.js";
 import { globalAppData } from "../helpers/global-app.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "../helpers/stores.js";
 
@@ -54,7 +55,7 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ Slug: slug, Labels: { env: "qa" } }),
     });
-    const created = await res.json();
+    const created = (await res.json()) as { Space: Space };
     expect(created).toMatchObject({ Space: { Slug: slug, Labels: { env: "qa" }, Version: 1 }, Error: null });
     expect(created.Space.SpaceID).toMatch(/^[0-9a-f-]{36}$/);
     res = await api(`/space?where=${encodeURIComponent(`Slug = '${slug}'`)}`);
@@ -72,7 +73,7 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
       body: JSON.stringify({ Slug: "bad", Data: "kind: [\n" }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).Message).toMatch(/line \d+, column \d+/);
+    expect(((await res.json()) as { Message: string }).Message).toMatch(/line \d+, column \d+/);
     res = await api(`/space/${created.Space.SpaceID}/unit?where=${encodeURIComponent("Slug = 'a' OR Slug = 'b'")}`);
     expect(res.status).toBe(400);
     expect((await api("/space/00000000-0000-0000-0000-000000000000")).status).toBe(404);
@@ -84,10 +85,10 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
     for (let i = 0; i < 5; i++) await client.createUnit(s.Slug, { Slug: `u${i}` });
     const first = await api(`/space/${s.SpaceID}/unit?limit=2`);
     const token = first.headers.get("ConfigHub-Continue");
-    expect((await first.json()).map((i: { Unit: { Slug: string } }) => i.Unit.Slug)).toEqual(["u0", "u1"]);
+    expect(((await first.json()) as UnitListItem[]).map((i) => i.Unit.Slug)).toEqual(["u0", "u1"]);
     expect(token).toBeTruthy();
     const second = await api(`/space/${s.SpaceID}/unit?limit=2&continue=${token}`);
-    expect((await second.json()).map((i: { Unit: { Slug: string } }) => i.Unit.Slug)).toEqual(["u2", "u3"]);
+    expect(((await second.json()) as UnitListItem[]).map((i) => i.Unit.Slug)).toEqual(["u2", "u3"]);
     expect((await client.listUnits(s.Slug)).map((i) => i.Unit.Slug)).toEqual(["u0", "u1", "u2", "u3", "u4"]);
   });
 
@@ -155,7 +156,7 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
       body: "null",
     });
     expect(res.status).toBe(207);
-    const bulk = await res.json();
+    const bulk = (await res.json()) as Array<{ Unit: { Slug: string }; Error: { Code: string } | null }>;
     expect(
       bulk.map((r: { Unit: { Slug: string }; Error: { Code: string } | null }) => [r.Unit.Slug, r.Error?.Code ?? null]),
     ).toEqual([
@@ -242,5 +243,28 @@ describe("ConfigHub client resilience against the hub", () => {
     await new Promise((r) => closed.close(r));
     const client = new ConfigHubClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 1, backoffMs: 5 });
     await expect(client.listSpaces()).rejects.toThrow(/unreachable .*ECONNREFUSED/);
+  });
+});
+
+describe("hub serve without HUB_TOKEN", () => {
+  it("listens on loopback only, with a generated token that works", async () => {
+    const store = await openTestStore("postgres");
+    try {
+      await expect(startHubServer({ db: store.db, listen: "0.0.0.0:0" })).rejects.toThrow(
+        /HUB_TOKEN is not set: the hub listens on loopback only/,
+      );
+      const hub = await startHubServer({ db: store.db, listen: "127.0.0.1:0" });
+      try {
+        expect(hub.generatedToken).toBe(true);
+        expect(hub.token.length).toBeGreaterThanOrEqual(32);
+        expect((await fetch(`${hub.url}/api/space`)).status).toBe(401);
+        const res = await fetch(`${hub.url}/api/space`, { headers: { authorization: `Bearer ${hub.token}` } });
+        expect(res.status).toBe(200);
+      } finally {
+        await hub.close();
+      }
+    } finally {
+      await store.cleanup();
+    }
   });
 });

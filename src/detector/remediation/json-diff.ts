@@ -35,11 +35,15 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// Where a Secret keeps values: its data, and the copy client-side `kubectl apply` leaves in an annotation.
+const SECRET_VALUE_PATHS =
+  /^\/(data|stringData|metadata\/annotations\/kubectl\.kubernetes\.io~1last-applied-configuration)(\/|$)/;
+
 /** Secret values never leave: a Secret's data/stringData values become "***" (changed or not is still visible). */
 export function maskSecretFields(kind: string, changes: FieldChange[]): FieldChange[] {
   if (kind !== "Secret") return changes;
   return changes.map((c) => {
-    if (!/^\/(data|stringData)(\/|$)/.test(c.path)) return c;
+    if (!SECRET_VALUE_PATHS.test(c.path) && !(c.path === "/metadata/annotations" || c.path === "/metadata")) return c;
     const masked: FieldChange = { path: c.path };
     if (c.before !== undefined) masked.before = "***";
     if (c.after !== undefined) masked.after = "***";

@@ -21,6 +21,8 @@ import {
 /** One watched cluster as remediation sees it (the service's ClusterDetector behind it). */
 export interface RemediationTarget {
   kube: RevertDeps;
+  /** Only the cluster's leader acts (its detector verifies the outcome); false on a follower. */
+  leading?: boolean;
   /** The desired object for the record's resource as the source holds it now; undefined when no longer desired. */
   desiredObject(record: DriftRecordView): Promise<DesiredObject | undefined>;
   /**
@@ -92,6 +94,12 @@ export class DriftRemediator implements Remediator {
       }
       const target = this.opts.target(record.cluster);
       if (!target) throw new RemediationError(501, `cluster ${record.cluster ?? "(default)"} is not watched here`);
+      if (target.leading === false) {
+        throw new RemediationError(
+          503,
+          `this replica does not lead cluster ${record.cluster ?? "(default)"} right now; only the leader remediates: try again`,
+        );
+      }
       if (this.busy.has(recordId)) {
         throw new RemediationError(409, `another action on drift record ${recordId} is in progress`);
       }

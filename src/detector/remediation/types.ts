@@ -59,12 +59,12 @@ export interface ActionResult {
 /**
  * An expected failure of an action, with the HTTP status the API answers: 404 unknown record, 409 resolved record
  * or a conflicting change, 403 remediation off or not allowed, 400 bad request, 422 cannot be done (masked Secret,
- * directory source), 501 not configured.
+ * directory source), 501 not configured, 503 this replica does not lead the record's cluster.
  */
 export class RemediationError extends Error {
   override readonly name = "RemediationError";
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 422 | 501 | 502,
+    readonly status: 400 | 403 | 404 | 409 | 422 | 501 | 502 | 503,
     message: string,
     readonly outcome: ActionOutcomeKind = status === 409 ? "conflict" : "refused",
   ) {

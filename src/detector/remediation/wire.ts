@@ -177,6 +177,7 @@ export class ServiceRemediation {
     const verifyMs = this.opts.verifyTimeoutMs ?? 5000;
     return {
       kube: { client: watched.cluster.client, discovery: watched.detector.discovery },
+      leading: watched.detector.running,
       desiredObject: async (record) => {
         const snapshot = await watched.source.load();
         return snapshot.objects.find((d) => sameObject(d.ref, record.ref, watched.cluster.namespace));

@@ -71,3 +71,15 @@ describe("paths", () => {
     expect(m.matches("my-kubectl")).toBe(false);
   });
 });
+
+describe("item labels", () => {
+  it("fill in defaulted key fields and fall back to the index", () => {
+    const p = new PathStack();
+    p.pushKey("ports");
+    p.pushItem({ containerPort: 8080 }, 0, ["containerPort", "protocol"], { protocol: "TCP" });
+    expect(p.fieldString()).toBe("ports[containerPort=8080,protocol=TCP]");
+    p.pop();
+    p.pushItem({ other: 1 }, 3, ["name"]);
+    expect(p.fieldString()).toBe("ports[3]");
+  });
+});

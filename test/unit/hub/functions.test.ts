@@ -49,7 +49,7 @@ describe("hub functions", () => {
       inv("set-image", { "container-name": "sidecar", "container-image": "busybox:1.37" }),
       inv("set-replicas", { replicas: 5 }),
     ]);
-    const [dep] = parseUnitData(out.data) as Array<{
+    const [dep] = parseUnitData(out.data) as unknown as Array<{
       spec: { replicas: number; template: { spec: { containers: Array<{ image: string; env?: unknown }> } } };
     }>;
     expect(dep.spec.replicas).toBe(5);

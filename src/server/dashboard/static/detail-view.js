@@ -145,12 +145,14 @@ export async function renderDetail(state) {
       ${record.ignored?.length ? html`<details><summary>${record.ignored.length} ignored difference(s)</summary><ul>${record.ignored.map((i) => html`<li><code>${i.path}</code>: ${i.reason}</li>`)}</ul></details>` : ""}
     </section>
     <div class="grid2">
-      <section class="card" aria-labelledby="who-title"><h2 id="who-title">Who changed it</h2>${attribution(record)}</section>
-      <section class="card" aria-labelledby="analysis-title"><h2 id="analysis-title">Analysis</h2>${analysis(record.analysis)}</section>
-    </div>
-    <div class="grid2">
-      <section class="card" aria-labelledby="history-title"><h2 id="history-title">History</h2>${historyTimeline(record.history)}</section>
-      <section class="card" aria-labelledby="audit-title"><h2 id="audit-title">Audit</h2>${auditList(audit.items)}</section>
+      <div class="column">
+        <section class="card" aria-labelledby="who-title"><h2 id="who-title">Who changed it</h2>${attribution(record)}</section>
+        <section class="card" aria-labelledby="history-title"><h2 id="history-title">History</h2>${historyTimeline(record.history)}</section>
+      </div>
+      <div class="column">
+        <section class="card" aria-labelledby="analysis-title"><h2 id="analysis-title">Analysis</h2>${analysis(record.analysis)}</section>
+        <section class="card" aria-labelledby="audit-title"><h2 id="audit-title">Audit</h2>${auditList(audit.items)}</section>
+      </div>
     </div>`);
 
   for (const b of view.querySelectorAll("[data-layout]")) {
