@@ -12,9 +12,9 @@ import type { Database, StoreKind } from "../src/store/database.js";
 import { openStore } from "../src/store/open.js";
 import { startPostgres } from "../test/setup/postgres.js";
 
-const SPACES = 100;
-const UNITS = 200;
-const REVISIONS = 20;
+const SPACES = Number(process.env.BENCH_SPACES ?? 100);
+const UNITS = Number(process.env.BENCH_UNITS ?? 200);
+const REVISIONS = Number(process.env.BENCH_REVISIONS ?? 20);
 const TIERS = ["web", "backend", "db", "cache"];
 
 // Revision r of a unit: image tag 1.0.r; the downstream space s001 carries its own replicas and env, and was last
@@ -120,6 +120,19 @@ async function benchStore(kind: StoreKind, db: Database): Promise<Record<string,
   const counts = (await db.query<{ n: number }>("select count(*)::int as n from hub_revision"))[0].n;
   const hub = new Hub(db);
   await hub.listUnits({ space: "s002", where: "Labels.tier = 'backend'" }); // warm
+  if (process.env.BENCH_EXPLAIN) {
+    const log = db.query.bind(db);
+    (db as { query: Database["query"] }).query = async <R>(sql: string, params?: readonly unknown[]) => {
+      if (sql.includes("from hub_unit u join")) {
+        const plan = await log<Record<string, string>>(`explain analyze ${sql}`, params);
+        console.log(plan.map((r) => Object.values(r)[0]).join("\n"));
+      }
+      return log<R>(sql, params);
+    };
+    await hub.listUnits({ space: "s002", where: "Labels.tier = 'backend' AND HeadRevisionNum > 5" });
+    await hub.listUnits({ space: "s001", where: "UpstreamRevisionNum < UpstreamUnit.HeadRevisionNum" });
+    (db as { query: Database["query"] }).query = log;
+  }
 
   const listSimple = await timeEach(200, (i) =>
     hub.listUnits({ space: space(i), where: "Labels.tier = 'backend' AND HeadRevisionNum > 5" }),

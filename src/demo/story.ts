@@ -66,17 +66,8 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
   for (const record of [scaled, hotfixed]) for (const line of describeDrift(record)) progress.say(line);
 
   await progress.step(`Reverting the backend's replicas (drift ${scaled.id}) to what the hub says`, async () => {
-    try {
-      const result = await detector.action(scaled.id, "revert");
-      progress.say(`    ${result.message}`);
-    } catch (err) {
-      // Known integration gap: the hub's apply labels every object (confighub.com/SpaceSlug, /UnitSlug) and the
-      // detector's revert, applying as the same field manager without them, refuses to drop them. Until the revert
-      // carries those labels, deliver the unit again from the hub, which is what a revert means.
-      progress.say(`    the detector refused: ${(err as Error).message}`);
-      progress.say(`    reverting with the hub's apply instead: hub unit apply backend --space ${prod}`);
-      await applySpace(hub, prod, { kubeconfig, only: ["backend"] });
-    }
+    const result = await detector.action(scaled.id, "revert");
+    progress.say(`    ${result.message}`);
     await waitUntil(
       "the replica drift to resolve",
       async () => ((await detector.drift(scaled.id)).status === "resolved" ? true : undefined),
@@ -85,7 +76,11 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
         intervalMs: 1_000,
       },
     );
-    await run(["get", "deployment/backend", "-n", prod, "-o", "jsonpath={.spec.replicas}{'\\n'}"]);
+    const { stdout } = await kubectl(["get", "deployment/backend", "-n", prod, "-o", "jsonpath={.spec.replicas}"], {
+      kubeconfig,
+    });
+    if (stdout.trim() === "5") throw new Error(`${prod}/backend still has 5 replicas after the revert`);
+    progress.say(`    ${prod}/backend has ${stdout.trim()} replicas again`);
   });
 
   await progress.step(

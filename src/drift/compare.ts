@@ -100,6 +100,8 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
 class Walk {
   readonly path = new PathStack();
   readonly changes: Change[] = [];
+  /** The live maps enclosing the current position, for defaults that depend on them. */
+  private readonly parents: Json[] = [];
 
   constructor(
     private readonly c: Compiled,
@@ -130,6 +132,7 @@ class Walk {
     const only = node?.onlyFields === true;
     const skipKeys = node?.skipKeys;
     const sdMap = isPlainObject(sd) ? sd : undefined;
+    this.parents.push(l);
     for (const k in d) {
       const dv = d[k];
       if (dv === undefined || dv === null) continue;
@@ -151,6 +154,7 @@ class Walk {
       this.liveOnly(l[k], child, sdMap?.[k], l);
       this.path.pop();
     }
+    this.parents.pop();
   }
 
   private list(d: unknown[], l: unknown[], node: SchemaNode | undefined, sd: unknown): void {
@@ -204,6 +208,7 @@ class Walk {
       const fields = node?.fields;
       const only = node?.onlyFields === true;
       const sdMap = isPlainObject(sd) ? sd : undefined;
+      this.parents.push(lv);
       for (const k in lv) {
         const child = fields?.[k] ?? (only ? undefined : node?.anyField);
         if ((only && child === undefined) || node?.skipKeys?.has(k) || node?.allocatedKeys?.has(k)) continue;
@@ -211,6 +216,7 @@ class Walk {
         this.liveOnly(lv[k], child, sdMap?.[k], lv);
         this.path.pop();
       }
+      this.parents.pop();
       return;
     }
     if (Array.isArray(lv)) {
@@ -252,7 +258,13 @@ class Walk {
     if (this.defaulted !== undefined && sd !== undefined && deepEqual(sd, lv, node)) return true;
     const def = node?.dflt;
     if (def === undefined) return false;
-    return deepEqual(isDefaultFn(def) ? def.fn(parent) : def, lv, node);
+    if (!isDefaultFn(def)) return deepEqual(def, lv, node);
+    const segs = this.path.segs;
+    const key = segs[segs.length - 1];
+    const n = this.parents.length;
+    // parents ends with `parent` itself when it is a map we descended into (not for list items).
+    const grandparent = n > 0 && this.parents[n - 1] === parent ? this.parents[n - 2] : this.parents[n - 1];
+    return deepEqual(def.fn(parent, typeof key === "string" ? key : "", grandparent), lv, node);
   }
 
   private record(type: ChangeType, desired: unknown, live: unknown, owner?: ManagedFieldsEntry | null): void {

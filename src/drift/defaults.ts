@@ -85,6 +85,26 @@ const VOLUME: SchemaNode = obj({
   scaleIO: obj({ storageMode: dflt("ThinProvisioned"), fsType: dflt("xfs") }),
 });
 
+// Pods only (not templates): a container's requests default to its limits, resource by resource.
+const POD_CONTAINER: SchemaNode = {
+  ...CONTAINER,
+  fields: {
+    ...CONTAINER.fields,
+    resources: obj({
+      requests: mapOf(
+        dflt(
+          fn((_requests, name, resources) => (resources?.limits as Quantities)?.[name]),
+          QUANTITY,
+        ),
+      ),
+      limits: QUANTITIES,
+      claims: keyed(["name"]),
+    }),
+  },
+};
+
+type Quantities = Record<string, unknown> | undefined;
+
 export const POD_SPEC: SchemaNode = obj({
   containers: keyed(["name"], CONTAINER),
   initContainers: keyed(["name"], CONTAINER),
@@ -237,6 +257,23 @@ const RBAC_SUBJECT = obj({
 });
 const ROLE_RULES = atomic(obj({ verbs: atomic(), apiGroups: atomic(), resources: atomic() }));
 
+// For containers, default limits come from max, default requests from the default limits, then from min.
+const containerItem = (item: Record<string, unknown>) => item.type === "Container";
+const effectiveDefault = (item: Record<string, unknown>) => ({
+  ...(item.max as Quantities),
+  ...(item.default as Quantities),
+});
+const LIMIT_RANGE_ITEM = obj({
+  max: QUANTITIES,
+  min: QUANTITIES,
+  default: { ...QUANTITIES, dflt: fn((item) => (containerItem(item) ? effectiveDefault(item) : undefined)) },
+  defaultRequest: {
+    ...QUANTITIES,
+    dflt: fn((item) => (containerItem(item) ? { ...(item.min as Quantities), ...effectiveDefault(item) } : undefined)),
+  },
+  maxLimitRequestRatio: QUANTITIES,
+});
+
 const HPA_SPEC = obj({
   minReplicas: dflt(1),
   metrics: atomic(),
@@ -256,7 +293,16 @@ const KINDS: Record<string, Record<string, SchemaNode>> = {
   "apps/ReplicaSet": { spec: REPLICASET_SPEC },
   "batch/Job": { spec: JOB_SPEC },
   "batch/CronJob": { spec: CRONJOB_SPEC },
-  "/Pod": { spec: POD_SPEC },
+  "/Pod": {
+    spec: {
+      ...POD_SPEC,
+      fields: {
+        ...POD_SPEC.fields,
+        containers: keyed(["name"], POD_CONTAINER),
+        initContainers: keyed(["name"], POD_CONTAINER),
+      },
+    },
+  },
   "/PodTemplate": { template: POD_TEMPLATE },
   "/ReplicationController": { spec: REPLICASET_SPEC },
   "/Service": { spec: SERVICE_SPEC },
@@ -264,19 +310,7 @@ const KINDS: Record<string, Record<string, SchemaNode>> = {
   "/Secret": { data: mapOf({}), type: dflt("Opaque") },
   "/PersistentVolumeClaim": { spec: PVC_SPEC },
   "/ResourceQuota": { spec: obj({ hard: QUANTITIES }) },
-  "/LimitRange": {
-    spec: obj({
-      limits: atomic(
-        obj({
-          max: QUANTITIES,
-          min: QUANTITIES,
-          default: QUANTITIES,
-          defaultRequest: QUANTITIES,
-          maxLimitRequestRatio: QUANTITIES,
-        }),
-      ),
-    }),
-  },
+  "/LimitRange": { spec: obj({ limits: atomic(LIMIT_RANGE_ITEM) }) },
   "/ServiceAccount": { secrets: keyed(["name"]), imagePullSecrets: keyed(["name"]) },
   "/Namespace": {
     spec: obj({ finalizers: ALLOCATED }),

@@ -4,8 +4,13 @@
 // and fall back to generic rules (lists keyed by `name` when every item has a unique one).
 
 export type DefaultValue = unknown | DefaultFn;
-/** A default that depends on the object holding the field (imagePullPolicy depends on the image tag). */
-export type DefaultFn = { fn: (parent: Record<string, unknown>) => unknown };
+/**
+ * A default that depends on the object holding the field (imagePullPolicy depends on the image tag), given that
+ * object, the field's key and the object holding *it* (a Pod's memory request defaults to the container's limit).
+ */
+export type DefaultFn = {
+  fn: (parent: Record<string, unknown>, key: string, grandparent: Record<string, unknown> | undefined) => unknown;
+};
 
 export interface ListKey {
   fields: string[];
@@ -54,7 +59,7 @@ export const obj = (fields: Record<string, SchemaNode>, extra: Partial<SchemaNod
   ...extra,
 });
 export const dflt = (value: DefaultValue, extra: Partial<SchemaNode> = {}): SchemaNode => ({ dflt: value, ...extra });
-export const fn = (f: (parent: Record<string, unknown>) => unknown): DefaultFn => ({ fn: f });
+export const fn = (f: DefaultFn["fn"]): DefaultFn => ({ fn: f });
 export const keyed = (fields: string[], item: SchemaNode = {}, defaults?: Record<string, unknown>): SchemaNode => ({
   listKey: { fields, defaults },
   item,

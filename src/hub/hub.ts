@@ -358,11 +358,10 @@ export class Hub {
       if (!up) throw badRequest(`the upstream of unit ${s.slug}/${row.slug} no longer exists`);
       if (opts.patch) row = await this.updateMeta(tx, s, row, opts.patch);
       if (up.head_revision_num === row.upstream_revision_num) return { unit: toUnit(row, s.slug), conflicts: [] };
-      const [baseText, theirsText, oursText] = await Promise.all([
-        this.revisionData(tx, up.unit_id, row.upstream_revision_num),
-        this.revisionData(tx, up.unit_id, up.head_revision_num),
-        this.revisionData(tx, row.unit_id, row.head_revision_num),
-      ]);
+      // One after the other: a transaction is one connection, which runs one query at a time.
+      const baseText = await this.revisionData(tx, up.unit_id, row.upstream_revision_num);
+      const theirsText = await this.revisionData(tx, up.unit_id, up.head_revision_num);
+      const oursText = await this.revisionData(tx, row.unit_id, row.head_revision_num);
       const ours = parseUnitData(oursText);
       const merged = mergeUnitData(parseUnitData(baseText), ours, parseUnitData(theirsText));
       const data = deepEqual(merged.objects, ours) ? oursText : formatUnitData(merged.objects);

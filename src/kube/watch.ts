@@ -57,6 +57,7 @@ export async function watchOnce(
   // A connection that stays silent well past the server's own timeout is dead (no FIN seen): give up on it.
   const guard = setTimeout(abort, (opts.timeoutSeconds + 30) * 1000);
   guard.unref();
+  let body: Readable | undefined;
   try {
     const res = await fetch(url, {
       headers: { ...(ctx.getHeaders() as Record<string, string>), accept: "application/json" },
@@ -69,7 +70,11 @@ export async function watchOnce(
       throw new KubeApiError(res.status, `HTTP ${res.status}`, `watch ${path}: ${text.slice(0, 200)}`);
     }
     opts.onOpen?.();
-    const lines = createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Number.POSITIVE_INFINITY });
+    body = Readable.fromWeb(res.body as never);
+    // Stream errors reach us through the line iterator; once we stop reading (a 410 ERROR event, the abort below)
+    // an error emitted later must find a listener, or it would be an uncaught exception.
+    body.on("error", () => {});
+    const lines = createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) {
       if (!line) continue;
       const ev = JSON.parse(line) as WatchEvent;
@@ -89,6 +94,7 @@ export async function watchOnce(
   } finally {
     clearTimeout(guard);
     opts.signal.removeEventListener("abort", abort);
+    body?.destroy();
     controller.abort();
     await dispatcher?.destroy().catch(() => {});
   }

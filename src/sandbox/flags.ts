@@ -13,7 +13,8 @@ export const SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.lo
 /**
  * The controllers a sandbox runs: the issue's list (namespaces really delete, default ServiceAccounts and their
  * tokens appear, workloads churn status, owners cascade) plus the two every real cluster has that objects we watch
- * depend on: the kube-root-ca.crt ConfigMap in each namespace and the aggregated admin/edit/view ClusterRoles.
+ * depend on: the kube-root-ca.crt ConfigMap in each namespace and the aggregated admin/edit/view ClusterRoles;
+ * and the volume protection controllers.
  */
 export const CONTROLLERS = [
   "namespace-controller",
@@ -28,6 +29,9 @@ export const CONTROLLERS = [
   "garbage-collector-controller",
   "root-ca-certificate-publisher-controller",
   "clusterrole-aggregation-controller",
+  // Without these, the protection finalizers on PVCs/PVs are never removed and their namespaces never finish deleting.
+  "persistentvolumeclaim-protection-controller",
+  "persistentvolume-protection-controller",
 ];
 
 export function etcdArgs(l: SandboxLayout, p: SandboxPorts): string[] {

@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { type Database, type Queryable, StoreUnavailableError } from "./database.js";
@@ -38,6 +39,35 @@ function takeLock(dir: string): () => void {
   throw new StoreUnavailableError(`cannot lock data dir ${dir}`);
 }
 
+// PGlite's WebAssembly memory only ever grows: PostgreSQL's default 128 MB of shared buffers would stay resident for
+// a store of a few megabytes, so the buffers are sized to the store (a few MB of records and hub revisions).
+const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB", "-c", "work_mem=2MB"];
+
+// Creating a data dir (initdb) peaks at several hundred MB of WebAssembly memory that would stay in the process for
+// good (it never shrinks); done by a short-lived child process, all of it goes back to the system.
+const INIT_SCRIPT = `
+const [moduleUrl, dataDir] = process.argv.slice(1);
+const { PGlite } = await import(moduleUrl);
+const db = await PGlite.create({ dataDir });
+await db.close();
+`;
+
+async function initDataDir(pgdata: string): Promise<void> {
+  const moduleUrl = import.meta.resolve("@electric-sql/pglite");
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", INIT_SCRIPT, moduleUrl, pgdata],
+      { timeout: 120_000 },
+      (err, _stdout, stderr) => {
+        if (!err) return resolve();
+        const detail = stderr.trim().split("\n").filter(Boolean).pop() ?? err.message;
+        reject(new Error(`creating the store failed: ${detail}`));
+      },
+    );
+  });
+}
+
 /** Opens (creating when needed) the embedded store under `dataDir`, or an in-memory one for `dataDir: null`. */
 export async function openPglite(dataDir: string | null): Promise<Database> {
   let release = () => {};
@@ -47,13 +77,14 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     mkdirSync(pgdata, { recursive: true });
     release = takeLock(dataDir);
     try {
-      db = await PGlite.create({ dataDir: pgdata });
+      if (!existsSync(join(pgdata, "PG_VERSION"))) await initDataDir(pgdata);
+      db = await PGlite.create({ dataDir: pgdata, startParams: START_PARAMS });
     } catch (err) {
       release();
       throw new StoreUnavailableError(`cannot open the embedded store in ${dataDir}: ${(err as Error).message}`);
     }
   } else {
-    db = await PGlite.create();
+    db = await PGlite.create({ startParams: START_PARAMS });
   }
   return new PgliteDatabase(db, release);
 }

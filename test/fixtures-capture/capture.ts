@@ -2,7 +2,7 @@
 // Run: npx tsx test/fixtures-capture/capture.ts [--kubeconfig .sandbox/dev/kubeconfig] [--kubectl .sandbox/dev/bin/kubectl]
 // Each fixture is { desired, live, serverApplied, serverDefaulted }: desired as written (namespace filled in), the live
 // object after the story's kubectl commands, the server-side apply dry-run of desired onto it (field manager
-// drift-detector, force) and a dry-run create of desired in an empty namespace (what the server defaults).
+// drift-detector, force) and a dry-run create of desired under another name (what the server defaults).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -89,9 +89,13 @@ function save(name: string, desired: Obj, ns: string): void {
   } catch (err) {
     process.stderr.write(`${name}: server-side apply dry-run failed: ${(err as Error).message.split("\n")[0]}\n`);
   }
+  // As detection does it: a dry-run create under another name in the same namespace (same admission, same quotas).
   const serverDefaulted = JSON.parse(
-    kubectl(["create", "--dry-run=server", "-n", dry, "-o", "json", "-f", "-"], {
-      stdin: yamlOf({ ...desired, metadata: { ...desired.metadata, namespace: dry } }),
+    kubectl(["create", "--dry-run=server", "-n", ns, "-o", "json", "-f", "-"], {
+      stdin: yamlOf({
+        ...desired,
+        metadata: { ...desired.metadata, name: `${desired.metadata.name}-dd-dryrun`, namespace: ns },
+      }),
     }),
   );
   const file = join(out, `${name}.json`);
@@ -106,8 +110,6 @@ const ssa = (objs: Obj[], ns: string, manager = "confighub") =>
 const all = [...manifests("workloads.yaml"), ...manifests("network.yaml"), ...manifests("config.yaml")];
 const byName = (kind: string, name: string) => all.find((o) => o.kind === kind && o.metadata.name === name)!;
 const slug = (o: Obj) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
-
-const dry = freshNamespace("fx-dry");
 
 // 1. Every object put in place three ways, untouched: all must be InSync.
 const nsSsa = freshNamespace("fx-ssa");

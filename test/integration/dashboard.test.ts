@@ -195,13 +195,15 @@ data: {mode: fast}
     const patch = page.locator("#action-preview pre.patch");
     await patch.waitFor();
     expect(await page.locator("#token-dialog").evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(false);
-    await expect(patch.textContent()).resolves.toMatch(/-\s+value: info[\s\S]*\+\s+value: debug/);
+    await expect(patch.textContent()).resolves.toMatch(/\n-.*value: info[\s\S]*\n\+.*value: debug/);
     await expect(page.locator("#action-preview").textContent()).resolves.toContain("revision 2");
     await shot("accept-preview");
     await page.getByRole("button", { name: "Write the new revision" }).click();
     await page.locator(".status-resolved").waitFor({ timeout: 20_000 });
     await expect(page.locator("#toast").textContent()).resolves.toContain("revision 2");
-    expect(await hub.getUnitData("shop-qa", "checkout")).toContain("value: debug");
+    const data = await hub.getUnitData("shop-qa", "checkout");
+    expect(data).toContain("env: [{name: LOG_LEVEL, value: debug}]"); // the document's own flow style is kept
+    expect(data).toContain("metadata: {name: checkout-settings"); // the other document keeps its bytes
   });
 
   it("escapes live values, and offers ignore with a preview", async () => {

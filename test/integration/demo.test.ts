@@ -43,6 +43,9 @@ describe("drift-detector demo", () => {
     expect(stdout).toMatch(/spec\.replicas: 3 → 5 {2}by kubectl/);
     expect(stdout).toMatch(/containers\[name=frontend\]\.image: .*1\.1\.1" → ".*1\.1\.2-hotfix" {2}by kubectl-set/);
     expect(stdout).toMatch(/analysis \(rules\): /);
+    expect(stdout).toMatch(/reverted Deployment \S+-prod\/backend/);
+    expect(stdout).toMatch(/backend has 3 replicas again/);
+    expect(stdout).toMatch(/accepted into \S+-staging\/frontend as revision \d+/);
     expect(stdout).toMatch(/now runs ghcr\.io\/confighubai\/cubbychat\/frontend:1\.1\.2-hotfix/);
     expect(stdout).toMatch(/Dashboard: +http:\/\/127\.0\.0\.1:\d+\//);
     expect(await processesIn(dir)).not.toEqual([]);

@@ -120,6 +120,26 @@ describe("acceptIntoUnitData", () => {
     ).toThrow(/no such list item/);
   });
 
+  it("keeps the document's flow style and does not fold long lines", () => {
+    const flow = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: backend, namespace: qa, annotations: {note: "${"x".repeat(120)}"}}
+spec:
+  template:
+    spec:
+      containers: [{name: backend, env: [{name: LOG_LEVEL, value: info}]}]
+`;
+    const out = acceptIntoUnitData(flow, ref, [
+      change({
+        path: "/spec/template/spec/containers/0/env/0/value",
+        field: "spec.template.spec.containers[name=backend].env[name=LOG_LEVEL].value",
+        type: "changed",
+        live: "debug",
+      }),
+    ]);
+    expect(out).toBe(flow.replace("value: info", "value: debug"));
+  });
+
   it("parses item selectors and skips quoted keys", () => {
     expect(itemSelectors('a["x.y/z"].b[name=c][containerPort=80,protocol=TCP][3]')).toEqual([
       "name=c",

@@ -38,10 +38,17 @@ export function acceptIntoUnitData(data: string, ref: ObjectRef, changes: readon
   let at = 0;
   docs.forEach((d, i) => {
     const end = d.range[2];
-    out += i === index ? d.toString() : data.slice(at, end);
+    out += i === index ? d.toString(renderOptions(data.slice(at, end))) : data.slice(at, end);
     at = end;
   });
   return out + data.slice(at);
+}
+
+// Re-render in the document's own habits: no folding of long lines, flow maps padded (`{ a: 1 }`) only if they were.
+function renderOptions(original: string): YAML.ToStringOptions {
+  const padded = /[{[] \S/.test(original);
+  const tight = /[{[][^\s}\]]/.test(original);
+  return { lineWidth: 0, flowCollectionPadding: padded || !tight };
 }
 
 function declares(doc: Document.Parsed, ref: ObjectRef): boolean {

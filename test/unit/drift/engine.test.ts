@@ -239,6 +239,18 @@ describe("live-only fields", () => {
     expect(none.status).toBe("InSync");
   });
 
+  it("a Pod's requests default to its limits, resource by resource", () => {
+    const fx = loadFixture("created/pod-debug");
+    const res = (fx.live.spec as { containers: Array<{ resources: { requests: Record<string, string> } }> })
+      .containers[0].resources;
+    expect(res.requests).toEqual({ cpu: "100m", memory: "64Mi" }); // memory copied from the limit by the server
+    expect(run(fx, "client").status).toBe("InSync");
+    res.requests.memory = "32Mi";
+    expect(run(fx, "client").changes).toMatchObject([
+      { path: "/spec/containers/0/resources/requests/memory", type: "added", live: "32Mi" },
+    ]);
+  });
+
   it("an imagePullPolicy default follows the image tag", () => {
     const fx = loadFixture("created/deployment-backend");
     const sidecar = podSpec(fx.live).containers[1] as { image: string; imagePullPolicy: string };
