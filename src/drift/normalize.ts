@@ -25,9 +25,11 @@ export function isEmpty(v: unknown): boolean {
 
 /**
  * Desired as the server will store it, shape-wise: a Secret's write-only `stringData` becomes base64 `data`
- * (stringData wins for a key in both, as on the server). Returns the input itself when nothing changes.
+ * (stringData wins for a key in both, as on the server), and no last-applied annotation. Returns the input itself
+ * when nothing changes.
  */
-export function normalizeDesired(obj: KubeObject): KubeObject {
+export function normalizeDesired(input: KubeObject): KubeObject {
+  const obj = withoutLastApplied(input);
   if (obj.kind === "Secret" && obj.apiVersion === "v1" && isPlainObject(obj.stringData)) {
     const data: Json = isPlainObject(obj.data) ? { ...obj.data } : {};
     for (const [k, v] of Object.entries(obj.stringData)) {
@@ -37,6 +39,17 @@ export function normalizeDesired(obj: KubeObject): KubeObject {
     return { ...rest, data } as KubeObject;
   }
   return obj;
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+// A manifest exported from a cluster may carry the last-applied annotation (for a Secret: its values in clear).
+// It is never compared, and must not travel into a change's desired value either.
+function withoutLastApplied(obj: KubeObject): KubeObject {
+  const annotations = obj.metadata?.annotations;
+  if (annotations === undefined || !(LAST_APPLIED in annotations)) return obj;
+  const { [LAST_APPLIED]: _dropped, ...rest } = annotations;
+  return { ...obj, metadata: { ...obj.metadata, annotations: rest } };
 }
 
 /** The list key to match items by: the schema's, or `name` when every item has a distinct one (custom resources). */

@@ -196,7 +196,7 @@ export class Informer {
     const name = obj.metadata.name;
     const digest = relevanceDigest(obj);
     const before = this.objects.get(name);
-    this.objects.set(name, { obj, digest });
+    this.objects.set(name, { obj: cacheView(obj), digest });
     if (before?.digest === digest) this.stats.eventsDropped++;
     else this.opts.onChange(obj, name);
   }
@@ -218,6 +218,21 @@ export class Informer {
     }
     return rv;
   }
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * What the cache keeps of an object: all but `status` (never compared, and the biggest part of many objects) and
+ * kubectl's last-applied annotation (a second copy of the object, skipped by the engine). managedFields stay: they
+ * name who changed what.
+ */
+export function cacheView(obj: KubeObject): KubeObject {
+  const { status: _status, ...rest } = obj;
+  const annotations = obj.metadata.annotations;
+  if (!annotations || !(LAST_APPLIED in annotations)) return rest as KubeObject;
+  const { [LAST_APPLIED]: _lastApplied, ...kept } = annotations;
+  return { ...rest, metadata: { ...obj.metadata, annotations: kept } } as KubeObject;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -293,3 +293,4 @@ save("crd/gadget-created", gadget, nsCrd);
 writeFileSync(join(out, "crd/crd.json"), `${JSON.stringify(get(crd, ""), null, 1)}\n`);
 
 for (const ns of created) kubectl(["delete", "namespace", ns, "--wait=false"]);
+kubectl(["delete", "customresourcedefinition", crd.metadata.name, "--wait=false"]);

@@ -33,7 +33,8 @@ function writeThenKill(location: string, acks: number): Promise<number> {
 }
 
 describe.each(STORE_KINDS)("crash safety on %s", (kind) => {
-  it("keeps every acknowledged write after the hub process is killed mid-writes", async () => {
+  // Two opens of the store (writer, then reader) and a child process: slow on a loaded machine.
+  it("keeps every acknowledged write after the hub process is killed mid-writes", { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "drift-crash-"));
     const location = kind === "postgres" ? await createTestDatabase() : dir;
     try {

@@ -275,4 +275,17 @@ describe("remediation: the issue's done-when, through the service", () => {
       "us-east",
     );
   });
+
+  it("ignores the remaining drift with a rule: the record resolves and the field is listed as ignored", async () => {
+    const record = await openRecord((r) => r.status === "open" && r.changes.some((c) => c.field.includes("REGION")));
+    const paths = record.changes.map((c) => c.path);
+    const done = await act(record.id, { action: "ignore", dryRun: false, reason: "regional test in progress" });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ outcome: "succeeded", recordState: "resolved" });
+    const { body } = await api("GET", `/api/resources?namespace=${ns.name}`);
+    expect(body.items[0].status).toBe("InSync");
+    expect(body.items[0].ignored).toEqual(
+      expect.arrayContaining(paths.map((path) => ({ path, reason: "regional test in progress" }))),
+    );
+  });
 });

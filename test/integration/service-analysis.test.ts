@@ -119,7 +119,10 @@ describe("drift analysis in the service", () => {
     fake.enqueue(errorReply(400, "invalid_request_error", "bad request for this test"));
     const requests = fake.requests.length;
     setMode("d", "manual");
-    const fallback = await until("d analysed", () => openRecord("d")?.analysis && openRecord("d"));
+    const fallback = await until("d analysed", () => {
+      const r = openRecord("d");
+      return r?.analysis ? r : undefined;
+    });
     expect(fallback.analysis?.source).toBe("rules");
     expect(fake.requests.length).toBe(requests + 1);
     setMode("d", "declared");
@@ -144,7 +147,12 @@ describe("drift-detector run without an analysis key", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const baseEnv = () => {
-    const env = { ...process.env, KUBECONFIG: kubeconfig, DRIFT_LEADER_ELECTION: "false", DRIFT_LISTEN: "127.0.0.1:0" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      DRIFT_LEADER_ELECTION: "false",
+      DRIFT_LISTEN: "127.0.0.1:0",
+    };
     for (const k of ["CLAUDE_API_KEY", "ANTHROPIC_API_KEY", "DRIFT_ANALYSIS", "DRIFT_LLM_URL"]) delete env[k];
     return env;
   };

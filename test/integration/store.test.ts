@@ -1,15 +1,18 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/store/database.js";
 import { loadMigrations, migrate } from "../../src/store/migrate.js";
 import { openStore } from "../../src/store/open.js";
 import { createTestDatabase, openTestStore, STORE_KINDS, type TestStore } from "../helpers/stores.js";
 
 describe.each(STORE_KINDS)("store on %s", (kind) => {
+  // One store per kind for the file: opening PGlite (initdb in WebAssembly) is the slow part.
   let store: TestStore;
-  afterEach(async () => store?.cleanup());
+  beforeAll(async () => {
+    store = await openTestStore(kind);
+  });
+  afterAll(async () => store?.cleanup());
 
   it("applies every shipped migration once and records it", async () => {
-    store = await openTestStore(kind);
     const shipped = await loadMigrations();
     expect(shipped.length).toBeGreaterThan(0);
     const rows = await store.db.query<{ version: number }>("select version from schema_migrations order by version");
@@ -18,7 +21,6 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
   });
 
   it("applies a new migration at the next open and keeps the data", async () => {
-    store = await openTestStore(kind);
     const extra = [...(await loadMigrations()), { version: 9999, name: "extra", sql: "create table t_extra (x int);" }];
     expect(await migrate(store.db, extra)).toEqual([9999]);
     await store.db.query("insert into t_extra values ($1)", [42]);
@@ -26,7 +28,6 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
   });
 
   it("rolls a failed transaction back entirely", async () => {
-    store = await openTestStore(kind);
     await store.db.exec("create table t_tx (x int primary key)");
     await expect(
       store.db.transaction(async (tx) => {
@@ -40,7 +41,6 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
   });
 
   it("a failing migration leaves no trace and stops the open", async () => {
-    store = await openTestStore(kind);
     const bad = [
       ...(await loadMigrations()),
       { version: 9998, name: "bad", sql: "create table t_bad (x int); nonsense;" },
@@ -60,7 +60,7 @@ describe("store specifics", () => {
     await Promise.all([a.close(), b.close(), c.close()]);
   });
 
-  it("refuses a second open of one embedded data dir and reopens it after close", async () => {
+  it("refuses a second open of one embedded data dir and reopens it after close", { timeout: 300_000 }, async () => {
     const store = await openTestStore("pglite");
     await expect(openStore({ ...store.location, databaseUrl: "" })).rejects.toBeInstanceOf(StoreUnavailableError);
     await store.db.exec("create table t_keep (x int); insert into t_keep values (7);");

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { slackMessage } from "../../src/detector/reporters/webhook.js";
 import { WorkQueue } from "../../src/detector/work-queue.js";
 import type { KubeObject } from "../../src/drift/types.js";
+import { cacheView } from "../../src/kube/informer.js";
 import { relevanceDigest } from "../../src/kube/relevance.js";
 
 const deployment = (): KubeObject => ({
@@ -41,6 +42,20 @@ describe("relevance", () => {
     const owner = deployment();
     owner.metadata.managedFields?.push({ manager: "kubectl-edit", operation: "Update", fieldsV1: {} });
     for (const changed of [spec, label, owner]) expect(relevanceDigest(changed)).not.toBe(relevanceDigest(a));
+  });
+});
+
+describe("live cache", () => {
+  it("keeps no status and no last-applied copy, but everything the engine compares and attributes", () => {
+    const obj = deployment();
+    obj.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": "{...}", team: "a" };
+    const kept = cacheView(obj);
+    expect(kept.status).toBeUndefined();
+    expect(kept.metadata.annotations).toEqual({ team: "a" });
+    expect(kept.spec).toEqual({ replicas: 2 });
+    expect(kept.metadata.managedFields).toEqual(obj.metadata.managedFields);
+    expect(kept.metadata.resourceVersion).toBe("10");
+    expect(obj.status).toEqual({ replicas: 0 }); // the watched object itself is left alone
   });
 });
 

@@ -49,3 +49,16 @@ describe("Secret values", () => {
     });
   });
 });
+
+describe("the last-applied annotation", () => {
+  it("never travels into a change, even from an exported desired manifest", () => {
+    const fx = loadFixture("csa/secret-db-credentials");
+    const lastApplied = fx.live.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"];
+    expect(lastApplied).toContain("s3cret-value"); // what client-side apply leaves on a Secret
+    fx.desired.metadata.annotations = { team: "db", "kubectl.kubernetes.io/last-applied-configuration": lastApplied! };
+    fx.live.metadata.annotations = undefined;
+    const r = run(fx, "client");
+    expect(r.changes).toMatchObject([{ path: "/metadata/annotations", type: "removed", desired: { team: "db" } }]);
+    expect(JSON.stringify(r)).not.toContain("s3cret-value");
+  });
+});

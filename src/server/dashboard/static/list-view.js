@@ -27,6 +27,8 @@ export async function renderList(state) {
   const items = page.items.filter(
     (r) => !q || describeRef(r.ref).toLowerCase().includes(q) || spaceOf(r).toLowerCase().includes(q),
   );
+  // Rows a live event just touched are highlighted for a moment.
+  const fresh = new Set(state.events.filter((e) => Date.now() - Date.parse(e.at) < 3000).map((e) => e.record.id));
   const snoozed = new Map((state.remediation.snoozes ?? []).map((s) => [s.recordId, s]));
   const option = (value, label, current) =>
     html`<option value="${value}" ${value === current ? html`selected` : ""}>${label}</option>`;
@@ -61,7 +63,9 @@ export async function renderList(state) {
             <th scope="col">Changed fields</th><th scope="col">Changed by</th><th scope="col">Opened</th><th scope="col">Status</th>
           </tr></thead>
           <tbody>${items.map(
-            (r) => html`<tr data-id="${r.id}" class="${r.status === "resolved" ? "resolved" : ""}">
+            (
+              r,
+            ) => html`<tr data-id="${r.id}" class="${[r.status === "resolved" ? "resolved" : "", fresh.has(r.id) ? "flash" : ""].join(" ").trim()}">
               <td>${severityBadge(r.severity)}</td>
               <td><a class="resource" href="#/drifts/${encodeURIComponent(r.id)}">${describeRef(r.ref)}</a>
                 ${r.resourceStatus === "Missing" ? html`<span class="tag tag-missing">missing</span>` : ""}</td>
