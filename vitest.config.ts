@@ -16,7 +16,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/setup/global.ts"],
-          testTimeout: 60_000,
+          testTimeout: 180_000,
           hookTimeout: 600_000,
           fileParallelism: true,
           maxWorkers: 2,

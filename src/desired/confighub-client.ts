@@ -75,6 +75,8 @@ export class ConfigHubClient implements HubApi {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly spaceIds = new Map<string, string>();
+  /** Aborted by close(): requests under way end, later ones are refused. */
+  private readonly closed = new AbortController();
 
   constructor(private readonly opts: ConfigHubClientOptions) {
     this.base = `${opts.url.replace(/\/+$/, "")}/api`;
@@ -106,10 +108,15 @@ export class ConfigHubClient implements HubApi {
     }
     const what = `${method} ${path}`;
     for (let attempt = 0; ; attempt++) {
+      if (this.closed.signal.aborted)
+        throw new ConfigHubUnavailableError(`hub ${this.opts.url}: client closed (${what})`);
       let res: Response;
       try {
-        res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closed.signal]);
+        res = await fetch(url, { method, headers, body, signal });
       } catch (err) {
+        if (this.closed.signal.aborted)
+          throw new ConfigHubUnavailableError(`hub ${this.opts.url}: client closed (${what})`);
         const timedOut = (err as Error).name === "TimeoutError";
         // A request that may have reached the server is only repeated when repeating it is harmless.
         if (attempt < this.retries && (IDEMPOTENT.has(method) || !timedOut)) {
@@ -350,7 +357,10 @@ export class ConfigHubClient implements HubApi {
     });
   }
 
-  async close(): Promise<void> {}
+  /** Ends requests under way (their callers get ConfigHubUnavailableError) and refuses new ones. */
+  async close(): Promise<void> {
+    this.closed.abort();
+  }
 }
 
 /** Escapes a value for a single-quoted `where` literal. */

@@ -27,6 +27,7 @@ interface Parsed {
 export class HubSource implements DesiredSource {
   readonly description: string;
   private readonly cache = new Map<string, { hash: string; parsed: Parsed }>();
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly api: HubApi,
@@ -38,6 +39,7 @@ export class HubSource implements DesiredSource {
   }
 
   async load(): Promise<DesiredSnapshot> {
+    if (this.closing) throw new SourceUnavailableError(`${this.description}: the source is closed`);
     const spaces = await this.unavailableOnError(() => this.spaces());
     const objects: DesiredObject[] = [];
     const errors: DesiredError[] = [];
@@ -61,6 +63,12 @@ export class HubSource implements DesiredSource {
       .update(`${this.revision}\n${versionParts.join("\n")}`)
       .digest("hex");
     return { objects, errors, version };
+  }
+
+  /** Closes the hub connection (the embedded hub's store, or the HTTP client); once, however often called. */
+  close(): Promise<void> {
+    this.closing ??= this.api.close().finally(() => this.cache.clear());
+    return this.closing;
   }
 
   private async spaces(): Promise<Space[]> {

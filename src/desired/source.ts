@@ -15,6 +15,8 @@ export interface DesiredSource {
   readonly description: string;
   /** Reads the whole desired state. Throws SourceUnavailableError when the source cannot be read at all. */
   load(): Promise<DesiredSnapshot>;
+  /** Frees what the source holds (a database, HTTP connections); no `load()` after it. Sources holding nothing omit it. */
+  close?(): Promise<void>;
 }
 
 /** The source as a whole could not be read (unreadable directory, hub unreachable): exit code 2 for `check`. */

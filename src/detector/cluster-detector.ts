@@ -6,6 +6,7 @@ import type { Readiness } from "../app/health.js";
 import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
 import type { ComparisonMode, DesiredObject, KubeObject, ResourceResult } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
+import { CrdSchemas } from "../kube/crd-schemas.js";
 import { Discovery } from "../kube/discovery.js";
 import { DryRunCache } from "../kube/dryrun-cache.js";
 import { errorMessage } from "../kube/errors.js";
@@ -50,6 +51,8 @@ export class ClusterDetector {
   readonly discovery: Discovery;
   readonly queue: WorkQueue;
   private readonly dryRuns = new DryRunCache<KubeObject | null>();
+  /** Custom resources' schemas (client-mode defaults): one GET per CRD, read again at every full detection. */
+  readonly crdSchemas: CrdSchemas;
   private readonly desiredWatch: DesiredWatch;
   private desired: DesiredSnapshot | undefined;
   private desiredByKey = new Map<string, DesiredObject>();
@@ -67,6 +70,7 @@ export class ClusterDetector {
 
   constructor(private readonly opts: ClusterDetectorOptions) {
     this.discovery = new Discovery(opts.cluster.client);
+    this.crdSchemas = new CrdSchemas(opts.cluster.client);
     this.queue = new WorkQueue(opts.debounceMs ?? 200);
     this.liveView = new LiveView({
       client: opts.cluster.client,
@@ -237,6 +241,7 @@ export class ClusterDetector {
       discovery: this.discovery,
       cache: this.dryRuns,
       live: this.liveReader(),
+      crdSchemas: this.crdSchemas,
     };
   }
 
@@ -245,6 +250,7 @@ export class ClusterDetector {
     if (!snapshot) return;
     this.fullDue = false;
     this.queue.clear(); // everything queued so far is covered
+    this.crdSchemas.refresh(); // a CRD changed since the last resync is read again
     const started = performance.now();
     const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
     if (!results) return;

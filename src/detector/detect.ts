@@ -12,6 +12,7 @@ import type {
   ResourceResult,
 } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
+import { CrdSchemas } from "../kube/crd-schemas.js";
 import { Discovery, type ResourceInfo } from "../kube/discovery.js";
 import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../kube/dryrun-cache.js";
 import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
@@ -40,6 +41,8 @@ export interface DetectOptions {
   cache?: DryRunCache<KubeObject | null>;
   /** Where live objects come from (default: direct GETs). */
   live?: LiveReader;
+  /** Schemas of custom resources (client-mode defaults, list keys); the service keeps one per cluster. */
+  crdSchemas?: CrdSchemas;
 }
 
 interface Resolved {
@@ -60,6 +63,7 @@ export async function detect(
   const discovery = opts.discovery ?? new Discovery(cluster.client);
   const live = opts.live ?? directLiveReader(cluster.client);
   const cache = opts.cache ?? new DryRunCache<KubeObject | null>();
+  const crdSchemas = opts.crdSchemas ?? new CrdSchemas(cluster.client);
   const engineOptions: EngineOptions = { ...opts.engine, mode: opts.mode };
   const fallbackNamespace = opts.namespace ?? cluster.namespace ?? "default";
 
@@ -82,11 +86,14 @@ export async function detect(
     if (!("info" in entry)) return entry;
     const { desired, info } = entry;
     try {
-      const liveObject = await live.get(info, desired.ref.namespace, desired.ref.name);
+      const [liveObject, crdSchema] = await Promise.all([
+        live.get(info, desired.ref.namespace, desired.ref.name),
+        crdSchemas.schemaFor(info),
+      ]);
       const input: CompareInput = {
         desired,
         live: liveObject,
-        context: { hpas: hpas.get(desired.ref.namespace ?? "") ?? [] },
+        context: { hpas: hpas.get(desired.ref.namespace ?? "") ?? [], ...(crdSchema ? { crdSchema } : {}) },
       };
       if (opts.mode === "server" && liveObject) {
         Object.assign(input, await serverViews(cluster, info, desired, liveObject, cache));
@@ -251,9 +258,21 @@ export function serverCacheKeys(desired: DesiredObject, live: KubeObject): { app
   return {
     // Not the bare resourceVersion: controllers bump it with every status write (a Deployment's replica counts),
     // which cannot change what an apply of desired would store. The relevant part of live can.
-    applied: appliedKey(hash, relevanceDigest(live)),
+    applied: appliedKey(hash, liveDigest(live)),
     defaulted: defaultedKey(`${hash}:${desired.ref.namespace ?? ""}`),
   };
+}
+
+const liveDigests = new WeakMap<KubeObject, string>();
+
+// The service's watch cache hands out the same object until it changes: its digest is computed once, not per run.
+function liveDigest(live: KubeObject): string {
+  let digest = liveDigests.get(live);
+  if (digest === undefined) {
+    digest = relevanceDigest(live);
+    liveDigests.set(live, digest);
+  }
+  return digest;
 }
 
 function refusal(err: unknown): void {

@@ -9,6 +9,7 @@ import { createLogger } from "../app/logger.js";
 import { createMetricsRegistry } from "../app/metrics.js";
 import { Shutdown } from "../app/shutdown.js";
 import { openSource } from "../desired/open.js";
+import type { DesiredSource } from "../desired/source.js";
 import { loadCluster } from "../kube/cluster.js";
 import { errorMessage } from "../kube/errors.js";
 import { registerApi } from "../server/api.js";
@@ -63,7 +64,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   let db: Database | undefined;
   try {
-    db = await openStore({ databaseUrl: settings.databaseUrl ?? "", dataDir: settings.dataDir });
+    db = await openStore({ databaseUrl: settings.databaseUrl ?? "", dataDir: settings.dataDir, initInChild: true });
     shutdown.add("close the store", () => db?.close());
   } catch (err) {
     // Without a store at start the service still detects and reports; records live in memory until restart.
@@ -72,6 +73,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.storeAvailable.set(0);
   }
   const recordStore = db ? new RecordStore(db) : undefined;
+  // Registered early so that it runs late: after detection and remediation stopped using the sources.
+  const sources: DesiredSource[] = [];
+  shutdown.add("close the desired-state sources", async () => {
+    await Promise.all(sources.map((s) => s.close?.()));
+  });
 
   const analyzer =
     createAnalyzer(settings, { logger, registry, cache: db ? new StoreAnalysisCache(db) : undefined }) ?? undefined;
@@ -125,6 +131,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
     shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
     const source = await openSource(spec.source, { env });
+    sources.push(source);
     const name = cluster.contextName;
     const clusterLogger = logger.child({ cluster: name });
     const tracker = new Tracker({

@@ -20,7 +20,7 @@ import {
 import { NameMatcher, PathStack } from "./paths.js";
 import { quantitiesEqual } from "./quantity.js";
 import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
-import { SeverityPolicy } from "./severity.js";
+import { type SeverityPolicy, severityPolicy } from "./severity.js";
 import type { Change, ChangeType, IgnoredChange, KubeObject, ManagedFieldsEntry, ResourceResult } from "./types.js";
 
 interface Compiled {
@@ -29,22 +29,33 @@ interface Compiled {
   secretKey: string;
 }
 
-// Options objects are usually reused for every object of a run: compile their matchers once.
+// Options objects are usually reused for every object of a run: compile their matchers once. Callers that make a
+// new options object per call still share the compiled parts, which are keyed by the rule lists themselves.
 const compiledOptions = new WeakMap<EngineOptions, Compiled>();
 function compile(options: EngineOptions): Compiled {
   let c = compiledOptions.get(options);
   if (c === undefined) {
     c = {
       owners: {
-        imperative: new NameMatcher(options.imperativeManagers ?? IMPERATIVE_MANAGERS),
-        own: new NameMatcher(options.ownManagers ?? OWN_MANAGERS),
+        imperative: nameMatcher(options.imperativeManagers ?? IMPERATIVE_MANAGERS),
+        own: nameMatcher(options.ownManagers ?? OWN_MANAGERS),
       },
-      severity: new SeverityPolicy(options.severityRules),
+      severity: severityPolicy(options.severityRules),
       secretKey: options.secretHashKey ?? DEFAULT_SECRET_HASH_KEY,
     };
     compiledOptions.set(options, c);
   }
   return c;
+}
+
+const nameMatchers = new WeakMap<readonly string[], NameMatcher>();
+function nameMatcher(globs: readonly string[]): NameMatcher {
+  let m = nameMatchers.get(globs);
+  if (m === undefined) {
+    m = new NameMatcher(globs);
+    nameMatchers.set(globs, m);
+  }
+  return m;
 }
 
 const RESTART_MARKER = "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt";

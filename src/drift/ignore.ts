@@ -94,6 +94,18 @@ function describe(r: IgnoreRule): string {
 export function annotationRules(desired: KubeObject): CompiledIgnore[] {
   const raw = desired.metadata?.annotations?.[IGNORE_ANNOTATION];
   if (typeof raw !== "string" || raw.trim() === "") return [];
+  // Many objects carry the same annotation (a template's), and each run compares them again: compile it once.
+  let rules = annotationCache.get(raw);
+  if (rules === undefined) {
+    rules = compileAnnotation(raw);
+    if (annotationCache.size < 1000) annotationCache.set(raw, rules);
+  }
+  return rules;
+}
+
+const annotationCache = new Map<string, CompiledIgnore[]>();
+
+function compileAnnotation(raw: string): CompiledIgnore[] {
   const paths: string[] = [];
   const managers: string[] = [];
   for (const part of raw.split(/[,\n]/)) {

@@ -153,10 +153,19 @@ function matchTokens(
   return prefix || ti === toks.length;
 }
 
-/** A glob over names (`kubectl*`, `*-controller`); `*` is the only wildcard. */
+const compiledGlobs = new Map<string, RegExp>();
+
+/**
+ * A glob over names (`kubectl*`, `*-controller`); `*` is the only wildcard. Compiled once per glob: rules are
+ * compiled for every options object a caller makes, and a RegExp without flags holds no state, so it is shared.
+ */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.split("*").map(escapeRegExp).join(".*");
-  return new RegExp(`^${body}$`);
+  let re = compiledGlobs.get(glob);
+  if (re === undefined) {
+    re = new RegExp(`^${glob.split("*").map(escapeRegExp).join(".*")}$`);
+    if (compiledGlobs.size < 10_000) compiledGlobs.set(glob, re);
+  }
+  return re;
 }
 
 function escapeRegExp(s: string): string {

@@ -32,7 +32,11 @@ export function renderResource(r: ResourceResult, paint: Paint): string[] {
     r.severity === null
       ? ""
       : ` ${paint(r.severity === "critical" || r.severity === "high" ? "red" : "yellow", r.severity)}`;
-  const lines = [`${paint("bold", refText(r.ref))}  ${status}${sev}  ${paint("dim", sourceText(r.source))}`];
+  // A document without kind or name (unreadable, incomplete) is known by where it came from.
+  const lines =
+    r.ref.kind && r.ref.name
+      ? [`${paint("bold", refText(r.ref))}  ${status}${sev}  ${paint("dim", sourceText(r.source))}`]
+      : [`${paint("bold", `${r.ref.kind ? `${r.ref.kind} in ` : ""}${documentText(r.source)}`)}  ${status}${sev}`];
   if (r.status === "Error" && r.error) lines.push(`  ${paint("red", r.error)}`);
   for (const ch of r.changes) lines.push(...renderChange(ch, paint));
   for (const ig of r.ignored) lines.push(paint("dim", `  ignored ${ig.path}: ${ig.reason}`));
@@ -58,6 +62,11 @@ function valueLines(v: unknown): string[] {
 
 function refText(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
+}
+
+function documentText(s: SourceInfo): string {
+  if (s.type === "file") return s.document !== undefined ? `${s.path} document ${s.document}` : s.path;
+  return sourceText(s);
 }
 
 function sourceText(s: SourceInfo): string {

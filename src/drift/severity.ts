@@ -56,6 +56,23 @@ interface CompiledRule {
   severity: Severity;
 }
 
+const policies = new WeakMap<readonly SeverityRule[], SeverityPolicy>();
+let defaultPolicy: SeverityPolicy | undefined;
+
+/** The compiled policy for a rule list, made once per list (and once for the defaults alone). */
+export function severityPolicy(rules?: readonly SeverityRule[]): SeverityPolicy {
+  if (rules === undefined || rules.length === 0) {
+    defaultPolicy ??= new SeverityPolicy();
+    return defaultPolicy;
+  }
+  let policy = policies.get(rules);
+  if (policy === undefined) {
+    policy = new SeverityPolicy(rules);
+    policies.set(rules, policy);
+  }
+  return policy;
+}
+
 export class SeverityPolicy {
   private readonly rules: CompiledRule[];
   constructor(rules: readonly SeverityRule[] = []) {

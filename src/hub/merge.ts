@@ -21,32 +21,81 @@ export interface MergeResult {
 
 export function mergeUnitData(base: KubeObject[], ours: KubeObject[], theirs: KubeObject[]): MergeResult {
   const conflicts: MergeConflict[] = [];
-  const byKey = (list: KubeObject[]) => new Map(list.map((o) => [documentKey(o), o]));
-  const b = byKey(base);
-  const o = byKey(ours);
-  const t = byKey(theirs);
+  const { baseSlots, oursSlots, theirSlots } = pairDocuments(base, ours, theirs);
   const out: KubeObject[] = [];
-  const merged = (key: string): Maybe => {
-    const onConflict = (path: string) => conflicts.push({ Document: key, Path: path });
+  const merged = (slot: string, name: string): Maybe => {
+    const onConflict = (path: string) => conflicts.push({ Document: name, Path: path });
     return merge3(
-      b.has(key) ? b.get(key) : MISSING,
-      o.has(key) ? o.get(key) : MISSING,
-      t.has(key) ? t.get(key) : MISSING,
+      baseSlots.has(slot) ? baseSlots.get(slot) : MISSING,
+      oursSlots.has(slot) ? oursSlots.get(slot) : MISSING,
+      theirSlots.has(slot) ? theirSlots.get(slot) : MISSING,
       "",
       onConflict,
     );
   };
   // Downstream order first, then documents new upstream, in upstream order.
-  for (const key of o.keys()) {
-    const m = merged(key);
+  for (const [slot, doc] of oursSlots) {
+    const m = merged(slot, documentKey(doc));
     if (m !== MISSING) out.push(m as KubeObject);
   }
-  for (const key of t.keys()) {
-    if (o.has(key)) continue;
-    const m = merged(key);
+  for (const [slot, doc] of theirSlots) {
+    if (oursSlots.has(slot)) continue;
+    const m = merged(slot, documentKey(doc));
     if (m !== MISSING) out.push(m as KubeObject);
   }
   return { objects: out, conflicts };
+}
+
+/**
+ * Lines up the documents of the three versions. Same group/kind/namespace/name pair up; a document left over is
+ * paired with the one left-over document of the same group/kind/name on the other side, because environments
+ * commonly set their own namespace (the downstream's override) — without this the upstream's changes to such a
+ * document could never flow down.
+ */
+function pairDocuments(base: KubeObject[], ours: KubeObject[], theirs: KubeObject[]) {
+  const loose = (o: KubeObject) => {
+    const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
+    return `${group}/${o.kind}/${o.metadata.name}`;
+  };
+  const theirSlots = new Map(theirs.map((o) => [documentKey(o), o]));
+  const claimed = new Set<string>();
+  const match = (o: KubeObject, against: Map<string, KubeObject>): string | undefined => {
+    const key = documentKey(o);
+    if (against.has(key) && !claimed.has(key)) return key;
+    const candidates = [...against.entries()].filter(([k, c]) => !claimed.has(k) && loose(c) === loose(o));
+    return candidates.length === 1 ? candidates[0][0] : undefined;
+  };
+  // base ↔ theirs
+  const baseSlots = new Map<string, KubeObject>();
+  for (const o of base) {
+    const slot = match(o, theirSlots) ?? `base:${documentKey(o)}`;
+    claimed.add(slot);
+    baseSlots.set(slot, o);
+  }
+  // ours ↔ (theirs, or base where theirs dropped the document)
+  claimed.clear();
+  const all = new Map<string, KubeObject>([...baseSlots, ...theirSlots]);
+  const oursSlots = new Map<string, KubeObject>();
+  const exact = new Map(ours.map((o) => [documentKey(o), o]));
+  for (const o of ours) {
+    const key = documentKey(o);
+    // exact identity first, across all documents, so a loose match never steals another's exact partner
+    const slot = all.has(key) ? key : all.has(`base:${key}`) ? `base:${key}` : undefined;
+    if (slot) {
+      claimed.add(slot);
+      oursSlots.set(slot, o);
+    }
+  }
+  for (const o of ours) {
+    if ([...oursSlots.values()].includes(o)) continue;
+    const free = new Map([...all].filter(([k]) => !claimed.has(k) && !exact.has(k)));
+    const slot = match(o, free) ?? `ours:${documentKey(o)}`;
+    claimed.add(slot);
+    oursSlots.set(slot, o);
+  }
+  // keep downstream order
+  const ordered = new Map(ours.map((o) => [[...oursSlots].find(([, d]) => d === o)?.[0] as string, o]));
+  return { baseSlots, oursSlots: ordered, theirSlots };
 }
 
 function merge3(base: Maybe, ours: Maybe, theirs: Maybe, path: string, conflict: (path: string) => void): Maybe {

@@ -87,3 +87,34 @@ export function splitWords(line: string): string[] {
   if (inWord) words.push(word);
   return words;
 }
+
+/** kubectl lost a race: the object changed between its read and its write (a controller wrote status, say). */
+export function isConflict(run: KubectlRun): boolean {
+  return run.code !== 0 && /\(Conflict\)|the object has been modified/.test(run.stderr);
+}
+
+export interface ConflictRetry {
+  /** Runs in all, the first included. */
+  attempts: number;
+  /** Pause before the n-th retry: n × pauseMs. */
+  pauseMs: number;
+}
+
+export const STEP_RETRY: ConflictRetry = { attempts: 4, pauseMs: 500 };
+
+/**
+ * Runs kubectl again, after a short pause, while it fails with a Conflict: the sandbox's controllers update the
+ * objects a step replaces. Any other failure, or a Conflict on every attempt, is returned as is.
+ */
+export async function runKubectlRetryingConflicts(
+  args: string[],
+  opts: KubectlOptions,
+  retry: ConflictRetry = STEP_RETRY,
+  run: (args: string[], opts: KubectlOptions) => Promise<KubectlRun> = runKubectl,
+): Promise<KubectlRun & { attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await run(args, opts);
+    if (!isConflict(r) || attempt >= retry.attempts) return { ...r, attempts: attempt };
+    await new Promise((resolve) => setTimeout(resolve, attempt * retry.pauseMs));
+  }
+}

@@ -14,7 +14,7 @@ import { Discovery, type ResourceInfo } from "../kube/discovery.js";
 import { errorMessage, KubeApiError } from "../kube/errors.js";
 import { deleteObject, getObject } from "../kube/objects.js";
 import { type BrokenScenario, isBroken, type Scenario } from "./format.js";
-import { runKubectl, splitWords } from "./kubectl.js";
+import { type ConflictRetry, type KubectlRun, runKubectl, runKubectlRetryingConflicts, splitWords } from "./kubectl.js";
 import { KeyedLocks } from "./locks.js";
 import { matchExpectations } from "./match.js";
 
@@ -29,6 +29,8 @@ export interface RunnerOptions {
   print?: (line: string) => void;
   /** Leave the namespaces in place (debugging). */
   keepNamespaces?: boolean;
+  /** How often a step that loses a race with a controller (Conflict) is tried (default STEP_RETRY). */
+  stepRetry?: ConflictRetry;
 }
 
 export interface ScenarioOutcome {
@@ -133,13 +135,14 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
   return shared.locks.with(lockKeys, async () => {
     const namespace = `${s.name.slice(0, 48)}-${mode === "server" ? "s" : "c"}-${randomBytes(3).toString("hex")}`;
     const cacheDir = await mkdtemp(join(tmpdir(), "dd-kubectl-"));
+    const kubectlOptions = (extra: { stdin?: string; env?: Record<string, string> }) => ({
+      kubectl: opts.kubectl,
+      kubeconfig: opts.kubeconfig,
+      namespace,
+      ...extra,
+    });
     const kubectl = (args: string[], extra: { stdin?: string; env?: Record<string, string> } = {}) =>
-      runKubectl([...args, `--cache-dir=${cacheDir}`], {
-        kubectl: opts.kubectl,
-        kubeconfig: opts.kubeconfig,
-        namespace,
-        ...extra,
-      });
+      runKubectl([...args, `--cache-dir=${cacheDir}`], kubectlOptions(extra));
     const applyArgs =
       s.appliedBy === "client-side"
         ? ["apply", "-f", "-"]
@@ -177,9 +180,12 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
             return [`step ${i + 1}: ${errorMessage(err)}`];
           }
           if (args[0] === "kubectl") args.shift();
-          const r = await kubectl(args, { stdin: step.stdin, env: step.env });
-          if (r.code !== 0)
-            return [`step ${i + 1} (kubectl ${step.kubectl}) failed: ${firstLine(r.stderr || r.stdout)}`];
+          const r = await runKubectlRetryingConflicts(
+            [...args, `--cache-dir=${cacheDir}`],
+            kubectlOptions({ stdin: step.stdin, env: step.env }),
+            opts.stepRetry,
+          );
+          if (r.code !== 0) return [`step ${i + 1} (kubectl ${step.kubectl}) failed: ${stepFailure(r)}`];
         }
         if (step.sleep) await new Promise((r) => setTimeout(r, step.sleep! * 1000));
       }
@@ -253,6 +259,11 @@ async function waitEstablished(cluster: Cluster, names: string[], timeoutMs = 30
 // JSON documents in a YAML stream: kubectl reads exactly the values we compare (no YAML 1.1/1.2 surprises).
 function toYaml(objects: DesiredObject[]): string {
   return objects.map((d) => JSON.stringify(d.object)).join("\n---\n");
+}
+
+function stepFailure(r: KubectlRun & { attempts: number }): string {
+  const message = firstLine(r.stderr || r.stdout);
+  return r.attempts > 1 ? `${message} (on each of ${r.attempts} attempts)` : message;
 }
 
 function firstLine(s: string): string {

@@ -9,12 +9,17 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** Where the embedded store lives. Default: `DRIFT_DATA_DIR`, then `./data`. `null`: in memory (tests). */
   dataDir?: string | null;
+  /**
+   * Long-running processes (the service): create a new embedded store in a short-lived child process, so initdb's
+   * memory peak never stays in this one (costs a few seconds once).
+   */
+  initInChild?: boolean;
 }
 
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(options: StoreOptions = {}): Promise<Database> {
   const url = options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
-  const db = url ? await openPostgres(url) : await openPglite(dataDirOf(options));
+  const db = url ? await openPostgres(url) : await openPglite(dataDirOf(options), { initInChild: options.initInChild });
   try {
     await migrate(db);
   } catch (err) {

@@ -69,7 +69,7 @@ async function initDataDir(pgdata: string): Promise<void> {
 }
 
 /** Opens (creating when needed) the embedded store under `dataDir`, or an in-memory one for `dataDir: null`. */
-export async function openPglite(dataDir: string | null): Promise<Database> {
+export async function openPglite(dataDir: string | null, opts: { initInChild?: boolean } = {}): Promise<Database> {
   let release = () => {};
   let db: PGlite;
   if (dataDir) {
@@ -77,7 +77,7 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     mkdirSync(pgdata, { recursive: true });
     release = takeLock(dataDir);
     try {
-      if (!existsSync(join(pgdata, "PG_VERSION"))) await initDataDir(pgdata);
+      if (opts.initInChild && !existsSync(join(pgdata, "PG_VERSION"))) await initDataDir(pgdata);
       db = await PGlite.create({ dataDir: pgdata, startParams: START_PARAMS });
     } catch (err) {
       release();

@@ -5,6 +5,7 @@ import { detect } from "../../src/detector/detect.js";
 import { resolveMode } from "../../src/detector/mode.js";
 import type { DesiredObject, KubeObject } from "../../src/drift/types.js";
 import { loadCluster } from "../../src/kube/cluster.js";
+import { CrdSchemas } from "../../src/kube/crd-schemas.js";
 import { DryRunCache } from "../../src/kube/dryrun-cache.js";
 import { kubectlPath, kubeTest } from "../helpers/kube.js";
 
@@ -113,6 +114,115 @@ kubeTest(
       expect((await resolveMode(cluster, "auto", namespace)).mode).toBe("server");
     } finally {
       kubectl(["delete", "clusterrole", role.metadata.name, "--ignore-not-found"]);
+      await cluster.client.close();
+    }
+  },
+);
+
+kubeTest(
+  "client mode: a custom resource created by hand is in sync through its CRD's schema, read once per run",
+  async ({ namespace }) => {
+    const group = `${namespace}.detect.example.com`;
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `gadgets.${group}` },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names: { plural: "gadgets", singular: "gadget", kind: "Gadget" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: {
+                  spec: {
+                    type: "object",
+                    properties: {
+                      color: { type: "string" },
+                      size: { type: "integer", default: 3 },
+                      ports: {
+                        type: "array",
+                        "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": ["name"],
+                        items: {
+                          type: "object",
+                          required: ["name"],
+                          properties: {
+                            name: { type: "string" },
+                            port: { type: "integer" },
+                            protocol: { type: "string", default: "TCP" },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    const gadget = (name: string): KubeObject => ({
+      apiVersion: `${group}/v1`,
+      kind: "Gadget",
+      metadata: { name, namespace },
+      spec: { color: "blue", ports: [{ name: "http", port: 80 }] },
+    });
+    kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(crd));
+    const cluster = loadCluster({ kubeconfig: inject("kubeconfig") });
+    try {
+      kubectl(["wait", "--for=condition=Established", `crd/gadgets.${group}`, "--timeout=30s"]);
+      // Created by hand: kubectl create owns every field it sent after defaulting, schema defaults included.
+      kubectl(["create", "-f", "-"], [gadget("g1"), gadget("g2")].map((o) => JSON.stringify(o)).join("\n---\n"));
+      const snapshot = {
+        objects: [
+          desired(gadget("g1"), 1),
+          desired(gadget("g2"), 2),
+          desired({ ...configMap, metadata: { name: "c", namespace } }, 3),
+        ],
+        errors: [],
+        version: "v",
+      };
+      kubectl(["create", "-f", "-"], JSON.stringify(snapshot.objects[2]!.object));
+
+      const crdSchemas = new CrdSchemas(cluster.client);
+      const results = await detect(snapshot, cluster, { mode: "client", namespace, crdSchemas });
+      expect(results.map((r) => [r.ref.name, r.status, r.changes.map((c) => c.path)])).toEqual([
+        ["g1", "InSync", []],
+        ["g2", "InSync", []],
+        ["c", "InSync", []],
+      ]);
+      expect(crdSchemas.stats.fetches).toBe(1); // one CRD, two objects; the ConfigMap's built-in group costs none
+
+      // Without the schema the defaults owned by kubectl-create would look like drift: the schema is what decides.
+      class NoSchemas extends CrdSchemas {
+        override async schemaFor(): Promise<undefined> {
+          return undefined;
+        }
+      }
+      const blind = await detect(snapshot, cluster, {
+        mode: "client",
+        namespace,
+        crdSchemas: new NoSchemas(cluster.client),
+      });
+      expect(blind[0]!.changes.map((c) => c.path).sort()).toEqual(["/spec/ports/0/protocol", "/spec/size"]);
+
+      // A declared field edited by hand is still drift.
+      kubectl(["patch", "gadget", "g2", "--type=merge", "-p", '{"spec":{"color":"red"}}', `--namespace=${namespace}`]);
+      const after = await detect(snapshot, cluster, { mode: "client", namespace, crdSchemas });
+      expect(after[1]!.changes.map((c) => [c.path, c.desired, c.live])).toEqual([["/spec/color", "blue", "red"]]);
+      expect(crdSchemas.stats.fetches).toBe(1);
+      crdSchemas.refresh();
+      await detect(snapshot, cluster, { mode: "client", namespace, crdSchemas });
+      expect(crdSchemas.stats.fetches).toBe(2);
+    } finally {
+      kubectl(["delete", "crd", `gadgets.${group}`, "--ignore-not-found", "--wait=false"]);
       await cluster.client.close();
     }
   },

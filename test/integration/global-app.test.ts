@@ -68,11 +68,7 @@ describe("global-app in the hub", () => {
     expect(base.metadata.namespace).toBe("global-app");
   });
 
-  // KNOWN LIMITATION of the embedded hub (src/hub/merge.ts): upgrade pairs documents by group/kind/namespace/name,
-  // so an environment's own namespace (the override every environment makes) hides the upstream's document and
-  // the promotion ends in a conflict at "/". ConfigHub's flow (set-namespace per environment, then upgrades) needs
-  // documents paired across a namespace change. Turn `it.fails` into `it` once the hub pairs them.
-  it.fails("promotes a new image from qa to staging, keeping staging's namespace, replicas and env", async () => {
+  it("promotes a new image from qa to staging, keeping staging's namespace, replicas and env", async () => {
     const qa = `${prefix}-qa`;
     const staging = `${prefix}-staging`;
     const [result] = await hub.invokeFunctions(

@@ -4,6 +4,10 @@ import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { runScenarioCommand } from "../../src/cli/commands/scenarios.js";
+import { loadCluster } from "../../src/kube/cluster.js";
+import { parseScenario } from "../../src/scenarios/format.js";
+import { runScenarios } from "../../src/scenarios/runner.js";
+import { kubectlPath } from "../helpers/kube.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SUITES = [
@@ -83,6 +87,44 @@ describe("scenarios command", () => {
       expect(result.code).toBe(1);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("scenario steps", () => {
+  it("a kubectl step that loses every race (Conflict) is retried, then fails with kubectl's error", async () => {
+    // A stale resourceVersion makes the real apiserver answer Conflict every time: the retries cannot help.
+    const scenario = parseScenario(
+      `name: stale-replace
+desired: |
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: settings}
+  data: {MODE: fast}
+steps:
+  - kubectl: replace -f -
+    stdin: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","resourceVersion":"1"},"data":{"MODE":"slow"}}'
+expect: []
+`,
+      "stale-replace.yaml",
+    );
+    const cluster = loadCluster({ kubeconfig: inject("kubeconfig") });
+    try {
+      const summary = await runScenarios([scenario], {
+        cluster,
+        kubeconfig: inject("kubeconfig"),
+        kubectl: kubectlPath(),
+        modes: ["client"],
+        stepRetry: { attempts: 3, pauseMs: 50 },
+      });
+      expect(summary.failed).toBe(1);
+      expect(summary.outcomes[0]!.problems).toEqual([
+        expect.stringMatching(
+          /^step 1 \(kubectl replace -f -\) failed: Error from server \(Conflict\): .*the object has been modified.* \(on each of 3 attempts\)$/,
+        ),
+      ]);
+    } finally {
+      await cluster.client.close();
     }
   });
 });

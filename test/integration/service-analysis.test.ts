@@ -165,7 +165,7 @@ describe("drift-detector run without an analysis key", () => {
     expect(out.stderr).toMatch(
       /^drift-detector: CLAUDE_API_KEY is required when DRIFT_ANALYSIS=claude .*DRIFT_LLM_URL/,
     );
-  });
+  }, 180_000);
 
   it("starts with a local model instead (then rules)", async () => {
     const env = { ...baseEnv(), DRIFT_LLM_URL: "http://127.0.0.1:9/v1/chat/completions", DRIFT_LLM_MODEL: "tiny" };
@@ -180,7 +180,7 @@ describe("drift-detector run without an analysis key", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      await until("the service started", () => stdout.includes('"msg":"drift-detector started"'), 60_000);
+      await until("the service started", () => stdout.includes('"msg":"drift-detector started"'), 150_000);
       const enabled = stdout
         .split("\n")
         .filter(Boolean)
@@ -191,7 +191,7 @@ describe("drift-detector run without an analysis key", () => {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-  });
+  }, 180_000);
 });
 
 function spawnSyncCli(args: string[], env: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Change, ResourceResult } from "../../src/drift/types.js";
 import { isBroken, parseScenario } from "../../src/scenarios/format.js";
-import { splitWords } from "../../src/scenarios/kubectl.js";
+import { isConflict, type KubectlRun, runKubectlRetryingConflicts, splitWords } from "../../src/scenarios/kubectl.js";
 import { KeyedLocks } from "../../src/scenarios/locks.js";
 import { globMatch, matchExpectations } from "../../src/scenarios/match.js";
 
@@ -160,6 +160,70 @@ describe("splitWords", () => {
     ]);
     expect(splitWords(`a "b \\"c\\" d" e\\ f ''`)).toEqual(["a", 'b "c" d', "e f", ""]);
     expect(() => splitWords("a 'b")).toThrow(/unclosed '/);
+  });
+});
+
+describe("kubectl steps and Conflicts", () => {
+  // kubectl's own words for a lost race (replace, edit) and for failures that must not be retried.
+  const conflict: KubectlRun = {
+    code: 1,
+    stdout: "",
+    stderr:
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again\n',
+  };
+  const notFound: KubectlRun = {
+    code: 1,
+    stdout: "",
+    stderr: 'Error from server (NotFound): deployments.apps "x" not found\n',
+  };
+  const exists: KubectlRun = {
+    code: 1,
+    stdout: "",
+    stderr: 'Error from server (AlreadyExists): error when creating "STDIN": configmaps "settings" already exists\n',
+  };
+  const ok: KubectlRun = { code: 0, stdout: "replaced\n", stderr: "" };
+
+  it("recognizes a Conflict and nothing else", () => {
+    expect(isConflict(conflict)).toBe(true);
+    expect(
+      isConflict({
+        code: 1,
+        stdout: "",
+        stderr:
+          'error: deployments.apps "web" could not be patched: the object has been modified; please apply your changes',
+      }),
+    ).toBe(true);
+    expect(isConflict(notFound)).toBe(false);
+    expect(isConflict(exists)).toBe(false);
+    expect(isConflict({ ...ok, stderr: "Warning: (Conflict) in a message" })).toBe(false); // succeeded
+  });
+
+  const scripted = (answers: KubectlRun[]) => {
+    const calls: string[][] = [];
+    const run = async (args: string[]) => {
+      calls.push(args);
+      return answers[Math.min(calls.length - 1, answers.length - 1)]!;
+    };
+    return { calls, run };
+  };
+  const opts = { kubectl: "kubectl", kubeconfig: "k" };
+  const retry = { attempts: 3, pauseMs: 1 };
+
+  it("runs a step again after a Conflict until it succeeds", async () => {
+    const { calls, run } = scripted([conflict, conflict, ok]);
+    const r = await runKubectlRetryingConflicts(["replace", "-f", "-"], opts, retry, run);
+    expect([r.code, r.attempts, calls.length]).toEqual([0, 3, 3]);
+    expect(calls.every((c) => c.join(" ") === "replace -f -")).toBe(true);
+  });
+
+  it("keeps real failures failing at once, and a Conflict on every attempt failing", async () => {
+    const first = scripted([notFound, ok]);
+    const r1 = await runKubectlRetryingConflicts(["get", "x"], opts, retry, first.run);
+    expect([r1.code, r1.attempts, r1.stderr]).toEqual([1, 1, notFound.stderr]);
+    const always = scripted([conflict]);
+    const r2 = await runKubectlRetryingConflicts(["replace", "-f", "-"], opts, retry, always.run);
+    expect([r2.code, r2.attempts, always.calls.length]).toEqual([1, 3, 3]);
+    expect(r2.stderr).toContain("(Conflict)");
   });
 });
 

@@ -63,7 +63,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     snapshot = await expected(() => source.load());
   } finally {
     // Hub sources hold a database or HTTP connection; a one-shot check must not keep the process alive.
-    await (source as { close?: () => Promise<void> }).close?.().catch(() => {});
+    await source.close?.().catch(() => {});
   }
   const cluster = await expected(async () => loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context }));
   try {

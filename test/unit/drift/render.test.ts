@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { summarize } from "../../../src/drift/engine.js";
 import { renderReport } from "../../../src/drift/render.js";
+import type { ResourceResult, SourceInfo } from "../../../src/drift/types.js";
 import { loadFixture, run } from "./fixtures.js";
 
 describe("text report", () => {
@@ -34,5 +35,46 @@ describe("text report", () => {
     const text = renderReport(summarize([r], "client"), { color: false });
     expect(text).toContain("removed, medium, by unknown");
     expect(text).toContain("  - cpu: 1000m\n  - memory: 1024Mi\n");
+  });
+});
+
+describe("text report of documents that name no object", () => {
+  const error = (source: SourceInfo, ref: ResourceResult["ref"], message: string): ResourceResult => ({
+    ref,
+    source,
+    status: "Error",
+    severity: null,
+    changes: [],
+    ignored: [],
+    error: message,
+  });
+
+  it("names the source (file and document, or space and unit) instead of a blank reference", () => {
+    const results = [
+      error(
+        { type: "file", path: "manifests/broken.yaml", document: 2 },
+        { apiVersion: "", kind: "", name: "" },
+        "manifests/broken.yaml document 2 (from line 6): invalid YAML at line 1, column 7: bad",
+      ),
+      error(
+        { type: "file", path: "manifests/widget.yaml", document: 3 },
+        { apiVersion: "v1", kind: "Secret", name: "" },
+        "manifests/widget.yaml document 3: missing metadata.name",
+      ),
+      error({ type: "file", path: "manifests/locked.yaml" }, { apiVersion: "", kind: "", name: "" }, "cannot read"),
+      error(
+        { type: "hub", space: "acorn-bear-qa", unit: "backend", revision: 7 },
+        { apiVersion: "", kind: "", name: "" },
+        "unit backend: not a Kubernetes object",
+      ),
+    ];
+    const lines = renderReport(summarize(results, "client"), { color: false }).split("\n");
+    expect(lines.filter((l) => !l.startsWith("  ") && l.includes("Error"))).toEqual([
+      "manifests/broken.yaml document 2  Error",
+      "Secret in manifests/widget.yaml document 3  Error",
+      "manifests/locked.yaml  Error",
+      "hub:acorn-bear-qa/backend rev 7  Error",
+    ]);
+    expect(lines[1]).toBe("  manifests/broken.yaml document 2 (from line 6): invalid YAML at line 1, column 7: bad");
   });
 });

@@ -86,6 +86,32 @@ describe("three-way merge (upgrade)", () => {
     expect(objects.map((o) => o.kind)).toEqual(["Deployment", "ConfigMap"]);
   });
 
+  it("pairs a document whose namespace the downstream overrides, so upstream changes still flow down", () => {
+    const ns = (objs: ReturnType<typeof parseUnitData>, namespace: string) => {
+      objs[0].metadata.namespace = namespace;
+      return objs;
+    };
+    const base = ns(deployment({}), "global-app");
+    const ours = ns(deployment({ replicas: 2 }), "staging");
+    const theirs = ns(deployment({ image: "backend:1.1.2" }), "global-app");
+    const { objects, conflicts } = mergeUnitData(base, ours, theirs);
+    expect(conflicts).toEqual([]);
+    expect(objects).toHaveLength(1);
+    expect(objects[0].metadata.namespace).toBe("staging");
+    expect((objects[0].spec as { replicas: number }).replicas).toBe(2);
+    expect(containers(objects)[0].image).toBe("backend:1.1.2");
+  });
+
+  it("does not pair across namespaces when the name is ambiguous", () => {
+    const two = (a: string, b: string) =>
+      [...deployment({}), ...deployment({})].map((o, i) => {
+        o.metadata.namespace = i === 0 ? a : b;
+        return o;
+      });
+    const { objects } = mergeUnitData(two("a", "b"), two("a", "b"), two("a", "b"));
+    expect(objects.map((o) => o.metadata.namespace)).toEqual(["a", "b"]);
+  });
+
   it("treats lists without keys as one value", () => {
     const doc = (args: string[]) =>
       parseUnitData(
