@@ -19,6 +19,7 @@ export interface CheckOptions {
   mode: ModeSetting;
   output: "text" | "json";
   analyze?: boolean;
+  revision?: "applied" | "head";
 }
 
 export interface CheckOutcome {
@@ -43,6 +44,11 @@ export function register(program: Command): void {
         .default("auto"),
     )
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--revision <which>", "hub sources: compare with the revision last applied, or with head")
+        .choices(["applied", "head"])
+        .default("applied"),
+    )
     .option("--analyze", "attach an analysis to each drift")
     .action(async (opts: CheckOptions) => {
       const { report, exitCode } = await runCheck(opts);
@@ -57,7 +63,7 @@ export function register(program: Command): void {
 
 /** The whole check without printing: the report and the exit code. Expected failures throw CliError (exit 2). */
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
-  const source = await expected(() => openSource(opts.source));
+  const source = await expected(() => openSource(opts.source, { revision: opts.revision }));
   let snapshot: Awaited<ReturnType<typeof source.load>>;
   try {
     snapshot = await expected(() => source.load());
