@@ -22,12 +22,12 @@ export class DetectorClient {
     return "drift" in body ? body.drift : body;
   }
 
-  /** POST /api/drifts/{id}/actions; a 404 for the route itself (no remediation in this build) comes back as undefined. */
+  /** POST /api/drifts/{id}/actions, recorded in the audit as done by the demo. */
   async action(id: string, action: "revert" | "accept" | "ignore", dryRun = false): Promise<ActionResult> {
     const res = await fetch(`${this.url}/api/drifts/${encodeURIComponent(id)}/actions`, {
       method: "POST",
       headers: { authorization: `Bearer ${this.apiToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ action, dryRun }),
+      body: JSON.stringify({ action, dryRun, actor: "demo" }),
       signal: AbortSignal.timeout(60_000),
     });
     const text = await res.text();

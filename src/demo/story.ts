@@ -98,27 +98,8 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
       `    ${prod}/frontend: revision ${before.HeadRevisionNum} -> ${unit.HeadRevisionNum}, merged from ${staging}`,
     );
     if (imageOf(await hub.getUnitData(prod, "frontend")) !== HOTFIX_IMAGE) {
-      // The embedded hub's upgrade pairs documents by namespace, and every environment has its own: until it pairs
-      // them across a namespace change, the merge keeps prod's document (a conflict at "/"). Say so, and carry the
-      // accepted image over with the hub's set-image function instead.
-      progress.say(
-        `    the upgrade kept ${prod}'s document (${conflicts.map((c) => `${c.Document} ${c.Path}`).join(", ") || "no change"}); ` +
-          "setting the accepted image with `hub run set-image` instead",
-      );
-      await hub.invokeFunctions(
-        prod,
-        "Slug = 'frontend'",
-        [
-          {
-            FunctionName: "set-image",
-            Arguments: [
-              { ParameterName: "container-name", Value: "frontend" },
-              { ParameterName: "container-image", Value: HOTFIX_IMAGE },
-            ],
-          },
-        ],
-        `promote ${HOTFIX_IMAGE} from ${staging}`,
-      );
+      const where = conflicts.map((c) => `${c.Document} ${c.Path}`).join(", ") || "no change merged";
+      throw new Error(`the upgrade did not carry the accepted image into ${prod}/frontend (${where})`);
     }
     await applySpace(hub, prod, { kubeconfig, first: ["namespace"] });
     const { stdout } = await kubectl(

@@ -3,8 +3,8 @@
 // fields; live-only fields that imperative managers added are removed with a JSON patch guarded by `test`
 // operations. Every write carries the resourceVersion it was planned on, so a newer change makes it fail (409)
 // instead of being overwritten blindly.
-import { parsePointer } from "../../drift/paths.js";
-import type { DesiredObject, KubeObject } from "../../drift/types.js";
+import { escapeToken, parsePointer } from "../../drift/paths.js";
+import type { Change, DesiredObject, KubeObject } from "../../drift/types.js";
 import type { KubeClient } from "../../kube/client.js";
 import type { Discovery, ResourceInfo } from "../../kube/discovery.js";
 import { resourcePath } from "../../kube/discovery.js";
@@ -34,6 +34,12 @@ export interface RevertOutcome {
 /** Attempts when the object moved on between our read and our write (controllers write status all the time). */
 const ATTEMPTS = 5;
 
+/** What earlier attempts of one revert already wrote, so that the outcome of a retry still names all of it. */
+interface Progress {
+  fields: FieldChange[];
+  removed: string[];
+}
+
 /** Reverts (or with dryRun previews the revert of) the record's drift. Throws RemediationError(409) on a newer change. */
 export async function revertDrift(
   deps: RevertDeps,
@@ -41,11 +47,13 @@ export async function revertDrift(
   desired: DesiredObject,
   dryRun: boolean,
 ): Promise<RevertOutcome> {
+  const progress: Progress = { fields: [], removed: [] };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await revertOnce(deps, record, desired, dryRun);
+      return await revertOnce(deps, record, desired, dryRun, progress);
     } catch (err) {
-      // Only a stale resourceVersion is retried: every attempt re-reads and re-checks the object from scratch.
+      // Only a stale resourceVersion is retried: every attempt re-reads and re-checks the object from scratch (a
+      // field an earlier attempt already removed passes the check as reverted, see assertUnchangedSince).
       if (!(err instanceof StaleObjectError) || attempt >= ATTEMPTS)
         throw err instanceof StaleObjectError ? err.conflict : err;
       await new Promise((r) => setTimeout(r, 50 * attempt));
@@ -58,6 +66,7 @@ async function revertOnce(
   record: DriftRecordView,
   desired: DesiredObject,
   dryRun: boolean,
+  progress: Progress,
 ): Promise<RevertOutcome> {
   const manager = deps.fieldManager ?? HUB_FIELD_MANAGER;
   const info = await deps.discovery.resolve(desired.ref.apiVersion, desired.ref.kind);
@@ -81,7 +90,8 @@ async function revertOnce(
   for (const ignored of record.ignored) {
     if (!parsePointer(ignored.path).some((t) => /^\d+$/.test(t))) removeAt(body, ignored.path);
   }
-  const removals = record.changes.filter((c) => c.type === "added").map((c) => c.path);
+  // Only what is still there: an earlier attempt (or someone else) may have removed some already.
+  const removals = record.changes.filter((c) => c.type === "added" && stillThere(live, c)).map((c) => c.path);
   const allowed = record.changes.map((c) => c.path);
 
   // The dry-run is both the preview and the guard: a forced apply may only change what the record names.
@@ -103,10 +113,18 @@ async function revertOnce(
   if (removals.length > 0) {
     const patched = await removeFields(deps.client, info, live, removals, manager);
     resourceVersion = patched.metadata.resourceVersion;
+    // Written for good: if the apply below meets a stale resourceVersion, the retry no longer sees these fields.
+    progress.fields.push(...fields.filter((f) => removals.some((r) => isWithin(f.path, r))));
+    progress.removed.push(...removals);
   }
   body.metadata.resourceVersion = resourceVersion;
   await apply(deps.client, info, body, manager, false);
-  return { fields: maskSecretFields(live.kind, fields), removed: removals, created: false };
+  const all = [...progress.fields.filter((f) => !fields.some((g) => g.path === f.path)), ...fields];
+  return {
+    fields: maskSecretFields(live.kind, all),
+    removed: [...new Set([...progress.removed, ...removals])],
+    created: false,
+  };
 }
 
 /**
@@ -137,18 +155,40 @@ class StaleObjectError extends Error {
   }
 }
 
-// The record names the live values a person saw; a different value now is a newer change that person did not see.
+// The record names the live values a person saw. Each must still be there, or already be what the revert would
+// make it (an earlier attempt of this revert removed it before a controller's write made our apply stale, or
+// someone reverted it by hand); any third value is a newer change that person did not see.
 function assertUnchangedSince(record: DriftRecordView, live: KubeObject): void {
   for (const change of record.changes) {
     if (change.masked || change.type === "removed") continue;
-    const now = getAt(live, change.path);
-    if (!hasAt(live, change.path) || !sameValue(now, change.live)) {
+    if (!stillThere(live, change) && !alreadyReverted(live, change)) {
       throw new RemediationError(
         409,
         `${change.field} of ${describe(record)} changed again since the drift was recorded; re-detect and review`,
       );
     }
   }
+}
+
+function stillThere(live: KubeObject, change: Change): boolean {
+  return hasAt(live, change.path) && (change.masked || sameValue(getAt(live, change.path), change.live));
+}
+
+function alreadyReverted(live: KubeObject, change: Change): boolean {
+  if (change.type === "changed") return hasAt(live, change.path) && sameValue(getAt(live, change.path), change.desired);
+  if (change.type !== "added") return false;
+  // A removed list item shifts the items after it: gone means its list no longer holds it anywhere.
+  const tokens = parsePointer(change.path);
+  const parent = getAt(
+    live,
+    tokens
+      .slice(0, -1)
+      .map((t) => `/${escapeToken(t)}`)
+      .join(""),
+  );
+  if (Array.isArray(parent) && /^\d+$/.test(tokens.at(-1) ?? ""))
+    return !parent.some((item) => sameValue(item, change.live));
+  return !hasAt(live, change.path);
 }
 
 // Notation may differ between the record (engine output) and the raw object: 1 vs "1" is the same value here.
