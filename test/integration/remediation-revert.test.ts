@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { revertDrift } from "../../src/detector/remediation/revert.js";
 import { type DriftRecordView, RemediationError } from "../../src/detector/remediation/types.js";
 import type { Change, DesiredObject, KubeObject } from "../../src/drift/types.js";
+import { KubeClient, type KubeRequest, type KubeResponse } from "../../src/kube/client.js";
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
 import { Discovery } from "../../src/kube/discovery.js";
 import { applyObject, getObject } from "../../src/kube/objects.js";
@@ -68,6 +69,38 @@ async function live(name: string): Promise<KubeObject> {
   const obj = await getObject(cluster.client, info, ns, name);
   if (!obj) throw new Error("gone");
   return obj;
+}
+
+/**
+ * The real client, plus a hook that runs once right after revert's JSON patch of live-only fields succeeded: the
+ * moment a controller's write makes the following apply's resourceVersion stale. Counts the real applies sent.
+ */
+class AfterRemovalClient extends KubeClient {
+  applies = 0;
+  private hooked = false;
+  constructor(private readonly afterRemoval: () => Promise<void>) {
+    super(cluster.client.kubeConfig);
+  }
+  override async request(req: KubeRequest): Promise<KubeResponse> {
+    if (req.contentType === "application/apply-patch+yaml" && !req.query?.dryRun) this.applies++;
+    const res = await super.request(req);
+    if (req.contentType === "application/json-patch+json" && !this.hooked) {
+      this.hooked = true;
+      await this.afterRemoval();
+    }
+    return res;
+  }
+}
+
+/** A write by someone else through the real API server: a merge patch under its own field manager. */
+async function patchAs(manager: string, name: string, patch: unknown): Promise<void> {
+  await cluster.client.request({
+    method: "PATCH",
+    path: `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+    query: { fieldManager: manager },
+    body: patch,
+    contentType: "application/merge-patch+json",
+  });
 }
 
 async function hubApply(object: KubeObject): Promise<void> {
@@ -139,6 +172,83 @@ describe("revert", () => {
     const again = await live("extra");
     expect(again.metadata.labels).toEqual({ app: "extra" });
     expect(JSON.stringify(again.spec)).not.toContain("DEBUG");
+  });
+
+  it("finishes when a controller's write made the apply stale right after the live-only fields were removed", async () => {
+    const desired = deployment("churn");
+    await hubApply(desired);
+    kubectl("label", "deployment/churn", "hotfix=yes");
+    kubectl("set", "env", "deployment/churn", "DEBUG=1");
+    kubectl("scale", "deployment/churn", "--replicas=5");
+    const record = recordOf(desired, [
+      { path: "/metadata/labels/hotfix", type: "added", live: "yes" },
+      { path: "/spec/template/spec/containers/0/env/1", type: "added", live: { name: "DEBUG", value: "1" } },
+      { path: "/spec/replicas", desired: 2, live: 5 },
+    ]);
+    const client = new AfterRemovalClient(() =>
+      patchAs("rollout-controller", "churn", { metadata: { annotations: { "example.com/observed": "1" } } }),
+    );
+    try {
+      const out = await revertDrift({ client, discovery }, record, desiredOf(desired), false);
+      // The first apply met the stale resourceVersion; the retry found the removed fields gone and went on.
+      expect(client.applies).toBe(2);
+      expect(out.removed.sort()).toEqual(["/metadata/labels/hotfix", "/spec/template/spec/containers/0/env/1"]);
+      expect(out.fields.map((f) => f.path).sort()).toEqual([
+        "/metadata/labels/hotfix",
+        "/spec/replicas",
+        "/spec/template/spec/containers/0/env/1",
+      ]);
+    } finally {
+      await client.close();
+    }
+    const after = await live("churn");
+    expect(after.metadata.labels).toEqual({ app: "churn" });
+    expect(after.metadata.annotations?.["example.com/observed"]).toBe("1"); // the controller's write stays
+    expect(after.spec).toMatchObject({ replicas: 2 });
+    expect(JSON.stringify(after.spec)).not.toContain("DEBUG");
+  });
+
+  it("still refuses when a removed field came back with a third value before the retry", async () => {
+    const desired = deployment("third");
+    await hubApply(desired);
+    kubectl("label", "deployment/third", "hotfix=yes");
+    kubectl("scale", "deployment/third", "--replicas=5");
+    const record = recordOf(desired, [
+      { path: "/metadata/labels/hotfix", type: "added", live: "yes" },
+      { path: "/spec/replicas", desired: 2, live: 5 },
+    ]);
+    const client = new AfterRemovalClient(() =>
+      patchAs("kubectl-label", "third", { metadata: { labels: { hotfix: "again" } } }),
+    );
+    const err = await revertDrift({ client, discovery }, record, desiredOf(desired), false)
+      .catch((e: unknown) => e)
+      .finally(() => client.close());
+    expect(err).toBeInstanceOf(RemediationError);
+    expect((err as RemediationError).status).toBe(409);
+    expect((err as Error).message).toContain("/metadata/labels/hotfix");
+    expect(client.applies).toBe(1);
+    const after = await live("third");
+    expect(after.metadata.labels).toEqual({ app: "third", hotfix: "again" });
+    expect(after.spec).toMatchObject({ replicas: 5 }); // nothing forced
+  });
+
+  it("accepts a declared field that someone already set back to the desired value", async () => {
+    const desired = deployment("byhand");
+    await hubApply(desired);
+    kubectl("scale", "deployment/byhand", "--replicas=5");
+    kubectl("set", "image", "deployment/byhand", "app=nginx:1.28");
+    const record = recordOf(desired, [
+      { path: "/spec/replicas", desired: 2, live: 5 },
+      { path: "/spec/template/spec/containers/0/image", desired: "nginx:1.27", live: "nginx:1.28" },
+    ]);
+    kubectl("scale", "deployment/byhand", "--replicas=2");
+    const out = await revertDrift({ client: cluster.client, discovery }, record, desiredOf(desired), false);
+    expect(out.fields).toEqual([
+      { path: "/spec/template/spec/containers/0/image", before: "nginx:1.28", after: "nginx:1.27" },
+    ]);
+    const after = await live("byhand");
+    expect(after.spec).toMatchObject({ replicas: 2 });
+    expect(JSON.stringify(after.spec)).toContain("nginx:1.27");
   });
 
   it("refuses when the field changed again after the drift was recorded, and forces nothing", async () => {
