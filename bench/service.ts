@@ -2,17 +2,15 @@
 // full detection duration, steady-state CPU and RSS with nothing changing, and apiserver requests per minute at
 // rest, and where the memory goes (V8 heap, the live cache, the rest: PGlite's WebAssembly memory, buffers).
 // Usage: npm run bench:service -- [--objects 1000,10000] [--changes 30] [--rest 60] [--kubeconfig F]
-// [--store embedded|postgres] (default kubeconfig: DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig; postgres:
-// DATABASE_URL, else a throwaway server as the tests start one).
+// [--store embedded|postgres] [--dist] (default kubeconfig: DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig;
+// postgres: DATABASE_URL, else a throwaway server as the tests start one). --dist runs the compiled service
+// (`npm run build` first), as the container does, rather than the sources transpiled by tsx.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { type RunningService, startService } from "../src/detector/service.js";
-import { loadRunSettings } from "../src/detector/settings.js";
-import { loadCluster } from "../src/kube/cluster.js";
-import { objectKey } from "../src/kube/liveview.js";
+import type { RunningService } from "../src/detector/service.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +20,17 @@ const { values } = parseArgs({
     kubeconfig: { type: "string" },
     mode: { type: "string", default: "auto" },
     store: { type: "string", default: "embedded" },
+    dist: { type: "boolean", default: false },
   },
 });
+// The same modules from dist/ or src/ (never both: each copy would hold its own module memory).
+const root = values.dist ? "../dist" : "../src";
+const { startService } = (await import(`${root}/detector/service.js`)) as typeof import("../src/detector/service.js");
+const { loadRunSettings } = (await import(
+  `${root}/detector/settings.js`
+)) as typeof import("../src/detector/settings.js");
+const { loadCluster } = (await import(`${root}/kube/cluster.js`)) as typeof import("../src/kube/cluster.js");
+const { objectKey } = (await import(`${root}/kube/liveview.js`)) as typeof import("../src/kube/liveview.js");
 const kubeconfig = values.kubeconfig ?? process.env.DRIFT_BENCH_KUBECONFIG ?? ".sandbox/dev/kubeconfig";
 const cluster = loadCluster({ kubeconfig });
 const postgres =
@@ -151,6 +158,7 @@ async function bench(n: number): Promise<Record<string, unknown>> {
     objects: n,
     mode: values.mode,
     store: values.store,
+    build: values.dist ? "dist" : "tsx",
     createSeconds: +createS.toFixed(1),
     startToFirstFullSeconds: +firstFullS.toFixed(2),
     firstFullDetectionSeconds: +fullS.toFixed(2),

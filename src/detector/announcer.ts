@@ -1,12 +1,14 @@
 // Announces drift transitions: metrics at once, then (in the background, in order) one analysis call for the new or
 // changed drifts of a detection, and the log line, Kubernetes Event, webhook and live stream of each. Detection
-// never waits for any of it.
+// never waits for any of it. A snoozed record's transitions are logged (with `snoozedUntil`) and streamed, but
+// reach no sink until the snooze ends; then, if the drift is still open, it is announced once more.
 import type { Logger } from "pino";
 import type { Analysis, AnalysisRequest, Analyzer } from "../analysis/types.js";
 import { errorMessage } from "../kube/errors.js";
 import type { DriftEventBus } from "./event-bus.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent, DriftRecord } from "./records.js";
+import { type SnoozeSource, SnoozeWatch } from "./remediation/snooze-watch.js";
 import { logDriftEvent } from "./reporters/log.js";
 
 export interface AnnouncerOptions {
@@ -22,13 +24,37 @@ export interface AnnouncerOptions {
   attachAnalysis?: (record: DriftRecord, analysis: Analysis) => Promise<void>;
   /** Extra sinks (Kubernetes Events, webhook); each must not throw. */
   sinks?: Array<(ev: DriftEvent) => void | Promise<void>>;
+  /** Snoozed records (the remediation store): no sink hears of them until the snooze ends. */
+  snoozes?: SnoozeSource;
+  /** The open record with this id, if this announcer's cluster has it (the tracker): for the snooze-ended reminder. */
+  openRecord?: (id: string) => DriftRecord | undefined;
+  /** Whether this replica reports its cluster now (leads it); only then it sends the snooze-ended reminder. */
+  leading?: () => boolean;
+  /** How often snoozes set elsewhere are read from the store (default 30 s). */
+  snoozePollMs?: number;
 }
 
 export class Announcer {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
+  private readonly snoozeWatch?: SnoozeWatch;
 
-  constructor(private readonly opts: AnnouncerOptions) {}
+  constructor(private readonly opts: AnnouncerOptions) {
+    if (opts.snoozes) {
+      this.snoozeWatch = new SnoozeWatch({
+        source: opts.snoozes,
+        logger: opts.logger,
+        pollMs: opts.snoozePollMs,
+        onEnded: (id, until) => this.remind(id, until),
+      });
+      this.snoozeWatch.start();
+    }
+  }
+
+  /** Stops watching snoozes (shutdown); what was announced is still delivered (see idle()). */
+  stop(): void {
+    this.snoozeWatch?.stop();
+  }
 
   /** The transitions of one detection: analysed together (one analyze() call), then delivered in order. */
   announce(events: DriftEvent[]): void {
@@ -54,14 +80,32 @@ export class Announcer {
 
   private async deliverAll(events: DriftEvent[]): Promise<void> {
     await this.analyse(events.filter((ev) => ev.event !== "resolved" && !ev.record.analysis).map((ev) => ev.record));
+    const snoozed = (await this.snoozeWatch?.current()) ?? new Map<string, string>();
     for (const ev of events) {
-      try {
-        logDriftEvent(this.opts.logger, ev);
-        this.opts.bus.publish(ev);
-        await Promise.all((this.opts.sinks ?? []).map((sink) => Promise.resolve(sink(ev)).catch(() => undefined)));
-      } catch (err) {
-        this.opts.logger.warn({ err: errorMessage(err), driftId: ev.record.id }, "announcing a drift event failed");
-      }
+      const until = snoozed.get(ev.record.id);
+      await this.deliver(until ? { ...ev, snoozedUntil: until } : ev);
+    }
+  }
+
+  /** The snooze of a record ended: if its drift is still open here (and we report it), say so once. */
+  private remind(recordId: string, until: string): void {
+    if (this.opts.leading && !this.opts.leading()) return;
+    const record = this.opts.openRecord?.(recordId);
+    if (!record) return; // resolved during the snooze, or another cluster's record
+    // Not a transition: no metric, no live stream (the record did not change), only the log line and the sinks.
+    this.chain = this.chain
+      .then(() => this.deliver({ event: "opened", record, snoozeEnded: until }, { stream: false }))
+      .catch((err) => this.opts.logger.warn({ err: errorMessage(err) }, "announcing a drift event failed"));
+  }
+
+  private async deliver(ev: DriftEvent, { stream = true } = {}): Promise<void> {
+    try {
+      logDriftEvent(this.opts.logger, ev);
+      if (stream) this.opts.bus.publish(ev);
+      if (ev.snoozedUntil) return; // snoozed: the log line (and the dashboard's stream) only
+      await Promise.all((this.opts.sinks ?? []).map((sink) => Promise.resolve(sink(ev)).catch(() => undefined)));
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err), driftId: ev.record.id }, "announcing a drift event failed");
     }
   }
 

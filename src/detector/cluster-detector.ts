@@ -37,6 +37,8 @@ export interface ClusterDetectorOptions {
   readiness: Readiness;
   logger: Logger;
   engine?: DetectOptions["engine"];
+  /** Called before each full detection (the service re-reads its configuration file there). */
+  beforeFull?: () => Promise<void>;
   /** Called after verdicts changed (gauges over every cluster). */
   onResults?: () => void;
   watchTimeoutSeconds?: number;
@@ -251,6 +253,7 @@ export class ClusterDetector {
     this.fullDue = false;
     this.queue.clear(); // everything queued so far is covered
     this.crdSchemas.refresh(); // a CRD changed since the last resync is read again
+    await this.opts.beforeFull?.();
     const started = performance.now();
     const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
     if (!results) return;

@@ -49,6 +49,10 @@ export interface DriftRecord {
 export interface DriftEvent {
   event: DriftEventType;
   record: DriftRecord;
+  /** The record is snoozed until then (ISO): the log line says so, no Kubernetes Event or webhook is sent. */
+  snoozedUntil?: string;
+  /** Not a transition but the reminder when the snooze that ended then left the drift still open (`opened`). */
+  snoozeEnded?: string;
 }
 
 /** Who changed the fields of a change set, as `manager (operation)` strings, without repeats. */

@@ -20,6 +20,7 @@ import { openStore } from "../store/open.js";
 import { StoreAnalysisCache } from "./analysis-cache.js";
 import { Announcer } from "./announcer.js";
 import { ClusterDetector } from "./cluster-detector.js";
+import { ServiceEngineConfig } from "./engine-config.js";
 import { DriftEventBus } from "./event-bus.js";
 import { DriftMetrics } from "./metrics.js";
 import { RecordStore } from "./record-store.js";
@@ -37,7 +38,7 @@ export interface ServiceOptions {
   logDestination?: DestinationStream;
   remediator?: Remediator;
   /** Test tuning: debounce, watch timeout. */
-  tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number };
+  tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number; snoozePollMs?: number };
 }
 
 export interface RunningService {
@@ -55,6 +56,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { settings } = opts;
   const env = opts.env ?? process.env;
   const logger = createLogger({ name: "drift-detector", level: settings.logLevel, destination: opts.logDestination });
+  // DRIFT_CONFIG: a bad file refuses the start (before anything is opened); edits apply at the next full resync.
+  const engineConfig = new ServiceEngineConfig(settings.config, logger);
+  await engineConfig.load();
   const shutdown = new Shutdown(logger);
   const registry = createMetricsRegistry();
   const metrics = new DriftMetrics(registry);
@@ -113,6 +117,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
   shutdown.add("stop remediation", () => remediation.stop());
   await remediation.loadIgnoreRules();
+  engineConfig.storeRules = remediation.engine;
   registerDashboard(server, {
     mode: settings.remediation,
     store: remediation.store,
@@ -160,6 +165,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
           ),
         ...(webhook ? [(ev: Parameters<WebhookNotifier["notify"]>[0]) => webhook.notify(ev)] : []),
       ],
+      snoozes: remediation.store,
+      openRecord: (id) => tracker.openRecords.find((r) => r.id === id),
+      leading: () => detectorRef.current?.running ?? false,
+      snoozePollMs: opts.tuning?.snoozePollMs,
     });
     const detector = new ClusterDetector({
       name,
@@ -174,7 +183,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       readiness,
       logger: clusterLogger,
       onResults: updateGauges,
-      engine: remediation.engine,
+      engine: engineConfig.engine,
+      beforeFull: () => engineConfig.reload(),
       debounceMs: opts.tuning?.debounceMs,
       watchTimeoutSeconds: opts.tuning?.watchTimeoutSeconds,
     });
@@ -225,6 +235,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   shutdown.add("stop detecting", async () => {
     shutdownStarted = true;
     await Promise.all(detectors.map((d) => d.stop()));
+    for (const a of announcers) a.stop();
     await Promise.all(announcers.map((a) => a.idle()));
     await Promise.all(trackers.map((t) => t.flush()));
   });

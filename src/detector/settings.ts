@@ -51,6 +51,14 @@ export const RUN_SETTINGS = {
     allowed: "a context name",
     schema: optionalText,
   }),
+  config: s({
+    env: "DRIFT_CONFIG",
+    flag: "config",
+    description:
+      "engine configuration file: ignore rules, imperative managers, severity rules (re-read at each resync)",
+    allowed: "a path to a YAML file (docs/ignore-rules.md)",
+    schema: optionalText,
+  }),
   interval: s({
     env: "DRIFT_INTERVAL",
     flag: "interval",

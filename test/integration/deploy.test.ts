@@ -79,6 +79,15 @@ describe("deploy/ overlays", () => {
     const data = deployment.spec.template.spec.volumes.find((v: Any) => v.name === "data");
     expect(data).toEqual({ name: "data", persistentVolumeClaim: { claimName: "drift-detector-data" } });
     find(objects, "PersistentVolumeClaim", "drift-detector-data");
+    // The engine configuration: an optional ConfigMap mounted as a directory (updates reach the file).
+    expect(envVar(objects, "DRIFT_CONFIG").value).toBe("/etc/drift-detector/config.yaml");
+    const config = deployment.spec.template.spec.volumes.find((v: Any) => v.name === "config");
+    expect(config.configMap).toEqual({ name: "drift-detector-config", optional: true });
+    expect(container(objects).volumeMounts).toContainEqual({
+      name: "config",
+      mountPath: "/etc/drift-detector",
+      readOnly: true,
+    });
   });
 
   it("prod renders two replicas with DATABASE_URL from a Secret", async () => {

@@ -1,9 +1,11 @@
 // `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
 import { type Command, Option } from "commander";
+import { loadEngineConfigFile } from "../../app/engine-config-file.js";
 import { openSource, SourceSpecError } from "../../desired/open.js";
 import { SourceUnavailableError } from "../../desired/source.js";
 import { detect } from "../../detector/detect.js";
 import { type ModeSetting, resolveMode } from "../../detector/mode.js";
+import { EngineConfigError } from "../../drift/config.js";
 import { summarize } from "../../drift/engine.js";
 import { renderReport } from "../../drift/render.js";
 import type { DetectionReport } from "../../drift/types.js";
@@ -20,6 +22,8 @@ export interface CheckOptions {
   output: "text" | "json";
   analyze?: boolean;
   revision?: "applied" | "head";
+  /** Engine configuration file: ignore rules, imperative managers, severity rules (docs/ignore-rules.md). */
+  config?: string;
 }
 
 export interface CheckOutcome {
@@ -49,6 +53,7 @@ export function register(program: Command): void {
         .choices(["applied", "head"])
         .default("applied"),
     )
+    .option("--config <file>", "engine configuration: ignore rules, imperative managers, severity rules (YAML)")
     .option("--analyze", "attach an analysis to each drift")
     .action(async (opts: CheckOptions) => {
       const { report, exitCode } = await runCheck(opts);
@@ -63,6 +68,8 @@ export function register(program: Command): void {
 
 /** The whole check without printing: the report and the exit code. Expected failures throw CliError (exit 2). */
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
+  // Read first: a bad configuration file fails fast, before any source or cluster is opened.
+  const engine = opts.config ? await expected(() => loadEngineConfigFile(opts.config as string)) : undefined;
   const source = await expected(() => openSource(opts.source, { revision: opts.revision }));
   let snapshot: Awaited<ReturnType<typeof source.load>>;
   try {
@@ -75,7 +82,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   try {
     await expected(() => verifyCluster(cluster));
     const { mode } = await resolveMode(cluster, opts.mode, opts.namespace ?? cluster.namespace);
-    const results = await expected(() => detect(snapshot, cluster, { mode, namespace: opts.namespace }));
+    const results = await expected(() => detect(snapshot, cluster, { mode, namespace: opts.namespace, engine }));
     const report = summarize(results, mode);
     return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
   } finally {
@@ -102,6 +109,7 @@ async function expected<T>(fn: () => Promise<T> | T): Promise<T> {
     return await fn();
   } catch (err) {
     if (
+      err instanceof EngineConfigError ||
       err instanceof SourceSpecError ||
       err instanceof SourceUnavailableError ||
       err instanceof KubeConfigError ||

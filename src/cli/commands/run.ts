@@ -6,6 +6,7 @@ import { SettingsError } from "../../app/settings.js";
 import { SourceSpecError } from "../../desired/open.js";
 import { startService } from "../../detector/service.js";
 import { loadRunSettings, RUN_SETTINGS } from "../../detector/settings.js";
+import { EngineConfigError } from "../../drift/config.js";
 import { KubeConfigError } from "../../kube/errors.js";
 import { StoreUnavailableError } from "../../store/database.js";
 import { CliError } from "../errors.js";
@@ -45,6 +46,7 @@ export function register(program: Command): void {
       if (
         err instanceof AnalysisConfigError ||
         err instanceof SettingsError ||
+        err instanceof EngineConfigError ||
         err instanceof SourceSpecError ||
         err instanceof KubeConfigError ||
         err instanceof StoreUnavailableError ||

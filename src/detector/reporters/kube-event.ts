@@ -17,7 +17,10 @@ export interface KubeEventReporterOptions {
   liveObject: (record: DriftEvent["record"]) => KubeObject | null | undefined;
 }
 
-export async function postKubeEvent(opts: KubeEventReporterOptions, { event, record }: DriftEvent): Promise<void> {
+export async function postKubeEvent(
+  opts: KubeEventReporterOptions,
+  { event, record, snoozeEnded }: DriftEvent,
+): Promise<void> {
   const ref = record.ref;
   const live = opts.liveObject(record);
   const namespace = ref.namespace ?? "default";
@@ -26,7 +29,7 @@ export async function postKubeEvent(opts: KubeEventReporterOptions, { event, rec
   const paths = record.changes.map((c) => c.field || c.path);
   const who = changeAuthors(record.changes);
   const message = detected
-    ? `${record.resourceStatus === "Missing" ? "missing from the cluster" : `drift in ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`}${who.length ? ` by ${who.join(", ")}` : ""} (severity ${record.severity}, drift ${record.id})`
+    ? `${snoozeEnded ? "still open after its snooze: " : ""}${record.resourceStatus === "Missing" ? "missing from the cluster" : `drift in ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`}${who.length ? ` by ${who.join(", ")}` : ""} (severity ${record.severity}, drift ${record.id})`
     : `drift ${record.id} resolved: live matches the desired state again`;
   const body = {
     apiVersion: "v1",

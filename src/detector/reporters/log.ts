@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import { changeAuthors, type DriftEvent, describeRef } from "../records.js";
 
-export function logDriftEvent(logger: Logger, { event, record }: DriftEvent): void {
+export function logDriftEvent(logger: Logger, { event, record, snoozedUntil, snoozeEnded }: DriftEvent): void {
   logger.info(
     {
       event,
@@ -13,7 +13,11 @@ export function logDriftEvent(logger: Logger, { event, record }: DriftEvent): vo
       ...(record.analysis ? { analysis: record.analysis.summary } : {}),
       cluster: record.cluster,
       driftId: record.id,
+      ...(snoozedUntil ? { snoozedUntil } : {}),
+      ...(snoozeEnded ? { snoozeEnded } : {}),
     },
-    `drift ${event}: ${describeRef(record.ref)}`,
+    snoozeEnded
+      ? `drift still open after its snooze: ${describeRef(record.ref)}`
+      : `drift ${event}: ${describeRef(record.ref)}`,
   );
 }

@@ -17,11 +17,13 @@ export interface WebhookOptions {
 const ICON = { opened: ":warning:", updated: ":arrows_counterclockwise:", resolved: ":white_check_mark:" } as const;
 
 /** The Slack message for one drift event. Values are left out: only paths and who, never a secret's value. */
-export function slackMessage({ event, record }: DriftEvent): Record<string, unknown> {
+export function slackMessage({ event, record, snoozeEnded }: DriftEvent): Record<string, unknown> {
   const who = changeAuthors(record.changes);
   const fields = record.changes.slice(0, 10).map((c) => `• \`${c.field || c.path}\` (${c.type}, ${c.severity})`);
   if (record.changes.length > 10) fields.push(`… and ${record.changes.length - 10} more`);
-  const title = `${ICON[event]} Drift ${event}: ${describeRef(record.ref)} (${record.severity})`;
+  const title = snoozeEnded
+    ? `${ICON[event]} Drift still open after its snooze: ${describeRef(record.ref)} (${record.severity})`
+    : `${ICON[event]} Drift ${event}: ${describeRef(record.ref)} (${record.severity})`;
   const detail = [
     record.resourceStatus === "Missing" && event !== "resolved" ? "The object is missing from the cluster." : "",
     fields.join("\n"),

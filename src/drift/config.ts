@@ -1,0 +1,60 @@
+// The global engine configuration (`check --config FILE`, the service's DRIFT_CONFIG): ignore rules, imperative
+// managers and severity rules, in the engine's own shapes. Pure: parsing and validation only; the file is read by
+// src/app/engine-config-file.ts. Format documented in docs/ignore-rules.md.
+import { z } from "zod";
+import type { EngineOptions } from "./engine.js";
+import { IgnoreConfigSchema } from "./ignore.js";
+import { SeverityRuleSchema } from "./severity.js";
+
+export const EngineConfigSchema = z
+  .object({
+    /** Global ignore rules (IgnoreRule). */
+    ignore: IgnoreConfigSchema.optional(),
+    /** Replaces the default imperative managers (`kubectl*`, `!kubectl-client-side-apply`): globs, `!` excludes. */
+    imperativeManagers: z.array(z.string().min(1)).min(1).optional(),
+    /** Tried before the default severity rules; the first match wins. */
+    severity: z.array(SeverityRuleSchema.strict()).optional(),
+  })
+  .strict();
+
+/** The engine settings a configuration file sets (what `detect` takes besides the mode). */
+export type EngineConfig = Pick<EngineOptions, "ignoreRules" | "imperativeManagers" | "severityRules">;
+
+export class EngineConfigError extends Error {
+  override readonly name = "EngineConfigError";
+}
+
+/** Validates a parsed document; throws one EngineConfigError naming `origin`, the place in it and what is allowed. */
+export function parseEngineConfig(input: unknown, origin = "engine configuration"): EngineConfig {
+  // An empty file is an empty configuration (a mounted ConfigMap with nothing in it yet).
+  const r = EngineConfigSchema.safeParse(input ?? {});
+  if (!r.success) {
+    const messages = r.error.issues.slice(0, 3).map((issue) => {
+      const where = issue.path.length > 0 ? `at ${issue.path.join(".")}: ` : "";
+      return `${where}${issue.message}${allowedKeys(issue)}`;
+    });
+    const more = r.error.issues.length > 3 ? ` (and ${r.error.issues.length - 3} more)` : "";
+    throw new EngineConfigError(`${origin}: ${messages.join("; ")}${more}`);
+  }
+  const { ignore, imperativeManagers, severity } = r.data;
+  return {
+    ...(ignore && ignore.length > 0 ? { ignoreRules: ignore } : {}),
+    ...(imperativeManagers ? { imperativeManagers } : {}),
+    ...(severity && severity.length > 0 ? { severityRules: severity } : {}),
+  };
+}
+
+// For a misspelt key, the keys that would have been accepted there.
+function allowedKeys(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "unrecognized_keys") return "";
+  const [section] = issue.path;
+  const keys =
+    issue.path.length === 0
+      ? Object.keys(EngineConfigSchema.shape)
+      : section === "ignore"
+        ? Object.keys(IgnoreConfigSchema.element.shape)
+        : section === "severity"
+          ? Object.keys(SeverityRuleSchema.shape)
+          : [];
+  return keys.length > 0 ? ` (allowed: ${keys.join(", ")})` : "";
+}
