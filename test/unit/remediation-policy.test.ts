@@ -68,7 +68,7 @@ describe("policy", () => {
 });
 
 describe("AutoRemediator", () => {
-  function harness(records: Record<string, DriftRecordView>, withPolicy = policy) {
+  function harness(records: Record<string, DriftRecordView>, withPolicy = policy, snoozed = new Set<string>()) {
     let clock = 1_000_000;
     const timers: Array<{ at: number; fn: () => void }> = [];
     const calls: Array<{ id: string; req: ActionRequest }> = [];
@@ -84,6 +84,7 @@ describe("AutoRemediator", () => {
       remediator,
       labelsOf: async () => ({}),
       current: async (id) => records[id],
+      snoozed: async (id) => snoozed.has(id),
       now: () => clock,
       setTimer: (fn, ms) => {
         timers.push({ at: clock + ms, fn });
@@ -111,6 +112,15 @@ describe("AutoRemediator", () => {
     await h.auto.idle();
     expect(h.calls).toEqual([{ id: "a", req: { action: "revert", dryRun: false, actor: AUTO_ACTOR } }]);
     expect(h.auto.stats.skippedByPolicy).toBe(1);
+  });
+
+  it("leaves a snoozed record alone even where the policy allows a revert", async () => {
+    const allowed = record({ id: "a" });
+    const h = harness({ a: allowed }, policy, new Set(["a"]));
+    h.event(allowed);
+    await h.auto.idle();
+    expect(h.calls).toEqual([]);
+    expect(h.auto.stats.skippedSnoozed).toBe(1);
   });
 
   it("backs off per resource when the drift comes back: 5s, then 15s, capped at the max", async () => {

@@ -16,6 +16,8 @@ export interface AutoRemediatorOptions {
   labelsOf(record: DriftRecordView): Promise<Record<string, string> | undefined>;
   /** The record as it stands now (it may be resolved by the time a backoff ends). */
   current(recordId: string): Promise<DriftRecordView | undefined>;
+  /** Whether a person snoozed the record: a snooze means "leave it alone until then", for auto too. */
+  snoozed?(recordId: string): Promise<boolean>;
   logger?: Logger;
   now?: () => number;
   /** Timers are injectable for tests. */
@@ -35,7 +37,7 @@ export class AutoRemediator {
   private stopped = false;
   private readonly now: () => number;
   /** Decisions, for tests and the log. */
-  readonly stats = { reverted: 0, failed: 0, skippedByPolicy: 0, deferred: 0 };
+  readonly stats = { reverted: 0, failed: 0, skippedByPolicy: 0, skippedSnoozed: 0, deferred: 0 };
 
   constructor(private readonly opts: AutoRemediatorOptions) {
     this.now = opts.now ?? Date.now;
@@ -64,6 +66,10 @@ export class AutoRemediator {
     if (this.stopped) return;
     const record = await this.opts.current(recordId);
     if (record?.status !== "open") return;
+    if (await this.opts.snoozed?.(recordId)) {
+      this.stats.skippedSnoozed++;
+      return;
+    }
     const labels = (await this.opts.labelsOf(record)) ?? {};
     const rule = allowingRule(this.opts.policy, record, labels);
     if (!rule) {

@@ -92,6 +92,7 @@ export class ServiceRemediation {
         remediator: this.remediator,
         logger: opts.logger,
         current: (id) => this.findRecord(id),
+        snoozed: async (id) => (await this.store?.activeSnoozes())?.has(id) ?? false,
         labelsOf: async (record) => {
           const desired = await this.target((record as DriftRecord).cluster)?.desiredObject(record);
           return desired?.object.metadata.labels;
