@@ -14,7 +14,7 @@ import type {
 import type { Cluster } from "../kube/cluster.js";
 import { CrdSchemas } from "../kube/crd-schemas.js";
 import { Discovery, type ResourceInfo } from "../kube/discovery.js";
-import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../kube/dryrun-cache.js";
+import { appliedKey, compactServerView, DryRunCache, defaultedKey, objectHash } from "../kube/dryrun-cache.js";
 import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
 import { relevanceDigest } from "../kube/relevance.js";
@@ -234,7 +234,7 @@ async function serverViews(
     pending.push(
       applyObject(cluster.client, info, desired.object, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })
         .then((obj) => {
-          serverApplied = obj;
+          serverApplied = compactServerView(obj);
         }, refusal)
         .then(() => cache.set(applied, serverApplied ?? null)),
     );
@@ -243,7 +243,7 @@ async function serverViews(
     pending.push(
       dryRunCreate(cluster.client, info, desired.object, FIELD_MANAGER)
         .then((obj) => {
-          serverDefaulted = obj;
+          serverDefaulted = compactServerView(obj);
         }, refusal)
         .then(() => cache.set(defaulted, serverDefaulted ?? null)),
     );

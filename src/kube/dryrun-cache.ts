@@ -41,6 +41,19 @@ export class DryRunCache<V = KubeObject> {
   }
 }
 
+/**
+ * A dry-run result as the cache keeps it: without `metadata.managedFields` and `status`, which the engine never reads
+ * from a server view (root metadata is compared by labels, annotations, finalizers and owner references only, status
+ * is skipped in every schema, ownership comes from the live object). They are most of a small object's size, and
+ * the cache holds two views per desired object.
+ */
+export function compactServerView(obj: KubeObject): KubeObject {
+  const { status: _status, ...rest } = obj as KubeObject & { status?: unknown };
+  if (rest.metadata?.managedFields === undefined) return rest as KubeObject;
+  const { managedFields: _managedFields, ...metadata } = rest.metadata;
+  return { ...rest, metadata } as KubeObject;
+}
+
 /** Key of an SSA dry-run of `desired` onto the live object at `liveVersion`. */
 export function appliedKey(desiredHash: string, liveVersion: string | undefined): string {
   return `apply:${desiredHash}:${liveVersion ?? ""}`;

@@ -1,5 +1,6 @@
 // The run's sandbox cluster for integration tests: a KubeConfig from the injected path, and a fresh namespace per
 // test (`kubeTest`) or per suite (`createTestNamespace`), deleted afterwards; the controller manager finalizes it.
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -17,6 +18,20 @@ export function loadKubeConfig(): KubeConfig {
 export function kubectlPath(): string {
   const beside = join(dirname(inject("kubeconfig")), "bin", "kubectl");
   return existsSync(beside) ? beside : "kubectl";
+}
+
+/** Runs kubectl against the sandbox in `namespace`; returns stdout, throws on failure. */
+export function kubectlIn(namespace: string, ...args: string[]): string {
+  return execFileSync(kubectlPath(), ["--kubeconfig", inject("kubeconfig"), "-n", namespace, ...args], {
+    encoding: "utf8",
+  });
+}
+
+/** Runs kubectl against the sandbox with `stdin` as input; returns stdout, throws with kubectl's stderr on failure. */
+export function kubectlWithInput(args: string[], stdin?: string): string {
+  const r = spawnSync(kubectlPath(), [...args, `--kubeconfig=${inject("kubeconfig")}`], { input: stdin });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.toString();
 }
 
 export interface TestNamespace {

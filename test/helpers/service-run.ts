@@ -19,6 +19,17 @@ export async function until<T>(
   }
 }
 
+/** `until` with another default timeout, for suites whose waits are tuned to it. */
+export function untilWithin(defaultMs: number) {
+  return <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = defaultMs) =>
+    until<T>(what, fn, ms);
+}
+
+/** A pino destination that drops every line. */
+export function quietSink(): Writable {
+  return new Writable({ write: (_chunk, _enc, cb) => cb() });
+}
+
 /** A pino destination that parses each line into `lines`. */
 export function logSink(lines: LogLine[]): Writable {
   return new Writable({

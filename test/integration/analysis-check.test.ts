@@ -1,17 +1,17 @@
 // `check --analyze` against the real sandbox: every drift gets an analysis, from the rules without a key and from
 // Claude (the local Messages API server) with one; no secret in what Claude is sent, no key in what is printed.
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, inject } from "vitest";
 import type { AnalysedReport } from "../../src/analysis/attach.js";
+import { CLI_BIN } from "../helpers/cli.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
-import { kubectlPath, kubeTest } from "../helpers/kube.js";
+import { kubectlWithInput, kubeTest } from "../helpers/kube.js";
 
 const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, "../../bin/drift-detector.js");
 const KEY = "sk-ant-api03-integration-test-key-0123456789";
 
 const DESIRED = `apiVersion: apps/v1
@@ -48,12 +48,8 @@ stringData:
 `;
 const SECRETS = ["s3cret-value", "hunter2-value", "czNjcmV0LXZhbHVl", "aHVudGVyMi12YWx1ZQ"];
 
-function kubectl(namespace: string, args: string[], stdin?: string) {
-  const r = spawnSync(kubectlPath(), [...args, `--namespace=${namespace}`, `--kubeconfig=${inject("kubeconfig")}`], {
-    input: stdin,
-  });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-}
+const kubectl = (namespace: string, args: string[], stdin?: string) =>
+  kubectlWithInput([...args, `--namespace=${namespace}`], stdin);
 
 async function check(dir: string, namespace: string, env: Record<string, string>) {
   const args = ["check", "--source", dir, "--kubeconfig", inject("kubeconfig"), "--namespace", namespace];
@@ -61,7 +57,7 @@ async function check(dir: string, namespace: string, env: Record<string, string>
     Object.entries(process.env).filter(([k]) => !/^(CLAUDE_|ANTHROPIC_|DRIFT_)/.test(k)),
   ) as Record<string, string>;
   try {
-    const r = await run(process.execPath, [BIN, ...args, "--analyze", "--output", "json"], {
+    const r = await run(process.execPath, [CLI_BIN, ...args, "--analyze", "--output", "json"], {
       env: { ...clean, NO_COLOR: "1", ...env },
     });
     return { code: 0, ...r };

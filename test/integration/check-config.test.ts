@@ -1,17 +1,13 @@
 // `check --config FILE` against the real sandbox: a global ignore rule turns a manual scale into "in sync" (listed
 // under `ignored`), a severity rule changes the reported severity, and a bad file is exit 2 naming it.
-import { execFile, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, inject } from "vitest";
 import { runCheck } from "../../src/cli/commands/check.js";
 import type { DetectionReport } from "../../src/drift/types.js";
-import { kubectlPath, kubeTest } from "../helpers/kube.js";
-
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, "../../bin/drift-detector.js");
+import { cli } from "../helpers/cli.js";
+import { kubectlWithInput as kubectl, kubeTest } from "../helpers/kube.js";
 
 const MANIFESTS = `apiVersion: apps/v1
 kind: Deployment
@@ -23,22 +19,6 @@ spec:
     metadata: {labels: {app: backend}}
     spec: {containers: [{name: backend, image: "nginx:1.27"}]}
 `;
-
-function kubectl(args: string[], stdin?: string) {
-  const r = spawnSync(kubectlPath(), [...args, `--kubeconfig=${inject("kubeconfig")}`], { input: stdin });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1" } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("check --config", { timeout: 300_000 }, () => {
   let dir: string;

@@ -1,17 +1,13 @@
 // `drift-detector check` against the real sandbox: exit codes, JSON report, per-object errors, cluster failures.
-import { execFile, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, inject } from "vitest";
 import { parse, stringify } from "yaml";
 import { runCheck } from "../../src/cli/commands/check.js";
 import type { DetectionReport } from "../../src/drift/types.js";
-import { kubectlPath, kubeTest } from "../helpers/kube.js";
-
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, "../../bin/drift-detector.js");
+import { cli } from "../helpers/cli.js";
+import { kubectlWithInput as kubectl, kubeTest } from "../helpers/kube.js";
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -33,23 +29,6 @@ spec:
             requests: {cpu: "0.5", memory: 256Mi}
 `;
 const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: info\n";
-
-function kubectl(args: string[], stdin?: string) {
-  const r = spawnSync(kubectlPath(), [...args, `--kubeconfig=${inject("kubeconfig")}`], { input: stdin });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** The CLI as users run it; resolves with exit code, stdout and stderr (no throw on exit codes 1 and 2). */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1" } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 // Each CLI run starts a fresh process (tsx, every command module): slow on a loaded machine, hence the timeout.
 describe("check", { timeout: 300_000 }, () => {

@@ -1,11 +1,9 @@
 // The dashboard in a real browser (Debian chromium via playwright-core) against the service on the sandbox:
 // a drift appears live in the list, the detail shows the diff and who did it, a dry-run preview then a revert
 // resolves it, and the audit lists the action. Screenshots of every page go to test-results/ for review.
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigHubClient } from "../../src/desired/confighub-client.js";
@@ -15,7 +13,8 @@ import { loadRunSettings } from "../../src/detector/settings.js";
 import { applySpaceUnits } from "../../src/hub/apply.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { loadCluster } from "../../src/kube/cluster.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { quietSink, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -31,19 +30,9 @@ let hub: ConfigHubClient;
 let browser: Browser;
 let page: Page;
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(20_000);
 
 async function openRecords(): Promise<DriftRecord[]> {
   const res = await fetch(`${service.address}/api/drifts?namespace=${ns.name}`);
@@ -103,7 +92,7 @@ data: {mode: fast}
         apiToken: TOKEN,
       },
     });
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+    const quiet = quietSink();
     service = await startService({
       settings,
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },

@@ -1,5 +1,4 @@
 // detect() against the real sandbox: the server-mode dry-run cache, namespace resolution, duplicates, auto mode.
-import { spawnSync } from "node:child_process";
 import { expect, inject } from "vitest";
 import { detect } from "../../src/detector/detect.js";
 import { resolveMode } from "../../src/detector/mode.js";
@@ -7,12 +6,8 @@ import type { DesiredObject, KubeObject } from "../../src/drift/types.js";
 import { loadCluster } from "../../src/kube/cluster.js";
 import { CrdSchemas } from "../../src/kube/crd-schemas.js";
 import { DryRunCache } from "../../src/kube/dryrun-cache.js";
-import { kubectlPath, kubeTest } from "../helpers/kube.js";
-
-function kubectl(args: string[], stdin?: string) {
-  const r = spawnSync(kubectlPath(), [...args, `--kubeconfig=${inject("kubeconfig")}`], { input: stdin });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-}
+import { gadgetCrd } from "../helpers/crd.js";
+import { kubectlWithInput as kubectl, kubeTest } from "../helpers/kube.js";
 
 const desired = (object: KubeObject, document: number): DesiredObject => ({
   ref: {
@@ -123,51 +118,7 @@ kubeTest(
   "client mode: a custom resource created by hand is in sync through its CRD's schema, read once per run",
   async ({ namespace }) => {
     const group = `${namespace}.detect.example.com`;
-    const crd = {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: `gadgets.${group}` },
-      spec: {
-        group,
-        scope: "Namespaced",
-        names: { plural: "gadgets", singular: "gadget", kind: "Gadget" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: "object",
-                properties: {
-                  spec: {
-                    type: "object",
-                    properties: {
-                      color: { type: "string" },
-                      size: { type: "integer", default: 3 },
-                      ports: {
-                        type: "array",
-                        "x-kubernetes-list-type": "map",
-                        "x-kubernetes-list-map-keys": ["name"],
-                        items: {
-                          type: "object",
-                          required: ["name"],
-                          properties: {
-                            name: { type: "string" },
-                            port: { type: "integer" },
-                            protocol: { type: "string", default: "TCP" },
-                          },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        ],
-      },
-    };
+    const crd = gadgetCrd(group);
     const gadget = (name: string): KubeObject => ({
       apiVersion: `${group}/v1`,
       kind: "Gadget",
@@ -214,7 +165,15 @@ kubeTest(
       expect(blind[0]!.changes.map((c) => c.path).sort()).toEqual(["/spec/ports/0/protocol", "/spec/size"]);
 
       // A declared field edited by hand is still drift.
-      kubectl(["patch", "gadget", "g2", "--type=merge", "-p", '{"spec":{"color":"red"}}', `--namespace=${namespace}`]);
+      kubectl([
+        "patch",
+        `gadgets.${group}`,
+        "g2",
+        "--type=merge",
+        "-p",
+        '{"spec":{"color":"red"}}',
+        `--namespace=${namespace}`,
+      ]);
       const after = await detect(snapshot, cluster, { mode: "client", namespace, crdSchemas });
       expect(after[1]!.changes.map((c) => [c.path, c.desired, c.live])).toEqual([["/spec/color", "blue", "red"]]);
       expect(crdSchemas.stats.fetches).toBe(1);

@@ -104,7 +104,7 @@ describe.each(STORE_KINDS)("hub model on %s", (kind) => {
     await hub.putUnitData(prod.Slug, "backend", data.replace("replicas: 1", "replicas: 3"));
     await hub.putUnitData(base.Slug, "backend", data.replace("backend:1.1.1", "backend:1.1.2"));
     const stale = await hub.listUnits({
-      where: "UpstreamRevisionNum < UpstreamUnit.HeadRevisionNum AND Space.Slug = '" + prod.Slug + "'",
+      where: `UpstreamRevisionNum < UpstreamUnit.HeadRevisionNum AND Space.Slug = '${prod.Slug}'`,
     });
     expect(stale.items.map((i) => i.Unit.Slug)).toEqual(["backend"]);
 

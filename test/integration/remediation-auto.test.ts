@@ -1,35 +1,25 @@
 // DRIFT_REMEDIATION=auto against the sandbox: what the policy names is reverted without a person (audited as the
 // auto actor); what it does not name is left alone.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
 import { type RunningService, startService } from "../../src/detector/service.js";
 import { loadRunSettings } from "../../src/detector/settings.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { quietSink, untilWithin } from "../helpers/service-run.js";
 
 const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(20_000);
 
+// biome-ignore lint/suspicious/noExplicitAny: API answers are checked field by field
 const getJson = async (path: string) => (await fetch(`${service.address}${path}`)).json() as Promise<any>;
 
 describe("auto remediation", () => {
@@ -79,7 +69,7 @@ backoff: {initial: 1s, factor: 2, max: 10s}
         apiToken: "auto-test-token-0123456789",
       },
     });
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+    const quiet = quietSink();
     service = await startService({
       settings,
       env: { DRIFT_REMEDIATION_POLICY: join(dir, "policy.yaml") },

@@ -2,11 +2,10 @@
 // revert of a manual scale resolves it; accept of an env var edit creates hub revision N+1 containing it and the
 // record resolves; promotion to the next space carries the accepted value; the audit lists both. Plus the refusals:
 // unknown 404, resolved 409, no token 401, a unit changed meanwhile 409 with nothing written.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigHubClient } from "../../src/desired/confighub-client.js";
@@ -16,7 +15,8 @@ import { loadRunSettings } from "../../src/detector/settings.js";
 import { applySpaceUnits } from "../../src/hub/apply.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { quietSink, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
 const TOKEN = "remediation-flow-token-0123456789";
@@ -55,19 +55,9 @@ spec:
               value: eu-west
 `;
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(20_000);
 
 async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
   const headers: Record<string, string> = {};
@@ -133,7 +123,7 @@ describe("remediation: the issue's done-when, through the service", () => {
         mode: "server",
       },
     });
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+    const quiet = quietSink();
     service = await startService({
       settings,
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },

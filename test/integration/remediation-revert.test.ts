@@ -2,7 +2,6 @@
 // fields of imperative managers removed, and a newer change refused instead of overwritten.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { revertDrift } from "../../src/detector/remediation/revert.js";
 import { type DriftRecordView, RemediationError } from "../../src/detector/remediation/types.js";
@@ -11,16 +10,14 @@ import { KubeClient, type KubeRequest, type KubeResponse } from "../../src/kube/
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
 import { Discovery } from "../../src/kube/discovery.js";
 import { applyObject, getObject } from "../../src/kube/objects.js";
+import { kubectlIn, kubectlPath } from "../helpers/kube.js";
 
 const kubeconfig = inject("kubeconfig");
-const kubectlBin = join(dirname(kubeconfig), "bin", "kubectl");
 const ns = `rev-${randomBytes(3).toString("hex")}`;
 let cluster: Cluster;
 let discovery: Discovery;
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlBin, ["--kubeconfig", kubeconfig, "-n", ns, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns, ...args);
 
 function deployment(name: string): KubeObject {
   return {
@@ -111,11 +108,11 @@ async function hubApply(object: KubeObject): Promise<void> {
 beforeAll(async () => {
   cluster = loadCluster({ kubeconfig });
   discovery = new Discovery(cluster.client);
-  execFileSync(kubectlBin, ["--kubeconfig", kubeconfig, "create", "namespace", ns]);
+  execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "create", "namespace", ns]);
 });
 
 afterAll(async () => {
-  execFileSync(kubectlBin, ["--kubeconfig", kubeconfig, "delete", "namespace", ns, "--wait=false"]);
+  execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "delete", "namespace", ns, "--wait=false"]);
   await cluster.client.close();
 });
 
@@ -191,7 +188,8 @@ describe("revert", () => {
     try {
       const out = await revertDrift({ client, discovery }, record, desiredOf(desired), false);
       // The first apply met the stale resourceVersion; the retry found the removed fields gone and went on.
-      expect(client.applies).toBe(2);
+      // (The real deployment controller's status writes may cost further retries on a busy machine.)
+      expect(client.applies).toBeGreaterThanOrEqual(2);
       expect(out.removed.sort()).toEqual(["/metadata/labels/hotfix", "/spec/template/spec/containers/0/env/1"]);
       expect(out.fields.map((f) => f.path).sort()).toEqual([
         "/metadata/labels/hotfix",

@@ -2,13 +2,11 @@
 // embedded store: while a record is snoozed its transitions are logged (with `snoozedUntil`) but post no Kubernetes
 // Event and no webhook; when the snooze ends and the drift is still there it is announced once more; a drift resolved
 // during its snooze is not announced at all.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
@@ -17,7 +15,8 @@ import { RemediationStore } from "../../src/detector/remediation/store.js";
 import { type RunningService, startService } from "../../src/detector/service.js";
 import { loadRunSettings } from "../../src/detector/settings.js";
 import { openStore } from "../../src/store/open.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { logSink, untilWithin } from "../helpers/service-run.js";
 
 const TOKEN = "snooze-test-token-0123456789abcdef";
 const kubeconfig = inject("kubeconfig");
@@ -29,19 +28,9 @@ const lines: Array<Record<string, unknown>> = [];
 /** The `text` of every webhook message received. */
 const hooks: string[] = [];
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(20_000);
 
 async function api(method: string, path: string, body?: unknown) {
   const res = await fetch(`${service.address}${path}`, {
@@ -156,12 +145,7 @@ data: {step: "0"}
         webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
       },
     });
-    const destination = new Writable({
-      write(chunk, _enc, cb) {
-        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-        cb();
-      },
-    });
+    const destination = logSink(lines);
     service = await startService({
       settings,
       env: {},

@@ -4,54 +4,28 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type RunningService, startService } from "../../src/detector/service.js";
 import { loadRunSettings } from "../../src/detector/settings.js";
 import type { ResourceResult } from "../../src/drift/types.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { webAndSettings } from "../helpers/manifests.js";
+import { quietSink, until } from "../helpers/service-run.js";
 
 const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
-const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() }) as never;
+const quiet = quietSink() as never;
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
 async function resource(name: string): Promise<ResourceResult | undefined> {
   const body = (await (await fetch(`${service.address}/api/resources`)).json()) as { items: ResourceResult[] };
   return body.items.find((r) => r.ref.name === name);
 }
 
-const manifests = (namespace: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ${namespace}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "nginx:1.27"}]}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings, namespace: ${namespace}}
-data: {mode: fast}
-`;
+const manifests = webAndSettings;
 
 const settingsFor = (config: string) =>
   loadRunSettings({

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { untilWithin } from "../helpers/service-run.js";
 import { createTestDatabase } from "../helpers/stores.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -23,9 +24,7 @@ interface Replica {
   exited: Promise<{ code: number | null; signal: string | null; at: number }>;
 }
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
 function startReplica(name: string): Replica {
   const child = spawn(
@@ -71,15 +70,7 @@ function startReplica(name: string): Replica {
   return r;
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(60_000);
 
 const has = (r: Replica, pred: (l: Record<string, unknown>) => boolean) => r.lines.some(pred) || undefined;
 const opened = (r: Replica, name: string) =>

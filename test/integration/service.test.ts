@@ -1,15 +1,15 @@
 // The service against the sandbox's real kube-apiserver and controller manager: watch-driven detection, the drift
 // record lifecycle, its log line, metrics and Kubernetes Events, and no detections caused by status churn.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
 import { type RunningService, startService } from "../../src/detector/service.js";
 import { loadRunSettings } from "../../src/detector/settings.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { webAndSettings } from "../helpers/manifests.js";
+import { httpGet, logSink, untilWithin } from "../helpers/service-run.js";
 
 const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
@@ -17,49 +17,14 @@ let dir: string;
 let service: RunningService;
 const lines: Array<Record<string, unknown>> = [];
 
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-}
+const kubectl = (...args: string[]): string => kubectlIn(ns.name, ...args);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(20_000);
 
-// biome-ignore lint/suspicious/noExplicitAny: API answers are checked field by field
-async function get(path: string): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(`${service.address}${path}`);
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
+const get = (path: string) => httpGet(service.address, path);
 
-const manifests = (namespace: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ${namespace}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "nginx:1.27"}]}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings, namespace: ${namespace}}
-data: {mode: fast}
----
+// The good documents, then one that is not YAML.
+const manifests = (namespace: string) => `${webAndSettings(namespace)}---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: broken
@@ -87,12 +52,7 @@ describe("drift-detector run (in process)", () => {
         sourcePoll: "1s",
       },
     });
-    const destination = new Writable({
-      write(chunk, _enc, cb) {
-        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-        cb();
-      },
-    });
+    const destination = logSink(lines);
     service = await startService({ settings, env: {}, logDestination: destination as never });
     await until("readiness", async () => (await get("/readyz")).status === 200, 60_000);
   });

@@ -1,12 +1,8 @@
 // Claude through the official SDK. Structured output: one strict tool whose input is the reply; the tool is forced
 // where the model allows it (Sonnet 5.5 rejects forced tool use, so it gets tool_choice auto and the system prompt's
 // instruction). Retries live in the analyzer, in one place, so the SDK's own are off (maxRetries 0).
-import Anthropic, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from "@anthropic-ai/sdk";
+// The SDK is loaded on the first request (about 20 MB resident): a service with nothing drifted never pays for it.
+import type Anthropic from "@anthropic-ai/sdk";
 import type { Message, MessageCreateParamsNonStreaming, ToolChoice } from "@anthropic-ai/sdk/resources/messages";
 import type { Logger } from "pino";
 import { type Prompt, TOOL_DESCRIPTION, TOOL_NAME, toolInputSchema } from "../prompt.js";
@@ -38,7 +34,7 @@ export interface ClaudeProviderOptions {
 export class ClaudeProvider implements ModelProvider {
   readonly name = "claude" as const;
   readonly model: string;
-  private readonly client: Anthropic;
+  private client: Promise<{ sdk: Sdk; client: Anthropic }> | undefined;
   private forceTool: boolean;
   private sendEffort: boolean;
 
@@ -46,8 +42,17 @@ export class ClaudeProvider implements ModelProvider {
     this.model = options.model ?? DEFAULT_CLAUDE_MODEL;
     this.forceTool = !NO_FORCED_TOOL.test(this.model);
     this.sendEffort = !this.forceTool;
+  }
+
+  private connect(): Promise<{ sdk: Sdk; client: Anthropic }> {
+    this.client ??= import("@anthropic-ai/sdk").then((sdk) => ({ sdk, client: this.newClient(sdk) }));
+    return this.client;
+  }
+
+  private newClient(sdk: Sdk): Anthropic {
+    const options = this.options;
     const sdkLogger = options.logger?.child({ component: "anthropic-sdk" });
-    this.client = new Anthropic({
+    return new sdk.default({
       apiKey: options.apiKey,
       baseURL: options.baseURL || "https://api.anthropic.com",
       timeout: options.timeoutMs ?? 60_000,
@@ -82,11 +87,12 @@ export class ClaudeProvider implements ModelProvider {
   async complete(prompt: Prompt): Promise<unknown> {
     const body = this.request(prompt);
     this.debug("analysis request", { request: body });
+    const { sdk, client } = await this.connect();
     let message: Message;
     try {
-      message = await this.client.messages.create(body);
+      message = await client.messages.create(body);
     } catch (err) {
-      const failure = classify(err);
+      const failure = classify(sdk, err);
       // a model that refuses forced tool use or the effort setting: adapt once and ask again
       if (failure.kind === "bad_request" && this.forceTool && /tool_choice/i.test(failure.message)) {
         this.forceTool = false;
@@ -121,7 +127,10 @@ export class ClaudeProvider implements ModelProvider {
   }
 }
 
-function classify(err: unknown): ProviderError {
+type Sdk = typeof import("@anthropic-ai/sdk");
+
+function classify(sdk: Sdk, err: unknown): ProviderError {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (err instanceof ProviderError) return err;
   if (err instanceof APIConnectionTimeoutError) return new ProviderError("timeout", "request timed out");
   if (err instanceof APIUserAbortError) return new ProviderError("timeout", "request aborted");

@@ -32,7 +32,9 @@ export interface RevertOutcome {
 }
 
 /** Attempts when the object moved on between our read and our write (controllers write status all the time). */
-const ATTEMPTS = 5;
+// Controllers write status while a workload rolls out; each write makes our precondition stale. Enough attempts
+// to outlast a rollout's burst of status writes on a busy apiserver, with a growing pause between them.
+const ATTEMPTS = 10;
 
 /** What earlier attempts of one revert already wrote, so that the outcome of a retry still names all of it. */
 interface Progress {
@@ -56,7 +58,7 @@ export async function revertDrift(
       // field an earlier attempt already removed passes the check as reverted, see assertUnchangedSince).
       if (!(err instanceof StaleObjectError) || attempt >= ATTEMPTS)
         throw err instanceof StaleObjectError ? err.conflict : err;
-      await new Promise((r) => setTimeout(r, 50 * attempt));
+      await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
 }
