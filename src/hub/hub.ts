@@ -121,21 +121,10 @@ export class Hub {
       const row = await this.spaceRow(tx, ref, true);
       checkVersion(patch.Version, row.version, `space ${row.slug}`);
       const slug = patch.Slug !== undefined ? checkSlug(patch.Slug) : row.slug;
-      const rows = await tx
-        .query<SpaceRow>(
-          `update hub_space set slug = $2, display_name = $3, labels = $4, annotations = $5, version = version + 1,
-           updated_at = $6 where space_id = $1 returning *`,
-          [
-            row.space_id,
-            slug,
-            patch.DisplayName ?? row.display_name,
-            mergeLabels(row.labels, patch.Labels),
-            mergeLabels(row.annotations, patch.Annotations, "Annotations"),
-            new Date().toISOString(),
-          ],
-        )
-        .catch(rethrowDuplicate(`space "${slug}" already exists`));
-      return toSpace(rows[0]);
+      const updated = await updateMetaRow<SpaceRow>(tx, "hub_space", "space_id", row.space_id, row, slug, patch).catch(
+        rethrowDuplicate(`space "${slug}" already exists`),
+      );
+      return toSpace(updated);
     });
   }
 
@@ -633,21 +622,9 @@ export class Hub {
     );
     if (!touches) return row;
     const slug = patch.Slug !== undefined ? checkSlug(patch.Slug) : row.slug;
-    const rows = await tx
-      .query<UnitRow>(
-        `update hub_unit set slug = $2, display_name = $3, labels = $4, annotations = $5, version = version + 1,
-         updated_at = $6 where unit_id = $1 returning *`,
-        [
-          row.unit_id,
-          slug,
-          patch.DisplayName ?? row.display_name,
-          mergeLabels(row.labels, patch.Labels),
-          mergeLabels(row.annotations, patch.Annotations, "Annotations"),
-          new Date().toISOString(),
-        ],
-      )
-      .catch(rethrowDuplicate(`unit "${slug}" already exists in space ${s.slug}`));
-    return rows[0];
+    return updateMetaRow<UnitRow>(tx, "hub_unit", "unit_id", row.unit_id, row, slug, patch).catch(
+      rethrowDuplicate(`unit "${slug}" already exists in space ${s.slug}`),
+    );
   }
 
   /** Maps database errors a caller caused (a where over a wrong type) to 400. */
@@ -726,3 +703,28 @@ function page<R, T>(rows: R[], limit: number, offset: number, map: (r: R) => T):
 }
 
 export { iso };
+
+/** Spaces and units share their settable metadata: slug, display name, labels (merged), annotations (merged). */
+async function updateMetaRow<R>(
+  tx: Queryable,
+  table: "hub_space" | "hub_unit",
+  idColumn: "space_id" | "unit_id",
+  id: string,
+  row: { display_name: string; labels: Record<string, string>; annotations: Record<string, string> },
+  slug: string,
+  patch: { DisplayName?: string; Labels?: unknown; Annotations?: unknown },
+): Promise<R> {
+  const rows = await tx.query<R>(
+    `update ${table} set slug = $2, display_name = $3, labels = $4, annotations = $5, version = version + 1,
+     updated_at = $6 where ${idColumn} = $1 returning *`,
+    [
+      id,
+      slug,
+      patch.DisplayName ?? row.display_name,
+      mergeLabels(row.labels, patch.Labels),
+      mergeLabels(row.annotations, patch.Annotations, "Annotations"),
+      new Date().toISOString(),
+    ],
+  );
+  return rows[0];
+}

@@ -26,6 +26,14 @@ const readData = (file: string) => {
 
 const and = (...parts: Array<string | undefined>) => parts.filter(Boolean).join(" AND ") || undefined;
 
+/** The fields a unit write may set besides its data: labels, display name, change description. */
+function unitMetaOptions(cmd: Command): Command {
+  return cmd
+    .option("--label <key=value>", "a label (repeatable)", collectLabel)
+    .option("--display-name <name>", "display name")
+    .option("--change-desc <text>", "description of the change");
+}
+
 function common(cmd: Command, space = true): Command {
   if (space) cmd.requiredOption("--space <slug>", "the space");
   return cmd.option("--data <dir>", "embedded store directory").option("--json", "print JSON");
@@ -48,19 +56,18 @@ export function registerUnit(hub: Command): HubCommand {
   const unit = hub.command("unit").description("units: create, list, get, data, update, delete, apply");
 
   common(
-    unit
-      .command("create [slug] [file]")
-      .description("create a unit from a YAML file ('-': stdin); with --dest-space, clone units of --space into it")
-      .option(
-        "--dest-space <slug>",
-        "clone the units of --space (or just SLUG, or those --where selects) into this space",
-      )
-      .option("--upstream-space <slug>", "clone one unit: the upstream's space")
-      .option("--upstream-unit <slug>", "clone one unit: the upstream unit")
-      .option("--where <expr>", "with --dest-space: which units to clone")
-      .option("--label <key=value>", "a label (repeatable)", collectLabel)
-      .option("--display-name <name>", "display name")
-      .option("--change-desc <text>", "description of the change"),
+    unitMetaOptions(
+      unit
+        .command("create [slug] [file]")
+        .description("create a unit from a YAML file ('-': stdin); with --dest-space, clone units of --space into it")
+        .option(
+          "--dest-space <slug>",
+          "clone the units of --space (or just SLUG, or those --where selects) into this space",
+        )
+        .option("--upstream-space <slug>", "clone one unit: the upstream's space")
+        .option("--upstream-unit <slug>", "clone one unit: the upstream unit")
+        .option("--where <expr>", "with --dest-space: which units to clone"),
+    ),
   ).action(
     (
       slug: string | undefined,
@@ -165,18 +172,17 @@ export function registerUnit(hub: Command): HubCommand {
   );
 
   common(
-    unit
-      .command("update [slug] [file]")
-      .description(
-        "update a unit's data from FILE, or --upgrade from upstream (all units of --space without SLUG), or --restore N",
-      )
-      .option("--patch", "merge the given fields into the unit (labels, display name)")
-      .option("--upgrade", "merge the upstream's changes (promotion), keeping this unit's overrides")
-      .option("--restore <n>", "make revision N's data the new head (rollback)", Number)
-      .option("--where <expr>", "with --upgrade and no SLUG: which units")
-      .option("--label <key=value>", "a label (repeatable)", collectLabel)
-      .option("--display-name <name>", "display name")
-      .option("--change-desc <text>", "description of the change"),
+    unitMetaOptions(
+      unit
+        .command("update [slug] [file]")
+        .description(
+          "update a unit's data from FILE, or --upgrade from upstream (all units of --space without SLUG), or --restore N",
+        )
+        .option("--patch", "merge the given fields into the unit (labels, display name)")
+        .option("--upgrade", "merge the upstream's changes (promotion), keeping this unit's overrides")
+        .option("--restore <n>", "make revision N's data the new head (rollback)", Number)
+        .option("--where <expr>", "with --upgrade and no SLUG: which units"),
+    ),
   ).action(
     (
       slug: string | undefined,
