@@ -30,4 +30,8 @@ COPY --from=build /app/dist ./dist
 USER 1000:1000
 VOLUME ["/data"]
 EXPOSE 8080
-ENTRYPOINT ["node", "dist/cli/main.js", "run"]
+# V8 flags that halve the resident memory (figures in docs/deploy.md, measured by `npm run bench:service -- --dist`,
+# which runs this very line): the embedded store's WebAssembly (PostgreSQL) runs on V8's baseline compiler only, as
+# the optimizing one would keep a second, larger copy of its code resident; a small young generation suits a service
+# that allocates in bursts (a detection) and then rests.
+ENTRYPOINT ["node", "--liftoff-only", "--max-semi-space-size=2", "dist/cli/main.js", "run"]

@@ -1,16 +1,19 @@
-// Benchmark of `drift-detector run` against a real sandbox: detection latency (change → drift record) p50/p95,
-// full detection duration, steady-state CPU and RSS with nothing changing, and apiserver requests per minute at
-// rest, and where the memory goes (V8 heap, the live cache, the rest: PGlite's WebAssembly memory, buffers).
+// Benchmark of `drift-detector run` as its own process against a real sandbox, measured from outside as an
+// operator would: detection latency (a kubectl-style change → the drift's log line) p50/p95, first full detection
+// and periodic full resync durations, and at rest (nothing changing) the process's CPU, RSS and the requests it
+// sends to the apiserver. Memory comes from /proc of the service process, not from the benchmark's own.
 // Usage: npm run bench:service -- [--objects 1000,10000] [--changes 30] [--rest 60] [--kubeconfig F]
-// [--store embedded|postgres] [--dist] (default kubeconfig: DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig;
-// postgres: DATABASE_URL, else a throwaway server as the tests start one). --dist runs the compiled service
-// (`npm run build` first), as the container does, rather than the sources transpiled by tsx.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// [--store embedded|postgres] [--mode auto|server|client] [--dist]
+// --dist runs the compiled service with the command line of the container's ENTRYPOINT (`npm run build` first);
+// without it, the sources through tsx (bin/drift-detector.js). Default kubeconfig: DRIFT_BENCH_KUBECONFIG, then
+// .sandbox/dev/kubeconfig; postgres: DATABASE_URL, else a throwaway server as the tests start one.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import type { RunningService } from "../src/detector/service.js";
+import { loadCluster } from "../src/kube/cluster.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,36 +26,97 @@ const { values } = parseArgs({
     dist: { type: "boolean", default: false },
   },
 });
-// The same modules from dist/ or src/ (never both: each copy would hold its own module memory).
-const root = values.dist ? "../dist" : "../src";
-const { startService } = (await import(`${root}/detector/service.js`)) as typeof import("../src/detector/service.js");
-const { loadRunSettings } = (await import(
-  `${root}/detector/settings.js`
-)) as typeof import("../src/detector/settings.js");
-const { loadCluster } = (await import(`${root}/kube/cluster.js`)) as typeof import("../src/kube/cluster.js");
-const { objectKey } = (await import(`${root}/kube/liveview.js`)) as typeof import("../src/kube/liveview.js");
-const kubeconfig = values.kubeconfig ?? process.env.DRIFT_BENCH_KUBECONFIG ?? ".sandbox/dev/kubeconfig";
-const cluster = loadCluster({ kubeconfig });
+const ROOT = resolve(import.meta.dirname, "..");
+const kubeconfig = resolve(values.kubeconfig ?? process.env.DRIFT_BENCH_KUBECONFIG ?? ".sandbox/dev/kubeconfig");
+const client = loadCluster({ kubeconfig }).client;
 const postgres =
   values.store === "postgres" && !process.env.DATABASE_URL
     ? await (await import("../test/setup/postgres.js")).startPostgres()
     : undefined;
 const databaseUrl = values.store === "postgres" ? (process.env.DATABASE_URL ?? postgres?.url) : undefined;
+// A full resync is due this long after the previous one: long enough that the latency run ends before the first
+// resync, short enough to wait for it; the rest window then ends before the next one.
+const INTERVAL_S = 120;
 
-const MB = (bytes: number) => Math.round(bytes / 1048576);
-
-/** process.memoryUsage() after a full GC (run with --expose-gc), in MB. */
-function memory(): Record<string, number> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  return {
-    rss: MB(m.rss),
-    heapUsed: MB(m.heapUsed),
-    heapTotal: MB(m.heapTotal),
-    external: MB(m.external),
-    arrayBuffers: MB(m.arrayBuffers),
-  };
+/** The service's command line: the container's ENTRYPOINT (with its node flags) or the sources via tsx. */
+function serviceCommand(): string[] {
+  if (!values.dist) return [process.execPath, join(ROOT, "bin/drift-detector.js"), "run"];
+  const line = readFileSync(join(ROOT, "Dockerfile"), "utf8").match(/^ENTRYPOINT (\[.*\])$/m);
+  if (!line) throw new Error("no ENTRYPOINT [...] line in the Dockerfile");
+  const [node, ...args] = JSON.parse(line[1]) as string[];
+  if (node !== "node") throw new Error(`the ENTRYPOINT runs ${node}, not node`);
+  return [process.execPath, ...args.map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a))];
 }
+
+/** The service process: its log lines by message, its /metrics, its /proc figures. */
+class Service {
+  readonly proc: ChildProcess;
+  private address?: string;
+  private readonly waiters = new Map<string, () => void>();
+  readonly exited: Promise<number | null>;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    const [cmd, ...args] = serviceCommand();
+    this.proc = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"] });
+    this.exited = new Promise((r) => this.proc.on("exit", r));
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      const entry = JSON.parse(line) as { msg: string; address?: string; level: number };
+      if (entry.msg === "drift-detector started") this.address = entry.address;
+      if (entry.level >= 50) console.error(line);
+      this.waiters.get(entry.msg)?.();
+    });
+  }
+
+  /** Resolves on the next log line with exactly this message. */
+  next(msg: string): Promise<void> {
+    return new Promise((r) =>
+      this.waiters.set(msg, () => {
+        this.waiters.delete(msg);
+        r();
+      }),
+    );
+  }
+
+  async ready(): Promise<void> {
+    for (;;) {
+      if (this.proc.exitCode !== null) throw new Error(`the service exited with ${this.proc.exitCode}`);
+      if (this.address && (await fetch(`${this.address}/readyz`).catch(() => undefined))?.ok) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** The samples of /metrics, as "name{labels}" → value. */
+  async metrics(): Promise<Map<string, number>> {
+    const text = await (await fetch(`${this.address}/metrics`)).text();
+    const m = new Map<string, number>();
+    for (const line of text.split("\n")) {
+      const hit = line.match(/^(\S+) (\S+)$/);
+      if (hit) m.set(hit[1], Number(hit[2]));
+    }
+    return m;
+  }
+
+  /** CPU seconds (user + system), resident memory and its peak so far in MB, from /proc. */
+  usage(): { cpuS: number; rssMB: number; peakMB: number } {
+    const stat = readFileSync(`/proc/${this.proc.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
+    const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
+    const kB = (name: string) => Number(status.match(new RegExp(`${name}:\\s+(\\d+)`))?.[1]);
+    return { cpuS: ticks / 100, rssMB: Math.round(kB("VmRSS") / 1024), peakMB: Math.round(kB("VmHWM") / 1024) };
+  }
+
+  async stop(): Promise<number | null> {
+    this.proc.kill("SIGTERM");
+    return this.exited;
+  }
+}
+
+const sum = (m: Map<string, number>, prefix: string) =>
+  [...m].filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
+const MB = (m: Map<string, number>, name: string) => Math.round((m.get(name) ?? 0) / 1048576);
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -63,126 +127,108 @@ async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void
   );
 }
 
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
 async function bench(n: number): Promise<Record<string, unknown>> {
   const ns = `bench-${n}-${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), "bench-service-"));
-  const c = cluster.client;
-  await c.request({
+  await client.request({
     method: "POST",
     path: "/api/v1/namespaces",
     body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
   });
   const names = Array.from({ length: n }, (_, i) => `cm-${i}`);
-  const docs: string[] = [];
   const t0 = performance.now();
   await mapLimit(names, 32, async (name) => {
-    const body = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name, namespace: ns },
-      data: { value: "a", index: name },
-    };
-    await c.request({ method: "POST", path: `/api/v1/namespaces/${ns}/configmaps`, body });
+    const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { value: "a" } };
+    await client.request({ method: "POST", path: `/api/v1/namespaces/${ns}/configmaps`, body });
   });
-  for (const name of names)
-    docs.push(
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {value: a, index: ${name}}\n`,
-    );
-  writeFileSync(join(dir, "all.yaml"), docs.join("---\n"));
+  const docs = names.map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\n`);
+  writeFileSync(join(dir, "all.yaml"), docs.map((d) => `${d}data: {value: a}\n`).join("---\n"));
   const createS = (performance.now() - t0) / 1000;
 
-  const settings = loadRunSettings({
-    env: {},
-    flags: {
-      source: join(dir, "all.yaml"),
-      kubeconfig,
-      analysis: "off",
-      listen: "127.0.0.1:0",
-      dataDir: join(dir, "data"),
-      ...(databaseUrl ? { databaseUrl } : {}),
-      leaderElection: "false",
-      mode: values.mode,
-      interval: "1h",
-      sourcePoll: "1h",
-    },
+  const service = new Service({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    KUBECONFIG: kubeconfig,
+    DRIFT_SOURCE: join(dir, "all.yaml"),
+    DRIFT_ANALYSIS: "off",
+    DRIFT_LISTEN: "127.0.0.1:0",
+    DRIFT_DATA_DIR: join(dir, "data"),
+    DRIFT_LEADER_ELECTION: "false",
+    DRIFT_MODE: values.mode,
+    DRIFT_INTERVAL: `${INTERVAL_S}s`,
+    DRIFT_SOURCE_POLL: "1h",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
-  const service: RunningService = await startService({ settings, env: {}, logDestination: sink as never });
-  const detector = service.detectors[0];
-  while (detector.stats.full === 0) await new Promise((r) => setTimeout(r, 50));
+  await service.ready();
   const firstFullS = (performance.now() - started) / 1000;
-  const fullS = detector.stats.lastFullMs / 1000;
 
-  // Latency: change one ConfigMap (as kubectl would: a merge patch), wait for its drift record.
-  const changes = Number(values.changes);
+  // Latency: change one ConfigMap as kubectl would (a merge patch), wait for its drift's log line.
   const latencies: number[] = [];
-  for (let i = 0; i < changes; i++) {
+  for (let i = 0; i < Number(values.changes); i++) {
     const name = names[(i * 7919) % n];
-    const key = objectKey({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name });
+    const opened = service.next(`drift opened: ConfigMap ${ns}/${name}`);
     const t = performance.now();
-    await c.request({
+    await client.request({
       method: "PATCH",
       path: `/api/v1/namespaces/${ns}/configmaps/${name}`,
       query: { fieldManager: "kubectl-patch" },
       body: { data: { value: `b${i}` } },
       contentType: "application/merge-patch+json",
     });
-    while (!service.trackers[0].openRecord(key)) await new Promise((r) => setTimeout(r, 2));
+    await opened;
     latencies.push(performance.now() - t);
   }
 
-  // A forced full resync at this size (the periodic one).
-  const fullCount = detector.stats.full;
-  (detector as unknown as { fullDue: boolean }).fullDue = true;
-  detector.queue.wake();
-  while (detector.stats.full === fullCount) await new Promise((r) => setTimeout(r, 20));
-  const resyncS = detector.stats.lastFullMs / 1000;
+  // The periodic full resync, from the detection-duration histogram.
+  const full = 'drift_detector_detection_duration_seconds_count{scope="full"}';
+  let m = await service.metrics();
+  const fullCount = m.get(full) ?? 0;
+  const fullSum = m.get('drift_detector_detection_duration_seconds_sum{scope="full"}') ?? 0;
+  while (m.get(full) === fullCount) {
+    await new Promise((r) => setTimeout(r, 500));
+    m = await service.metrics();
+  }
+  const resyncS = (m.get('drift_detector_detection_duration_seconds_sum{scope="full"}') ?? 0) - fullSum;
 
-  // At rest: nothing changes; count CPU, RSS and requests.
-  await new Promise((r) => setTimeout(r, 2000));
+  // At rest: nothing changes for --rest seconds.
+  await new Promise((r) => setTimeout(r, 5000));
   const restS = Number(values.rest);
-  const reqBefore = c.stats.requests;
-  const watchesBefore = detector.liveView.stats().watches;
-  const cpuBefore = process.cpuUsage();
+  const before = service.usage();
+  m = await service.metrics();
+  const requestsBefore = sum(m, "drift_detector_kube_requests_total");
   await new Promise((r) => setTimeout(r, restS * 1000));
-  const cpu = process.cpuUsage(cpuBefore);
-  const requests = c.stats.requests - reqBefore + (detector.liveView.stats().watches - watchesBefore);
-  const rss = process.memoryUsage().rss;
-  const mem = memory();
+  const after = service.usage();
+  m = await service.metrics();
+  const requestsAtRest = sum(m, "drift_detector_kube_requests_total") - requestsBefore;
   const result = {
     objects: n,
     mode: values.mode,
     store: values.store,
-    build: values.dist ? "dist" : "tsx",
+    build: values.dist ? "dist (container ENTRYPOINT)" : "tsx",
     createSeconds: +createS.toFixed(1),
-    startToFirstFullSeconds: +firstFullS.toFixed(2),
-    firstFullDetectionSeconds: +fullS.toFixed(2),
+    startToReadySeconds: +firstFullS.toFixed(1),
     fullResyncSeconds: +resyncS.toFixed(2),
-    latencyP50Ms: +pct(latencies, 50).toFixed(0),
-    latencyP95Ms: +pct(latencies, 95).toFixed(0),
-    latencyMaxMs: +Math.max(...latencies).toFixed(0),
-    restCpuPercent: +(((cpu.user + cpu.system) / 1000 / (restS * 1000)) * 100).toFixed(2),
-    rssMB: Math.round(rss / 1048576),
-    rssGrowthMB: Math.round((rss - rssBefore) / 1048576),
-    memoryAfterGcMB: mem,
-    liveCacheObjects: detector.liveView.stats().objects,
-    apiRequestsPerMinuteAtRest: +((requests / restS) * 60).toFixed(1),
+    latencyP50Ms: Math.round(pct(latencies, 50)),
+    latencyP95Ms: Math.round(pct(latencies, 95)),
+    latencyMaxMs: Math.round(Math.max(...latencies)),
+    restCpuPercent: +(((after.cpuS - before.cpuS) / restS) * 100).toFixed(2),
+    rssMB: after.rssMB,
+    rssPeakMB: after.peakMB,
+    memoryMB: {
+      heapUsed: MB(m, "nodejs_heap_size_used_bytes"),
+      heapTotal: MB(m, "nodejs_heap_size_total_bytes"),
+      external: MB(m, "nodejs_external_memory_bytes"),
+    },
+    apiRequestsPerMinuteAtRest: +((requestsAtRest / restS) * 60).toFixed(1),
   };
-  await service.stop();
-  await c.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+  const code = await service.stop();
+  if (code !== 0) console.error(`the service exited with ${code} on SIGTERM`);
+  await client.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
 
-for (const n of values.objects.split(",").map(Number)) {
-  const r = await bench(n);
-  console.log(JSON.stringify(r));
-}
-await cluster.client.close();
+for (const n of values.objects.split(",").map(Number)) console.log(JSON.stringify(await bench(n)));
+await client.close();
 await postgres?.stop();
-process.exit(0);

@@ -14,7 +14,7 @@ import { createRedactor, type Redactor } from "./redact.js";
 import { analyzeWithRules } from "./rules/analyzer.js";
 import { classify } from "./rules/classify.js";
 import { isSafeCommand, resolveCommands } from "./safe-commands.js";
-import type { Analysis, AnalysisRequest, Analyzer, RiskLevel } from "./types.js";
+import type { Analysis, AnalysisRequest, AnalyzeOptions, Analyzer, RiskLevel } from "./types.js";
 import { RISK_LEVELS } from "./types.js";
 
 export interface ModelAnalyzerOptions {
@@ -89,7 +89,7 @@ export class ModelAnalyzer implements Analyzer {
     };
   }
 
-  async analyze(items: AnalysisRequest[]): Promise<Analysis[]> {
+  async analyze(items: AnalysisRequest[], { signal }: AnalyzeOptions = {}): Promise<Analysis[]> {
     const out: Array<Analysis | undefined> = new Array(items.length);
     const templates = new Map<string, Analysis>();
     const seen = new Set<string>();
@@ -123,7 +123,10 @@ export class ModelAnalyzer implements Analyzer {
     const worker = async () => {
       while (next < batches.length) {
         const indexes = batches[next++];
-        const answered = await this.runBatch(indexes.map((i) => items[i]));
+        const answered = await this.runBatch(
+          indexes.map((i) => items[i]),
+          signal,
+        );
         for (const [k, i] of indexes.entries()) {
           const template = answered[k];
           if (!template) {
@@ -145,13 +148,14 @@ export class ModelAnalyzer implements Analyzer {
   }
 
   /** One request for related drifts; the template analyses (commands unresolved) by position, or undefined. */
-  private async runBatch(batch: AnalysisRequest[]): Promise<Array<Analysis | undefined>> {
+  private async runBatch(batch: AnalysisRequest[], signal?: AbortSignal): Promise<Array<Analysis | undefined>> {
     const perItem = Math.floor(this.o.maxInputTokens / batch.length);
     const data = batch.map((req, k) => buildItemData(req, `d${k + 1}`, perItem, this.redactor));
     const prompt = buildPrompt(data);
     for (const provider of this.options.providers) {
       if ((this.disabledUntil.get(provider.name) ?? 0) > this.o.now()) continue;
-      const replies = await this.callWithRetries(provider, prompt);
+      if (signal?.aborted) break;
+      const replies = await this.callWithRetries(provider, prompt, signal);
       if (!replies) continue;
       const byId = new Map(replies.map((r) => [r.id, r]));
       return batch.map((req, k) => {
@@ -162,12 +166,16 @@ export class ModelAnalyzer implements Analyzer {
     return batch.map(() => undefined);
   }
 
-  private async callWithRetries(provider: ModelProvider, prompt: Prompt): Promise<ReplyItem[] | undefined> {
+  private async callWithRetries(
+    provider: ModelProvider,
+    prompt: Prompt,
+    signal?: AbortSignal,
+  ): Promise<ReplyItem[] | undefined> {
     let retries = 0;
     let invalid = 0;
     for (;;) {
       try {
-        const raw = await provider.complete(prompt);
+        const raw = await provider.complete(prompt, signal);
         const parsed = replySchema.safeParse(raw);
         if (!parsed.success) {
           throw new ProviderError(
@@ -181,6 +189,8 @@ export class ModelAnalyzer implements Analyzer {
         this.count(provider.name, "success");
         return parsed.data.analyses;
       } catch (err) {
+        // Shutting down: not the provider's failure, and nothing to retry.
+        if (signal?.aborted) return undefined;
         const e = err instanceof ProviderError ? err : new ProviderError("invalid_reply", String(err));
         this.count(provider.name, e.kind);
         const giveUp = (why: string) => {
@@ -201,12 +211,14 @@ export class ModelAnalyzer implements Analyzer {
           );
         }
         if (!e.retryable) return giveUp("not retryable");
+        if (e.kind === "timeout" && provider.retriesTimeouts === false) return giveUp("timed out");
         if (retries >= this.o.maxRetries) return giveUp(`no retries left after ${retries}`);
         const backoff = Math.min(this.o.retryMaxDelayMs, this.o.retryBaseDelayMs * 2 ** retries);
         const delay = e.retryAfterMs ?? backoff * (1 - Math.random() * 0.25);
         if (delay > this.o.maxRetryAfterMs) return giveUp(`server asks to wait ${Math.round(delay / 1000)}s`);
         retries++;
-        await this.o.sleep(delay);
+        await untilAborted(this.o.sleep(delay), signal);
+        if (signal?.aborted) return undefined;
       }
     }
   }
@@ -258,5 +270,20 @@ export class ModelAnalyzer implements Analyzer {
     } catch (err) {
       this.options.logger?.warn({ error: (err as Error).message }, "analysis cache write failed");
     }
+  }
+}
+
+/** Waits for `wait`, or less if the signal aborts first (and leaves no listener on the long-lived signal). */
+async function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  let onAbort = () => {};
+  const abort = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([wait, abort]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }

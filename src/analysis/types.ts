@@ -136,7 +136,12 @@ export const analysisSchema = z.object({
 
 export type Analysis = z.infer<typeof analysisSchema>;
 
+export interface AnalyzeOptions {
+  /** Aborted (shutdown): requests in flight end and no retry waits; what is left gets the rules' analysis. */
+  signal?: AbortSignal;
+}
+
 export interface Analyzer {
   /** One analysis per request, in the same order. Never rejects for provider failures: those end in rules. */
-  analyze(items: AnalysisRequest[]): Promise<Analysis[]>;
+  analyze(items: AnalysisRequest[], options?: AnalyzeOptions): Promise<Analysis[]>;
 }

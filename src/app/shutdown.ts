@@ -7,6 +7,7 @@ export type ShutdownStep = { name: string; run: () => Promise<void> | void };
 export class Shutdown {
   private readonly steps: ShutdownStep[] = [];
   private running: Promise<void> | undefined;
+  private current: string | undefined;
   private readonly controller = new AbortController();
   private handlers: Array<[NodeJS.Signals, () => void]> = [];
 
@@ -41,12 +42,16 @@ export class Shutdown {
       this.controller.abort(new Error("shutting down"));
       this.running = (async () => {
         for (const step of [...this.steps].reverse()) {
+          this.current = step.name;
+          const started = performance.now();
           try {
             await step.run();
           } catch (err) {
             this.logger.warn({ step: step.name, err: String(err) }, "shutdown step failed");
           }
+          this.logger.debug({ step: step.name, ms: Math.round(performance.now() - started) }, "shutdown step done");
         }
+        this.current = undefined;
       })();
     }
     let timer: NodeJS.Timeout | undefined;
@@ -56,7 +61,12 @@ export class Shutdown {
     });
     const ok = await Promise.race([this.running.then(() => true), deadline]);
     clearTimeout(timer);
-    if (!ok) this.logger.error({ deadlineMs: this.deadlineMs }, "shutdown deadline passed; exiting anyway");
+    // Naming the step still running tells an operator what hung.
+    if (!ok)
+      this.logger.error(
+        { deadlineMs: this.deadlineMs, step: this.current },
+        "shutdown deadline passed; exiting anyway",
+      );
     for (const [sig, h] of this.handlers) process.off(sig, h);
     return ok;
   }

@@ -1,5 +1,6 @@
 import type { HubApi } from "../hub/api.js";
 import type { UpgradeResult } from "../hub/hub.js";
+import type { ALWAYS_SELECTED } from "../hub/select.js";
 import type {
   FunctionInvocation,
   FunctionResult,
@@ -50,6 +51,19 @@ export class TokenRejectedError extends ConfigHubError {
 export class ConfigHubUnavailableError extends Error {
   override readonly name = "ConfigHubUnavailableError";
 }
+
+/** `select` on a list: which of the entity's fields to return; its IDs and Slug always come back (as ConfigHub does). */
+export interface SelectOptions<K extends string> {
+  select: readonly K[];
+}
+type Always<E extends keyof typeof ALWAYS_SELECTED> = (typeof ALWAYS_SELECTED)[E][number];
+export type SelectedSpaceItem<K extends keyof Space> = Omit<SpaceListItem, "Space"> & {
+  Space: Pick<Space, K | Always<"space">>;
+};
+export type SelectedUnitItem<K extends keyof Unit> = Omit<UnitListItem, "Unit"> & {
+  Unit: Pick<Unit, K | Always<"unit">>;
+};
+export type SelectedRevision<K extends keyof Revision> = Pick<Revision, K | Always<"revision">>;
 
 export type DataResult =
   | { notModified: true; etag: string }
@@ -182,7 +196,7 @@ export class ConfigHubClient implements HubApi {
     if (UUID.test(space)) return space;
     const known = this.spaceIds.get(space);
     if (known) return known;
-    const found = (await this.listSpaces(`Slug = '${quote(space)}'`))[0]?.Space;
+    const found = (await this.listSpaces(`Slug = '${quote(space)}'`, { select: ["SpaceID"] }))[0]?.Space;
     if (!found) throw new ConfigHubError(404, `space "${space}" not found`);
     this.spaceIds.set(space, found.SpaceID);
     return found.SpaceID;
@@ -191,15 +205,22 @@ export class ConfigHubClient implements HubApi {
   private async ids(space: string, unit: string): Promise<[string, string]> {
     const sid = await this.spaceId(space);
     if (UUID.test(unit)) return [sid, unit];
-    const found = (await this.all<UnitListItem>(`/space/${sid}/unit`, { where: `Slug = '${quote(unit)}'` }))[0]?.Unit;
+    const found = (
+      await this.all<UnitListItem>(`/space/${sid}/unit`, { where: `Slug = '${quote(unit)}'`, select: "UnitID" })
+    )[0]?.Unit;
     if (!found) throw new ConfigHubError(404, `unit "${unit}" not found in space ${space}`);
     return [sid, found.UnitID];
   }
 
   // ------------------------------------------------------------ spaces
 
-  listSpaces(where?: string): Promise<SpaceListItem[]> {
-    return this.all<SpaceListItem>("/space", { where });
+  listSpaces(where?: string): Promise<SpaceListItem[]>;
+  listSpaces<K extends keyof Space>(
+    where: string | undefined,
+    opts: SelectOptions<K>,
+  ): Promise<Array<SelectedSpaceItem<K>>>;
+  listSpaces(where?: string, opts?: SelectOptions<string>): Promise<unknown[]> {
+    return this.all("/space", { where, select: selectParam(opts) });
   }
 
   async getSpace(space: string): Promise<Space> {
@@ -220,9 +241,17 @@ export class ConfigHubClient implements HubApi {
 
   // ------------------------------------------------------------ units
 
-  async listUnits(space: string | undefined, where?: string): Promise<UnitListItem[]> {
-    if (!space) return this.all<UnitListItem>("/unit", { where });
-    return this.all<UnitListItem>(`/space/${await this.spaceId(space)}/unit`, { where });
+  /** Units of one space, or of every space when `space` is undefined; all pages. */
+  listUnits(space: string | undefined, where?: string): Promise<UnitListItem[]>;
+  listUnits<K extends keyof Unit>(
+    space: string | undefined,
+    where: string | undefined,
+    opts: SelectOptions<K>,
+  ): Promise<Array<SelectedUnitItem<K>>>;
+  async listUnits(space: string | undefined, where?: string, opts?: SelectOptions<string>): Promise<unknown[]> {
+    const query = { where, select: selectParam(opts) };
+    if (!space) return this.all("/unit", query);
+    return this.all(`/space/${await this.spaceId(space)}/unit`, query);
   }
 
   async getUnit(space: string, unit: string): Promise<Unit> {
@@ -328,11 +357,19 @@ export class ConfigHubClient implements HubApi {
     return r.Unit;
   }
 
-  async listRevisions(space: string, unit: string): Promise<Revision[]> {
+  /** A unit's revisions (all pages); `where` over revision attributes, e.g. `RevisionNum > 3`. */
+  listRevisions(space: string, unit: string, where?: string): Promise<Revision[]>;
+  listRevisions<K extends keyof Revision>(
+    space: string,
+    unit: string,
+    where: string | undefined,
+    opts: SelectOptions<K>,
+  ): Promise<Array<SelectedRevision<K>>>;
+  async listRevisions(space: string, unit: string, where?: string, opts?: SelectOptions<string>): Promise<unknown[]> {
     const [sid, uid] = await this.ids(space, unit);
-    const items = await this.json<Array<{ Revision: Revision } | Revision>>(
-      "GET",
+    const items = await this.all<{ Revision: unknown } | Record<string, unknown>>(
       `/space/${sid}/unit/${uid}/revision`,
+      { where, select: selectParam(opts) },
     );
     return items.map((i) => ("Revision" in i ? i.Revision : i));
   }
@@ -361,6 +398,11 @@ export class ConfigHubClient implements HubApi {
   async close(): Promise<void> {
     this.closed.abort();
   }
+}
+
+/** `select` as the API takes it: comma-separated; none (or empty) means every field. */
+function selectParam(opts: SelectOptions<string> | undefined): string | undefined {
+  return opts?.select.length ? opts.select.join(",") : undefined;
 }
 
 /** Escapes a value for a single-quoted `where` literal. */

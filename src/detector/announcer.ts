@@ -38,6 +38,7 @@ export class Announcer {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly snoozeWatch?: SnoozeWatch;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: AnnouncerOptions) {
     if (opts.snoozes) {
@@ -51,9 +52,13 @@ export class Announcer {
     }
   }
 
-  /** Stops watching snoozes (shutdown); what was announced is still delivered (see idle()). */
+  /**
+   * Shutdown: stops watching snoozes and cuts analyses in flight short (their drifts get the rules' analysis), so
+   * that what was announced is still delivered (see idle()) well within the shutdown deadline.
+   */
   stop(): void {
     this.snoozeWatch?.stop();
+    this.stopping.abort();
   }
 
   /** The transitions of one detection: analysed together (one analyze() call), then delivered in order. */
@@ -114,7 +119,7 @@ export class Announcer {
     if (!analyzer || records.length === 0) return;
     let analyses: Analysis[];
     try {
-      analyses = await analyzer.analyze(records.map(analysisRequest));
+      analyses = await analyzer.analyze(records.map(analysisRequest), { signal: this.stopping.signal });
     } catch (err) {
       this.opts.logger.warn({ err: errorMessage(err), drifts: records.length }, "analysis failed");
       return;

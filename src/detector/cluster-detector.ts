@@ -3,6 +3,7 @@
 // interval, and a new full detection whenever the desired state changes.
 import type { Logger } from "pino";
 import type { Readiness } from "../app/health.js";
+import { sleep } from "../app/sleep.js";
 import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
 import type { ComparisonMode, DesiredObject, KubeObject, ResourceResult } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
@@ -261,13 +262,7 @@ export class ClusterDetector {
     this.opts.metrics.detectionDuration.observe({ scope: "full" }, seconds);
     this.opts.metrics.lastFullDetection.set(Date.now() / 1000);
     this.results.clear();
-    const events: DriftEvent[] = [];
-    for (const r of results) {
-      const key = this.keyOf(r);
-      this.results.set(key, r);
-      const ev = await this.opts.tracker.record(key, r);
-      if (ev) events.push(ev);
-    }
+    const events = await this.track(results);
     // Records of objects no longer desired (or no longer declared at all) are closed.
     for (const rec of this.opts.tracker.openRecords) {
       if (this.results.has(rec.key)) continue;
@@ -302,6 +297,16 @@ export class ClusterDetector {
     const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
     if (!results) return;
     this.opts.metrics.detectionDuration.observe({ scope: "object" }, (performance.now() - started) / 1000);
+    const events = await this.track(results);
+    await this.opts.tracker.flush();
+    this.opts.announcer.announce(events);
+    this.stats.object++;
+    this.stats.objectsDetected += results.length;
+    this.opts.onResults?.();
+  }
+
+  /** Keeps each result as the latest and records it; returns the events the tracker made of them. */
+  private async track(results: ResourceResult[]): Promise<DriftEvent[]> {
     const events: DriftEvent[] = [];
     for (const r of results) {
       const key = this.keyOf(r);
@@ -309,11 +314,7 @@ export class ClusterDetector {
       const ev = await this.opts.tracker.record(key, r);
       if (ev) events.push(ev);
     }
-    await this.opts.tracker.flush();
-    this.opts.announcer.announce(events);
-    this.stats.object++;
-    this.stats.objectsDetected += results.length;
-    this.opts.onResults?.();
+    return events;
   }
 
   private keyOf(r: ResourceResult): string {
@@ -342,18 +343,5 @@ function abandonable<T>(work: Promise<T>, signal: AbortSignal): Promise<T | unde
         else reject(err);
       },
     );
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
   });
 }

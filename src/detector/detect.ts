@@ -2,7 +2,7 @@
 // `scenarios` and the service. I/O lives here (discovery, live reads, dry-runs); the verdict is the engine's.
 
 import type { DesiredSnapshot } from "../desired/source.js";
-import { type CompareInput, compareObject, type EngineOptions } from "../drift/engine.js";
+import { type CompareInput, compareObject, type EngineOptions, errorVerdict } from "../drift/engine.js";
 import type {
   ComparisonMode,
   DesiredError,
@@ -120,15 +120,11 @@ function withNamespace(
   }
   const namespace = desired.ref.namespace ?? fallback;
   if (!namespace) {
-    return {
-      ref: desired.ref,
-      source: desired.source,
-      status: "Error",
-      severity: null,
-      changes: [],
-      ignored: [],
-      error: `${desired.ref.kind}/${desired.ref.name} is namespaced but names no namespace: set metadata.namespace, pass --namespace, or set a namespace in the kubeconfig context`,
-    };
+    return errorVerdict(
+      desired.ref,
+      desired.source,
+      `${desired.ref.kind}/${desired.ref.name} is namespaced but names no namespace: set metadata.namespace, pass --namespace, or set a namespace in the kubeconfig context`,
+    );
   }
   if (desired.ref.namespace === namespace && desired.object.metadata.namespace === namespace) return { desired, info };
   // The same copy for the same source object run after run, so its content hash (dry-run cache key) is memoized.
@@ -168,15 +164,11 @@ function markDuplicates(entries: Array<Resolved | ResourceResult>): void {
       seen.set(key, entry.desired);
       return;
     }
-    entries[i] = {
+    entries[i] = errorVerdict(
       ref,
-      source: entry.desired.source,
-      status: "Error",
-      severity: null,
-      changes: [],
-      ignored: [],
-      error: `${ref.kind}/${ref.name} is declared more than once (first in ${describeSource(first)})`,
-    };
+      entry.desired.source,
+      `${ref.kind}/${ref.name} is declared more than once (first in ${describeSource(first)})`,
+    );
   });
 }
 
@@ -285,24 +277,17 @@ function isClusterWide(err: unknown): boolean {
 
 function errorResult(ref: ObjectRef, source: DesiredObject["source"], err: unknown): ResourceResult {
   if (isClusterWide(err)) throw err;
-  return { ref, source, status: "Error", severity: null, changes: [], ignored: [], error: errorMessage(err) };
+  return errorVerdict(ref, source, errorMessage(err));
 }
 
 function desiredErrorResult(e: DesiredError): ResourceResult {
-  return {
-    ref: {
-      apiVersion: e.ref?.apiVersion ?? "",
-      kind: e.ref?.kind ?? "",
-      ...(e.ref?.namespace ? { namespace: e.ref.namespace } : {}),
-      name: e.ref?.name ?? "",
-    },
-    source: e.source,
-    status: "Error",
-    severity: null,
-    changes: [],
-    ignored: [],
-    error: e.error,
+  const ref = {
+    apiVersion: e.ref?.apiVersion ?? "",
+    kind: e.ref?.kind ?? "",
+    ...(e.ref?.namespace ? { namespace: e.ref.namespace } : {}),
+    name: e.ref?.name ?? "",
   };
+  return errorVerdict(ref, e.source, e.error);
 }
 
 function describeSource(d: DesiredObject): string {

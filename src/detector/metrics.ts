@@ -13,6 +13,8 @@ export class DriftMetrics {
   readonly sourceAvailable: Gauge<"cluster">;
   readonly storeAvailable: Gauge;
   readonly watchEvents: Counter<"outcome">;
+  /** Where the apiserver request counts come from: the clusters' clients, read at scrape time. */
+  kubeRequests: () => Iterable<{ cluster: string; method: string; count: number }> = () => [];
   readonly notifications: Counter<"outcome">;
 
   constructor(registry: Registry) {
@@ -70,6 +72,17 @@ export class DriftMetrics {
       help: "Watch-triggered work: queued (could change a verdict) or dropped (status-only, unchanged)",
       labelNames: ["outcome"],
       registers,
+    });
+    const metrics = this;
+    new Counter({
+      name: "drift_detector_kube_requests_total",
+      help: "Requests sent to the apiserver by HTTP method (WATCH: watch requests), so its load is visible",
+      labelNames: ["cluster", "method"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { cluster, method, count } of metrics.kubeRequests()) this.inc({ cluster, method }, count);
+      },
     });
     this.notifications = new Counter({
       name: "drift_detector_notifications_total",

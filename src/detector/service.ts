@@ -105,6 +105,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.setResults(detectors.flatMap((d) => [...d.results.values()]));
   };
   const watched: WatchedCluster[] = [];
+  metrics.kubeRequests = () =>
+    watched.flatMap(({ name, cluster, detector }) => [
+      ...Object.entries(cluster.client.stats.byMethod).map(([method, count]) => ({ cluster: name, method, count })),
+      { cluster: name, method: "WATCH", count: detector.liveView.stats().watches },
+    ]);
   const remediation = new ServiceRemediation({
     mode: settings.remediation,
     policy: env.DRIFT_REMEDIATION_POLICY ? loadPolicyFile(env.DRIFT_REMEDIATION_POLICY) : undefined,

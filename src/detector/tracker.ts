@@ -113,12 +113,7 @@ export class Tracker {
       ref: result.ref,
       source: result.source,
       status: "open",
-      resourceStatus: result.status as "Drifted" | "Missing",
-      severity: severityOf(result),
-      fingerprint,
-      changes: result.changes,
-      ignored: result.ignored,
-      analysis: null,
+      ...verdictOf(result, fingerprint),
       openedAt: at,
       updatedAt: at,
       resolvedAt: null,
@@ -156,12 +151,7 @@ export class Tracker {
     const next: DriftRecord = {
       ...existing,
       source: result.source,
-      resourceStatus: result.status as "Drifted" | "Missing",
-      severity: severityOf(result),
-      fingerprint,
-      changes: result.changes,
-      ignored: result.ignored,
-      analysis: null,
+      ...verdictOf(result, fingerprint),
       updatedAt: at,
       history: [...existing.history, historyEntry(at, "updated", result, fingerprint)],
     };
@@ -262,6 +252,18 @@ export class Tracker {
 
 function severityOf(result: ResourceResult): Severity {
   return result.severity ?? (result.status === "Missing" ? "critical" : "low");
+}
+
+/** What a record takes from the verdict it now reflects; an analysis of an earlier verdict no longer applies. */
+function verdictOf(result: ResourceResult, fingerprint: string) {
+  return {
+    resourceStatus: result.status as "Drifted" | "Missing",
+    severity: severityOf(result),
+    fingerprint,
+    changes: result.changes,
+    ignored: result.ignored,
+    analysis: null,
+  };
 }
 
 function historyEntry(at: string, event: DriftEventType, result: ResourceResult, fingerprint: string) {

@@ -18,7 +18,15 @@ import { compareResource } from "./compare.js";
 import type { OpenAPISchema } from "./crdschema.js";
 import type { IgnoreRule } from "./ignore.js";
 import type { SeverityRule } from "./severity.js";
-import type { ComparisonMode, DesiredObject, DetectionReport, KubeObject, ResourceResult, Severity } from "./types.js";
+import type {
+  ComparisonMode,
+  DesiredObject,
+  DetectionReport,
+  KubeObject,
+  ObjectRef,
+  ResourceResult,
+  Severity,
+} from "./types.js";
 
 export type { OpenAPISchema } from "./crdschema.js";
 export type { IgnoreRule } from "./ignore.js";
@@ -72,16 +80,17 @@ export function compareObject(input: CompareInput, options: EngineOptions): Reso
   try {
     return compareResource(input, options);
   } catch (err) {
-    return {
-      ref: desired.ref,
-      source: desired.source,
-      status: "Error",
-      severity: null,
-      changes: [],
-      ignored: [],
-      error: `cannot compare: ${err instanceof Error ? err.message : String(err)}`,
-    };
+    return errorVerdict(
+      desired.ref,
+      desired.source,
+      `cannot compare: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
+}
+
+/** The verdict on an object that could not be compared; `error` says why, in one line. */
+export function errorVerdict(ref: ObjectRef, source: DesiredObject["source"], error: string): ResourceResult {
+  return { ref, source, status: "Error", severity: null, changes: [], ignored: [], error };
 }
 
 /** The `check --output json` report for a set of results. */

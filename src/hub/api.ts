@@ -38,7 +38,8 @@ export interface HubApi {
   ): Promise<Unit>;
   upgradeUnit(space: string, unit: string): Promise<UpgradeResult>;
   restoreUnit(space: string, unit: string, revisionNum: number): Promise<Unit>;
-  listRevisions(space: string, unit: string): Promise<Revision[]>;
+  /** A unit's revisions, oldest first; `where` over revision attributes (`RevisionNum > 3`, `CreatedAt >= '…'`). */
+  listRevisions(space: string, unit: string, where?: string): Promise<Revision[]>;
   getRevisionData(space: string, unit: string, revisionNum: number): Promise<string>;
   invokeFunctions(
     space: string,
@@ -116,8 +117,8 @@ export class EmbeddedHubApi implements HubApi {
   restoreUnit(space: string, unit: string, revisionNum: number) {
     return this.hub.restoreUnit(space, unit, revisionNum);
   }
-  listRevisions(space: string, unit: string) {
-    return this.hub.listRevisions(space, unit);
+  listRevisions(space: string, unit: string, where?: string) {
+    return this.hub.listRevisions(space, unit, where);
   }
   async getRevisionData(space: string, unit: string, revisionNum: number) {
     return (await this.hub.getRevision(space, unit, revisionNum)).data;

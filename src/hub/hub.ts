@@ -301,15 +301,34 @@ export class Hub {
     });
   }
 
-  async listRevisions(space: string, unit: string): Promise<Revision[]> {
+  /** One page of a unit's revisions (oldest first unless `orderBy`), filtered by `where` over revision attributes. */
+  async listRevisionPage(space: string, unit: string, q: ListQuery = {}): Promise<Page<Revision>> {
     const s = await this.spaceRow(this.db, space);
     const row = await this.unitRow(this.db, s, unit);
-    const rows = await this.db.query<RevisionRow>(
-      `select revision_id, unit_id, space_id, revision_num, description, data_hash, data_size, user_id,
-       upstream_revision_num, created_at from hub_revision where unit_id = $1 order by revision_num`,
-      [row.unit_id],
-    );
-    return rows.map(toRevision);
+    const where = compileWhere(parseWhere(q.where), "revision", 2);
+    const params: unknown[] = [row.unit_id, ...where.params];
+    let sql = `select r.revision_id, r.unit_id, r.space_id, r.revision_num, r.description, r.data_hash, r.data_size,
+      r.user_id, r.upstream_revision_num, r.created_at from hub_revision r where r.unit_id = $1 and ${where.sql}`;
+    if (q.contains) {
+      params.push(`%${q.contains}%`);
+      sql += ` and r.description ilike $${params.length}`;
+    }
+    const { limit, offset } = paging(q);
+    sql += ` order by ${compileOrderBy(q.orderBy, "revision") ?? "r.revision_num"}, r.revision_num limit ${limit + 1} offset ${offset}`;
+    const rows = await this.run(() => this.db.query<RevisionRow>(sql, params));
+    return page(rows, limit, offset, toRevision);
+  }
+
+  /** Every revision of a unit matching `where` (all pages), oldest first. */
+  async listRevisions(space: string, unit: string, where?: string): Promise<Revision[]> {
+    const out: Revision[] = [];
+    let next: string | undefined;
+    do {
+      const p = await this.listRevisionPage(space, unit, { where, limit: MAX_LIMIT, continue: next });
+      out.push(...p.items);
+      next = p.next;
+    } while (next);
+    return out;
   }
 
   /** One revision by number or RevisionID, with its data. */

@@ -10,7 +10,7 @@ interface Column {
   type: ColType;
 }
 
-export type WhereEntity = "unit" | "space";
+export type WhereEntity = "unit" | "space" | "revision";
 
 const SPACE_COLUMNS: Record<string, [string, ColType]> = {
   SpaceID: ["space_id::text", "text"],
@@ -41,8 +41,29 @@ const UNIT_COLUMNS: Record<string, [string, ColType]> = {
   UpdatedAt: ["updated_at", "time"],
 };
 
+// Revisions have no labels and no related entities here: their own columns only.
+const REVISION_COLUMNS: Record<string, [string, ColType]> = {
+  RevisionID: ["revision_id::text", "text"],
+  RevisionNum: ["revision_num", "int"],
+  UnitID: ["unit_id::text", "text"],
+  SpaceID: ["space_id::text", "text"],
+  Description: ["description", "text"],
+  DataHash: ["data_hash", "text"],
+  DataSize: ["data_size", "int"],
+  UserID: ["user_id", "text"],
+  CreatedAt: ["created_at", "time"],
+};
+
+const COLUMNS: Record<WhereEntity, Record<string, [string, ColType]>> = {
+  unit: UNIT_COLUMNS,
+  space: SPACE_COLUMNS,
+  revision: REVISION_COLUMNS,
+};
+const ENTITY_NAME: Record<WhereEntity, string> = { unit: "Unit", space: "Space", revision: "Revision" };
+
 /** Table aliases the compiled SQL uses: the caller's query must define them. */
-export const ALIASES = { unit: "u", space: "s", upstreamUnit: "uu", upstreamSpace: "us" } as const;
+export const ALIASES = { unit: "u", space: "s", upstreamUnit: "uu", upstreamSpace: "us", revision: "r" } as const;
+const ROOT: Record<WhereEntity, string> = { unit: ALIASES.unit, space: ALIASES.space, revision: ALIASES.revision };
 
 export interface CompiledWhere {
   sql: string;
@@ -64,7 +85,7 @@ export function compileWhere(conditions: Condition[], entity: WhereEntity, first
     const dot = path.indexOf(".");
     const head = dot < 0 ? path : path.slice(0, dot);
     const rest = dot < 0 ? "" : path.slice(dot + 1);
-    if ((head === "Labels" || head === "Annotations") && rest) {
+    if ((head === "Labels" || head === "Annotations") && rest && ent !== "revision") {
       return { sql: `(${alias}.${head.toLowerCase()} ->> ${param(rest)})`, type: "text" };
     }
     if (ent === "unit" && rest && depth === 0) {
@@ -81,19 +102,21 @@ export function compileWhere(conditions: Condition[], entity: WhereEntity, first
     if (ent === "unit" && path === "SpaceSlug") {
       return { sql: `${alias === ALIASES.unit ? ALIASES.space : ALIASES.upstreamSpace}.slug`, type: "text" };
     }
-    const col = (ent === "unit" ? UNIT_COLUMNS : SPACE_COLUMNS)[path];
+    const col = COLUMNS[ent][path];
     if (!col) {
-      const known = Object.keys(ent === "unit" ? UNIT_COLUMNS : SPACE_COLUMNS).join(", ");
-      throw badRequest(
-        `where: unknown attribute "${path}" of ${ent === "unit" ? "Unit" : "Space"} (known: ${known}, Labels.KEY, Annotations.KEY${ent === "unit" ? ", Space.X, UpstreamUnit.X" : ""})`,
-      );
+      const known = [
+        ...Object.keys(COLUMNS[ent]),
+        ...(ent === "revision" ? [] : ["Labels.KEY", "Annotations.KEY"]),
+        ...(ent === "unit" ? ["SpaceSlug", "Space.X", "UpstreamUnit.X"] : []),
+      ].join(", ");
+      throw badRequest(`where: unknown attribute "${path}" of ${ENTITY_NAME[ent]} (known: ${known})`);
     }
     return { sql: `${alias}.${col[0]}`, type: col[1] };
   };
 
   const literal = (attr: string, col: Column, operand: Operand): string => {
     if ("attr" in operand) {
-      const other = resolve(operand.attr, entity, entity === "unit" ? ALIASES.unit : ALIASES.space);
+      const other = resolve(operand.attr, entity, ROOT[entity]);
       if (other.type !== col.type)
         throw badRequest(`where: cannot compare ${attr} (${col.type}) with ${operand.attr} (${other.type})`);
       return other.sql;
@@ -113,8 +136,7 @@ export function compileWhere(conditions: Condition[], entity: WhereEntity, first
   };
 
   const parts = conditions.map((c) => {
-    const root = entity === "unit" ? ALIASES.unit : ALIASES.space;
-    const col = resolve(c.attr, entity, root);
+    const col = resolve(c.attr, entity, ROOT[entity]);
     switch (c.op) {
       case "IS NULL":
       case "IS NOT NULL":
@@ -141,8 +163,7 @@ export function compileWhere(conditions: Condition[], entity: WhereEntity, first
 export function compileOrderBy(orderBy: string | undefined, entity: WhereEntity): string | undefined {
   if (!orderBy?.trim()) return undefined;
   const m = /^\s*([A-Za-z]+)(?:\s+(ASC|DESC))?\s*$/i.exec(orderBy);
-  const col = m ? (entity === "unit" ? UNIT_COLUMNS : SPACE_COLUMNS)[m[1]] : undefined;
+  const col = m ? COLUMNS[entity][m[1]] : undefined;
   if (!m || !col) throw badRequest(`order_by: expected an attribute and optional ASC/DESC, got "${orderBy}"`);
-  const alias = entity === "unit" ? ALIASES.unit : ALIASES.space;
-  return `${alias}.${col[0]} ${(m[2] ?? "asc").toLowerCase()}`;
+  return `${ROOT[entity]}.${col[0]} ${(m[2] ?? "asc").toLowerCase()}`;
 }

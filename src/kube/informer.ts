@@ -2,6 +2,7 @@
 // objects the caller wants. Resumes watches from the last resourceVersion, relists on 410 Gone, backs off while
 // the apiserver is away, and reports only changes that can alter a verdict (see relevance.ts).
 import type { Logger } from "pino";
+import { sleep } from "../app/sleep.js";
 import type { KubeObject } from "../drift/types.js";
 import type { KubeClient } from "./client.js";
 import { type ResourceInfo, resourcePath } from "./discovery.js";
@@ -233,17 +234,4 @@ export function cacheView(obj: KubeObject): KubeObject {
   if (!annotations || !(LAST_APPLIED in annotations)) return rest as KubeObject;
   const { [LAST_APPLIED]: _lastApplied, ...kept } = annotations;
   return { ...rest, metadata: { ...obj.metadata, annotations: kept } } as KubeObject;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

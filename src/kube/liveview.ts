@@ -94,6 +94,7 @@ export class LiveView {
     for (const [key, w] of this.watched) {
       if (!targets.has(key)) {
         this.watched.delete(key);
+        this.retire(w.informer.stats);
         await w.informer.stop();
       }
     }
@@ -206,8 +207,21 @@ export class LiveView {
   }
 
   /** Sums of the informers' counters, for metrics and benchmarks. */
+  /** Counts of informers no longer watched, so that the totals below only ever grow (they feed counters). */
+  private readonly retired: InformerStats = {
+    lists: 0,
+    watches: 0,
+    relists410: 0,
+    eventsReceived: 0,
+    eventsDropped: 0,
+  };
+
+  private retire(stats: InformerStats): void {
+    for (const k of Object.keys(stats) as Array<keyof InformerStats>) this.retired[k] += stats[k];
+  }
+
   stats(): InformerStats & { informers: number; objects: number } {
-    const sum = { lists: 0, watches: 0, relists410: 0, eventsReceived: 0, eventsDropped: 0, informers: 0, objects: 0 };
+    const sum = { ...this.retired, informers: 0, objects: 0 };
     for (const w of this.watched.values()) {
       for (const k of Object.keys(w.informer.stats) as Array<keyof InformerStats>) sum[k] += w.informer.stats[k];
       sum.informers++;
@@ -217,6 +231,7 @@ export class LiveView {
   }
 
   async stop(): Promise<void> {
+    for (const w of this.watched.values()) this.retire(w.informer.stats);
     await Promise.all([...this.watched.values()].map((w) => w.informer.stop()));
     this.watched.clear();
   }

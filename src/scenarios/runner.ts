@@ -1,5 +1,6 @@
 // Runs scenario files against a real cluster: fresh namespace per scenario and mode, desired applied the way the
 // scenario says, steps run with the real kubectl, then the same detection as `check`, matched against `expect`.
+
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,11 +9,12 @@ import { parseManifests } from "../desired/directory.js";
 import { detect } from "../detector/detect.js";
 import { summarize } from "../drift/engine.js";
 import { renderReport } from "../drift/render.js";
-import type { ComparisonMode, DesiredObject, KubeObject } from "../drift/types.js";
+import type { ComparisonMode, DesiredObject } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
+import { awaitCrds, CRD_INFO } from "../kube/crd-readiness.js";
 import { Discovery, type ResourceInfo } from "../kube/discovery.js";
-import { errorMessage, KubeApiError } from "../kube/errors.js";
-import { deleteObject, getObject } from "../kube/objects.js";
+import { errorMessage } from "../kube/errors.js";
+import { deleteObject } from "../kube/objects.js";
 import { type BrokenScenario, isBroken, type Scenario } from "./format.js";
 import { type ConflictRetry, type KubectlRun, runKubectl, runKubectlRetryingConflicts, splitWords } from "./kubectl.js";
 import { KeyedLocks } from "./locks.js";
@@ -46,15 +48,6 @@ export interface RunSummary {
   failed: number;
 }
 
-const CRD_INFO: ResourceInfo = {
-  group: "apiextensions.k8s.io",
-  version: "v1",
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  plural: "customresourcedefinitions",
-  namespaced: false,
-  verbs: [],
-};
 const NAMESPACE_INFO: ResourceInfo = {
   group: "",
   version: "v1",
@@ -161,11 +154,13 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
         const r = await kubectl(applyArgs, { stdin: toYaml(crds) });
         if (r.code !== 0) return [`applying the CustomResourceDefinitions failed: ${firstLine(r.stderr)}`];
         for (const crd of crds) shared.crds.add(crd.ref.name);
-        await waitEstablished(
-          opts.cluster,
-          crds.map((c) => c.ref.name),
+        const unready = await awaitCrds(
+          opts.cluster.client,
+          shared.discovery,
+          crds.map((c) => c.object),
+          { timeoutMs: 30_000 },
         );
-        for (const crd of crds) shared.discovery.invalidate(crdApiVersions(crd.object));
+        if (unready.size > 0) return [...unready.values()];
       }
       if (others.length > 0) {
         const r = await kubectl(applyArgs, { stdin: toYaml(others) });
@@ -211,11 +206,6 @@ function isCrd(d: DesiredObject): boolean {
   return d.ref.kind === "CustomResourceDefinition" && d.ref.apiVersion.startsWith("apiextensions.k8s.io/");
 }
 
-function crdApiVersions(crd: KubeObject): string {
-  const spec = crd.spec as { group?: string; versions?: Array<{ name: string }> } | undefined;
-  return `${spec?.group}/${spec?.versions?.[0]?.name}`;
-}
-
 /** Desired objects that live outside the namespace (ClusterRoles, …): those need a lock and explicit cleanup. */
 async function clusterScopedObjects(
   objects: DesiredObject[],
@@ -236,24 +226,6 @@ async function clusterScopedObjects(
     if (info && !info.namespaced) out.push(d);
   }
   return out;
-}
-
-async function waitEstablished(cluster: Cluster, names: string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const name of names) {
-    for (;;) {
-      const crd = await getObject(cluster.client, CRD_INFO, undefined, name).catch((err) => {
-        if (err instanceof KubeApiError) return undefined;
-        throw err;
-      });
-      const conditions = (crd?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
-        ?.conditions;
-      if (conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline)
-        throw new Error(`CustomResourceDefinition ${name} not Established after ${timeoutMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 // JSON documents in a YAML stream: kubectl reads exactly the values we compare (no YAML 1.1/1.2 surprises).

@@ -41,7 +41,7 @@ function takeLock(dir: string): () => void {
 
 // PGlite's WebAssembly memory only ever grows: PostgreSQL's default 128 MB of shared buffers would stay resident for
 // a store of a few megabytes, so the buffers are sized to the store (a few MB of records and hub revisions).
-const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB", "-c", "work_mem=2MB"];
+const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=4MB", "-c", "work_mem=2MB"];
 
 // Creating a data dir (initdb) peaks at several hundred MB of WebAssembly memory that would stay in the process for
 // good (it never shrinks); done by a short-lived child process, all of it goes back to the system.

@@ -6,12 +6,16 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 export const CLI_BIN = resolve(import.meta.dirname, "../../bin/drift-detector.js");
 
-/** Runs `drift-detector ARGS`; resolves with exit code, stdout and stderr (no throw on a non-zero exit). */
-export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs `drift-detector ARGS` in `env` (this process's by default); resolves with exit code, stdout and stderr (no
+ * throw on a non-zero exit).
+ */
+export async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1" },
-    });
+    const { stdout, stderr } = await run(process.execPath, [CLI_BIN, ...args], { env: { ...env, NO_COLOR: "1" } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -1,8 +1,8 @@
 // A local HTTP server on 127.0.0.1 that speaks enough of Anthropic's Messages API (POST /v1/messages) for tests:
 // the one imitation the project allows. It records every request; replies come from a queue (enqueue), or by
 // default a valid tool_use answer for every drift item id found in the request's data block.
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { driftDataIds, replyQueue, serveLocally, stillThereAfter } from "./fake-server.js";
 
 export interface RecordedRequest {
   method: string;
@@ -67,14 +67,7 @@ export function errorReply(status: number, type: string, msg: string, headers: R
 
 /** The drift item ids in a request's <drift_data> block. */
 export function itemIds(req: RecordedRequest): string[] {
-  const text: string = req.body?.messages?.[0]?.content ?? "";
-  const m = /<drift_data[^>]*>\s*([\s\S]*?)\s*<\/drift_data>/.exec(typeof text === "string" ? text : "");
-  if (!m) return [];
-  try {
-    return (JSON.parse(m[1]) as Array<{ id: string }>).map((i) => i.id);
-  } catch {
-    return [];
-  }
+  return driftDataIds(req.body?.messages?.[0]?.content);
 }
 
 /** A valid analysis for each id. */
@@ -104,59 +97,39 @@ function send(res: ServerResponse, reply: FakeReply): void {
 
 export async function startFakeAnthropic(handler: FakeHandler = defaultHandler): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
-  const queue: Array<FakeReply | FakeHandler> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const rawBody = Buffer.concat(chunks).toString("utf8");
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = undefined;
-      }
-      const recorded: RecordedRequest = {
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        rawBody,
-        body,
-      };
-      requests.push(recorded);
-      if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
-        send(res, errorReply(404, "not_found_error", `no route ${req.method} ${req.url}`));
-        return;
-      }
-      // as the real API: no credentials → 401, no API version → 400
-      const key = req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer /, "");
-      if (!key) {
-        send(res, errorReply(401, "authentication_error", "x-api-key header is required"));
-        return;
-      }
-      if (!req.headers["anthropic-version"]) {
-        send(res, errorReply(400, "invalid_request_error", "anthropic-version header is required"));
-        return;
-      }
-      const next = queue.shift() ?? handler;
-      const reply = typeof next === "function" ? await next(recorded) : next;
-      if (reply.delayMs) {
-        await new Promise((r) => setTimeout(r, reply.delayMs));
-        if (res.destroyed || req.socket.destroyed) return;
-      }
-      send(res, reply);
-    });
+  const replies = replyQueue<RecordedRequest, FakeReply>(handler);
+  const server = await serveLocally(async (req, res, rawBody) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+    const recorded: RecordedRequest = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      rawBody,
+      body,
+    };
+    requests.push(recorded);
+    if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
+      send(res, errorReply(404, "not_found_error", `no route ${req.method} ${req.url}`));
+      return;
+    }
+    // as the real API: no credentials → 401, no API version → 400
+    const key = req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer /, "");
+    if (!key) {
+      send(res, errorReply(401, "authentication_error", "x-api-key header is required"));
+      return;
+    }
+    if (!req.headers["anthropic-version"]) {
+      send(res, errorReply(400, "invalid_request_error", "anthropic-version header is required"));
+      return;
+    }
+    const reply = await replies.next(recorded);
+    if (reply.delayMs && !(await stillThereAfter(reply.delayMs, req, res))) return;
+    send(res, reply);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    enqueue: (...replies) => queue.push(...replies),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...server, requests, enqueue: replies.enqueue };
 }

@@ -1,6 +1,9 @@
-// Helpers for tests that run the service in process: polling for a condition, capturing its JSON log lines, and
-// reading its HTTP endpoints.
+// Helpers for tests that run the service in process: starting it with test settings, polling for a condition,
+// capturing its JSON log lines, and reading its HTTP endpoints.
 import { Writable } from "node:stream";
+import { inject } from "vitest";
+import { type RunningService, type ServiceOptions, startService } from "../../src/detector/service.js";
+import { loadRunSettings, type RunSettings } from "../../src/detector/settings.js";
 
 export type LogLine = Record<string, unknown>;
 
@@ -51,4 +54,46 @@ export async function httpGet(base: string, path: string): Promise<{ status: num
     body = undefined;
   }
   return { status: res.status, body, text };
+}
+
+/**
+ * `drift-detector run` settings for a service under test, on the run's sandbox unless `flags` name another
+ * kubeconfig: a free port, no leader election, detection driven by watches (a full resync every 10 min), the source
+ * polled every second and rules analysis; `flags` (the source, `dataDir`, anything else) add to or override these.
+ */
+export function testRunSettings(
+  flags: Record<string, string> & { dataDir: string },
+  env: Record<string, string> = {},
+): RunSettings {
+  return loadRunSettings({
+    env,
+    flags: {
+      kubeconfig: inject("kubeconfig"),
+      analysis: "rules",
+      listen: "127.0.0.1:0",
+      leaderElection: "false",
+      interval: "10m",
+      sourcePoll: "1s",
+      ...flags,
+    },
+  });
+}
+
+/**
+ * Starts the service in process (no environment of its own, logs to `log` or dropped) and resolves once /readyz says
+ * it is ready; a service that does not get ready in `readyWithinMs` is stopped and the start fails.
+ */
+export async function startReadyService(
+  options: Omit<ServiceOptions, "logDestination"> & { log?: Writable },
+  readyWithinMs = 60_000,
+): Promise<RunningService> {
+  const { log, ...rest } = options;
+  const service = await startService({ env: {}, logDestination: (log ?? quietSink()) as never, ...rest });
+  try {
+    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, readyWithinMs);
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
+  return service;
 }

@@ -1,43 +1,19 @@
 // `check --analyze` against the real sandbox: every drift gets an analysis, from the rules without a key and from
 // Claude (the local Messages API server) with one; no secret in what Claude is sent, no key in what is printed.
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, inject } from "vitest";
 import type { AnalysedReport } from "../../src/analysis/attach.js";
-import { CLI_BIN } from "../helpers/cli.js";
+import { cli } from "../helpers/cli.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
 import { kubectlWithInput, kubeTest } from "../helpers/kube.js";
+import { backendDeployment, LOG_LEVEL_SETTINGS } from "../helpers/manifests.js";
 
-const run = promisify(execFile);
 const KEY = "sk-ant-api03-integration-test-key-0123456789";
 
-const DESIRED = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: backend
-  labels: {app: backend}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: backend}
-  template:
-    metadata:
-      labels: {app: backend}
-    spec:
-      containers:
-        - name: backend
-          image: ghcr.io/confighubai/cubbychat/backend:1.1.1
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  LOG_LEVEL: info
----
+const DESIRED = `${backendDeployment()}---
+${LOG_LEVEL_SETTINGS}---
 apiVersion: v1
 kind: Secret
 metadata:
@@ -51,20 +27,13 @@ const SECRETS = ["s3cret-value", "hunter2-value", "czNjcmV0LXZhbHVl", "aHVudGVyM
 const kubectl = (namespace: string, args: string[], stdin?: string) =>
   kubectlWithInput([...args, `--namespace=${namespace}`], stdin);
 
-async function check(dir: string, namespace: string, env: Record<string, string>) {
+/** `check --analyze --output json` with `env` alone of the analysis settings (none from this process). */
+function check(dir: string, namespace: string, env: Record<string, string>) {
   const args = ["check", "--source", dir, "--kubeconfig", inject("kubeconfig"), "--namespace", namespace];
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(CLAUDE_|ANTHROPIC_|DRIFT_)/.test(k)),
-  ) as Record<string, string>;
-  try {
-    const r = await run(process.execPath, [CLI_BIN, ...args, "--analyze", "--output", "json"], {
-      env: { ...clean, NO_COLOR: "1", ...env },
-    });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  );
+  return cli([...args, "--analyze", "--output", "json"], { ...clean, ...env });
 }
 
 describe("check --analyze", () => {

@@ -8,27 +8,10 @@ import { runCheck } from "../../src/cli/commands/check.js";
 import type { DetectionReport } from "../../src/drift/types.js";
 import { cli } from "../helpers/cli.js";
 import { kubectlWithInput as kubectl, kubeTest } from "../helpers/kube.js";
+import { backendDeployment, LOG_LEVEL_SETTINGS } from "../helpers/manifests.js";
 
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: backend
-  labels: {app: backend}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: backend}
-  template:
-    metadata:
-      labels: {app: backend}
-    spec:
-      containers:
-        - name: backend
-          image: ghcr.io/confighubai/cubbychat/backend:1.1.1
-          resources:
-            requests: {cpu: "0.5", memory: 256Mi}
-`;
-const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: info\n";
+const DEPLOYMENT = backendDeployment(true);
+const CONFIGMAP = LOG_LEVEL_SETTINGS;
 
 // Each CLI run starts a fresh process (tsx, every command module): slow on a loaded machine, hence the timeout.
 describe("check", { timeout: 300_000 }, () => {

@@ -8,13 +8,12 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { DriftRecord } from "../../src/detector/records.js";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import type { RunningService } from "../../src/detector/service.js";
 import { applySpaceUnits } from "../../src/hub/apply.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { loadCluster } from "../../src/kube/cluster.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { quietSink, untilWithin } from "../helpers/service-run.js";
+import { startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -77,28 +76,15 @@ data: {mode: fast}
       null,
     ]);
     await cluster.client.close();
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
+    service = await startReadyService({
+      settings: testRunSettings({
         source: "hub:shop-qa",
-        kubeconfig,
-        analysis: "rules",
-        listen: "127.0.0.1:0",
         dataDir: join(dir, "data"),
-        leaderElection: "false",
-        interval: "10m",
-        sourcePoll: "1s",
         remediation: "suggest",
         apiToken: TOKEN,
-      },
-    });
-    const quiet = quietSink();
-    service = await startService({
-      settings,
+      }),
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },
-      logDestination: quiet as never,
     });
-    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -1,18 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { parseAllDocuments } from "yaml";
 import { applySpace } from "../../src/demo/apply.js";
 import { loadExampleApp } from "../../src/demo/environments.js";
 import { kubectl } from "../../src/demo/kubectl.js";
 import { loadApp } from "../../src/demo/load.js";
-import { ConfigHubClient } from "../../src/desired/confighub-client.js";
-import { buildHubServer } from "../../src/hub/http/server.js";
-import { Hub } from "../../src/hub/hub.js";
-import type { Database } from "../../src/store/database.js";
-import { openStore } from "../../src/store/open.js";
+import type { ConfigHubClient } from "../../src/desired/confighub-client.js";
+import { type MemoryHub, setImageReference, startMemoryHub, unitDeployment } from "../helpers/memory-hub.js";
 
 // examples/global-app loaded the way the seed's promotion flow goes: base, qa, staging, prod spaces, each
 // environment cloned from its upstream with its own overrides; a change in qa promoted to staging keeps staging's
@@ -23,30 +17,21 @@ const GLOBAL_APP = resolve(import.meta.dirname, "../../examples/global-app");
 // biome-ignore lint/suspicious/noExplicitAny: reading into manifests
 type Any = any;
 
-let db: Database;
-let server: FastifyInstance;
+let memoryHub: MemoryHub;
 let hub: ConfigHubClient;
 const prefix = `ga-${randomBytes(3).toString("hex")}`;
 
-const objectsOf = (data: string): Any[] => parseAllDocuments(data).map((d) => d.toJS());
-async function deployment(space: string, name: string): Promise<Any> {
-  const data = await hub.getUnitData(space, name);
-  return objectsOf(data).find((o) => o.kind === "Deployment");
-}
+const deployment = (space: string, name: string): Promise<Any> => unitDeployment(hub, space, name);
 const env = (d: Any) => Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]));
 
 beforeAll(async () => {
-  db = await openStore({ dataDir: null, databaseUrl: "" });
-  const token = randomBytes(16).toString("hex");
-  server = buildHubServer({ hub: new Hub(db), token });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  hub = new ConfigHubClient({ url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, token });
+  memoryHub = await startMemoryHub();
+  hub = memoryHub.client;
   await loadApp(hub, prefix, { name: "global-app", ...(await loadExampleApp(GLOBAL_APP)) });
 });
 
 afterAll(async () => {
-  await server?.close();
-  await db?.close();
+  await memoryHub?.close();
 });
 
 describe("global-app in the hub", () => {
@@ -74,15 +59,7 @@ describe("global-app in the hub", () => {
     const [result] = await hub.invokeFunctions(
       qa,
       "Slug = 'backend'",
-      [
-        {
-          FunctionName: "set-image-reference",
-          Arguments: [
-            { ParameterName: "container-name", Value: "backend" },
-            { ParameterName: "image-reference", Value: ":1.1.2" },
-          ],
-        },
-      ],
+      [setImageReference("backend", ":1.1.2")],
       "backend 1.1.2",
     );
     expect(result.Error).toBeNull();

@@ -3,14 +3,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import type { RunningService } from "../../src/detector/service.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { quietSink, untilWithin } from "../helpers/service-run.js";
+import { startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 
-const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
@@ -55,27 +53,17 @@ backoff: {initial: 1s, factor: 2, max: 10s}
 `,
     );
     kubectl("apply", "--server-side", "--field-manager=confighub", "-f", join(dir, "app.yaml"));
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
+    service = await startReadyService({
+      settings: testRunSettings({
         source: join(dir, "app.yaml"),
-        kubeconfig,
-        analysis: "off",
-        listen: "127.0.0.1:0",
         dataDir: join(dir, "data"),
-        leaderElection: "false",
-        interval: "10m",
+        analysis: "off",
+        sourcePoll: "5s",
         remediation: "auto",
         apiToken: "auto-test-token-0123456789",
-      },
-    });
-    const quiet = quietSink();
-    service = await startService({
-      settings,
+      }),
       env: { DRIFT_REMEDIATION_POLICY: join(dir, "policy.yaml") },
-      logDestination: quiet as never,
     });
-    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
   });
 
   afterAll(async () => {

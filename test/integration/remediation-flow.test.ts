@@ -10,13 +10,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { DriftRecord } from "../../src/detector/records.js";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import type { RunningService } from "../../src/detector/service.js";
 import { applySpaceUnits } from "../../src/hub/apply.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { quietSink, untilWithin } from "../helpers/service-run.js";
+import { startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
 const TOKEN = "remediation-flow-token-0123456789";
@@ -107,29 +106,16 @@ describe("remediation: the issue's done-when, through the service", () => {
     const applied = await applySpaceUnits(hub, cluster, QA, { namespace: ns.name });
     expect(applied.map((r) => r.error)).toEqual([null]);
 
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
+    service = await startReadyService({
+      settings: testRunSettings({
         source: `hub:${QA}`,
-        kubeconfig,
-        analysis: "rules",
-        listen: "127.0.0.1:0",
         dataDir: join(dir, "data"),
-        leaderElection: "false",
-        interval: "10m",
-        sourcePoll: "1s",
         remediation: "suggest",
         apiToken: TOKEN,
         mode: "server",
-      },
-    });
-    const quiet = quietSink();
-    service = await startService({
-      settings,
+      }),
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },
-      logDestination: quiet as never,
     });
-    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
     const { body } = await api("GET", `/api/resources?namespace=${ns.name}`);
     expect(body.items.map((r: { status: string }) => r.status)).toEqual(["InSync"]);
   });

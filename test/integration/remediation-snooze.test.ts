@@ -8,18 +8,17 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
 import { SnoozeWatch } from "../../src/detector/remediation/snooze-watch.js";
 import { RemediationStore } from "../../src/detector/remediation/store.js";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import type { RunningService } from "../../src/detector/service.js";
 import { openStore } from "../../src/store/open.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { logSink, untilWithin } from "../helpers/service-run.js";
+import { webAndSettings } from "../helpers/manifests.js";
+import { logSink, startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 
 const TOKEN = "snooze-test-token-0123456789abcdef";
-const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
@@ -96,21 +95,7 @@ describe("snoozed drift records (service in process)", () => {
     dir = mkdtempSync(join(tmpdir(), "snooze-"));
     writeFileSync(
       join(dir, "app.yaml"),
-      `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ${ns.name}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "nginx:1.27"}]}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings, namespace: ${ns.name}}
-data: {mode: fast}
----
+      `${webAndSettings(ns.name)}---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: marker, namespace: ${ns.name}}
@@ -129,30 +114,17 @@ data: {step: "0"}
       });
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
+    service = await startReadyService({
+      settings: testRunSettings({
         source: dir,
-        kubeconfig,
-        analysis: "rules",
-        listen: "127.0.0.1:0",
         dataDir: join(dir, "data"),
-        leaderElection: "false",
-        interval: "10m",
-        sourcePoll: "1s",
         remediation: "suggest",
         apiToken: TOKEN,
         webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
-      },
-    });
-    const destination = logSink(lines);
-    service = await startService({
-      settings,
-      env: {},
-      logDestination: destination as never,
+      }),
+      log: logSink(lines),
       tuning: { snoozePollMs: 300 },
     });
-    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
   });
 
   afterAll(async () => {

@@ -1,17 +1,10 @@
-import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { parseAllDocuments } from "yaml";
 import { kubectl, kubectlFor } from "../../src/demo/kubectl.js";
 import { SELF_DEV_SPACE as DEV, loadSelfUnits, SELF_PROD_SPACE as PROD } from "../../src/demo/load.js";
-import { ConfigHubClient } from "../../src/desired/confighub-client.js";
+import type { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { KubeObject } from "../../src/drift/types.js";
-import { buildHubServer } from "../../src/hub/http/server.js";
-import { Hub } from "../../src/hub/hub.js";
-import type { Database } from "../../src/store/database.js";
-import { openStore } from "../../src/store/open.js";
+import { type MemoryHub, objectsOf, setImageReference, startMemoryHub, unitDeployment } from "../helpers/memory-hub.js";
 
 // The drift-detector managed like the app beside it: its deploy/ manifests as units of drift-detector-dev, prod
 // cloned from dev with prod's own settings; a new image set in dev is promoted to prod (upgrade) and rolled back
@@ -23,32 +16,23 @@ const IMAGE = "ghcr.io/drift-detector/drift-detector";
 // biome-ignore lint/suspicious/noExplicitAny: reading into manifests
 type Any = any;
 
-let db: Database;
-let server: FastifyInstance;
+let memoryHub: MemoryHub;
 let hub: ConfigHubClient;
 let kubeconfig: string;
 
-const objectsOf = (data: string): Any[] => parseAllDocuments(data).map((d) => d.toJS());
-async function workload(space: string): Promise<Any> {
-  const data = await hub.getUnitData(space, "drift-detector");
-  return objectsOf(data).find((o) => o.kind === "Deployment");
-}
+const workload = (space: string): Promise<Any> => unitDeployment(hub, space, "drift-detector");
 const containerOf = (d: Any) => d.spec.template.spec.containers[0];
 const envNames = (d: Any) => containerOf(d).env.map((e: Any) => e.name);
 
 beforeAll(async () => {
   kubeconfig = inject("kubeconfig");
-  db = await openStore({ dataDir: null, databaseUrl: "" });
-  const token = randomBytes(16).toString("hex");
-  server = buildHubServer({ hub: new Hub(db), token });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  hub = new ConfigHubClient({ url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, token });
+  memoryHub = await startMemoryHub();
+  hub = memoryHub.client;
   await loadSelfUnits(hub, DEPLOY, { kubectl: kubectlFor(kubeconfig) });
 });
 
 afterAll(async () => {
-  await server?.close();
-  await db?.close();
+  await memoryHub?.close();
 });
 
 describe("the drift-detector's own units in the hub", () => {
@@ -71,15 +55,7 @@ describe("the drift-detector's own units in the hub", () => {
     const [result] = await hub.invokeFunctions(
       DEV,
       "Slug = 'drift-detector'",
-      [
-        {
-          FunctionName: "set-image-reference",
-          Arguments: [
-            { ParameterName: "container-name", Value: "drift-detector" },
-            { ParameterName: "image-reference", Value: ":0.2.0" },
-          ],
-        },
-      ],
+      [setImageReference("drift-detector", ":0.2.0")],
       "release 0.2.0",
     );
     expect(result.Error).toBeNull();

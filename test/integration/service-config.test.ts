@@ -4,15 +4,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
 import type { ResourceResult } from "../../src/drift/types.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { webAndSettings } from "../helpers/manifests.js";
-import { quietSink, until } from "../helpers/service-run.js";
+import { quietSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
 
-const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
@@ -28,19 +26,7 @@ async function resource(name: string): Promise<ResourceResult | undefined> {
 const manifests = webAndSettings;
 
 const settingsFor = (config: string) =>
-  loadRunSettings({
-    env: { DRIFT_CONFIG: config },
-    flags: {
-      source: join(dir, "app"),
-      kubeconfig,
-      analysis: "off",
-      listen: "127.0.0.1:0",
-      dataDir: join(dir, "data"),
-      leaderElection: "false",
-      interval: "10m",
-      sourcePoll: "1s",
-    },
-  });
+  testRunSettings({ source: join(dir, "app"), dataDir: join(dir, "data"), analysis: "off" }, { DRIFT_CONFIG: config });
 
 describe("drift-detector run with DRIFT_CONFIG", { timeout: 180_000 }, () => {
   beforeAll(async () => {
@@ -59,8 +45,7 @@ severity:
   - {kind: ConfigMap, path: /data, severity: critical}
 `,
     );
-    service = await startService({ settings: settingsFor(join(dir, "config.yaml")), env: {}, logDestination: quiet });
-    await until("readiness", async () => (await fetch(`${service.address}/readyz`)).status === 200, 60_000);
+    service = await startReadyService({ settings: settingsFor(join(dir, "config.yaml")) });
   });
 
   afterAll(async () => {

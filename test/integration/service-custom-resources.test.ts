@@ -3,9 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
 import type { ResourceResult } from "../../src/drift/types.js";
 import { gadgetCrd } from "../helpers/crd.js";
 import {
@@ -14,9 +13,8 @@ import {
   loadKubeConfig,
   type TestNamespace,
 } from "../helpers/kube.js";
-import { quietSink, until } from "../helpers/service-run.js";
+import { quietSink, testRunSettings, until } from "../helpers/service-run.js";
 
-const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let group: string;
@@ -44,22 +42,14 @@ describe("service, client mode, custom resources", () => {
     kubectl(["create", "-f", "-"], gadget(ns.name));
     dir = mkdtempSync(join(tmpdir(), "svccr-"));
     writeFileSync(join(dir, "gadget.yaml"), gadget(ns.name));
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
-        source: dir,
-        kubeconfig,
-        mode: "client",
-        analysis: "off",
-        listen: "127.0.0.1:0",
-        dataDir: join(dir, "data"),
-        leaderElection: "false",
-        interval: "10m",
-        sourcePoll: "1m",
-      },
+    const settings = testRunSettings({
+      source: dir,
+      dataDir: join(dir, "data"),
+      mode: "client",
+      analysis: "off",
+      sourcePoll: "1m",
     });
-    const quiet = quietSink();
-    service = await startService({ settings, env: {}, logDestination: quiet as never });
+    service = await startService({ settings, env: {}, logDestination: quietSink() as never });
     await until("the first full detection", () => (service.detectors[0]?.stats.full ? true : undefined), 60_000);
   });
 

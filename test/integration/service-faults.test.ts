@@ -10,22 +10,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import type { RunningService } from "../../src/detector/service.js";
 import { objectKey } from "../../src/kube/liveview.js";
 import { start, startApiserver, stop, stopApiserver } from "../../src/sandbox/controlplane.js";
 import { sandboxLayout } from "../../src/sandbox/layout.js";
 import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { httpGet, type LogLine, logSink, until } from "../helpers/service-run.js";
+import { modeConfigMap } from "../helpers/manifests.js";
+import { httpGet, type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 
 const sharedKubeconfig = inject("kubeconfig");
 let sandboxDir: string;
 let privateKubeconfig: string;
 let work: string;
-
-const cm = (namespace: string, name: string, mode: string) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata: {mode: ${mode}}\n`;
 
 function kubectl(kubeconfig: string, ...args: string[]): string {
   return execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" });
@@ -64,31 +61,29 @@ describe("apiserver stopped for 30 s and restarted", () => {
 
   it("keeps running, goes unready, resumes detection, announces nothing twice", async () => {
     kubectl(privateKubeconfig, "create", "namespace", ns);
-    writeFileSync(join(work, "outage-live.yaml"), [cm(ns, "a", "declared"), cm(ns, "b", "manual")].join("---\n"));
+    writeFileSync(
+      join(work, "outage-live.yaml"),
+      [modeConfigMap(ns, "a", "declared"), modeConfigMap(ns, "b", "manual")].join("---\n"),
+    );
     kubectl(privateKubeconfig, "apply", "--server-side", "-f", join(work, "outage-live.yaml"));
-    const source = writeDir("outage", [cm(ns, "a", "declared"), cm(ns, "b", "declared")]);
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
-        source,
-        kubeconfig: privateKubeconfig,
-        analysis: "rules",
-        listen: "127.0.0.1:0",
-        dataDir: join(work, "outage-data"),
-        leaseNamespace: ns,
-        leaseDuration: "6s",
-        interval: "10m",
-        sourcePoll: "1h",
+    const source = writeDir("outage", [modeConfigMap(ns, "a", "declared"), modeConfigMap(ns, "b", "declared")]);
+    service = await startReadyService(
+      {
+        settings: testRunSettings({
+          source,
+          kubeconfig: privateKubeconfig,
+          dataDir: join(work, "outage-data"),
+          leaderElection: "true",
+          leaseNamespace: ns,
+          leaseDuration: "6s",
+          sourcePoll: "1h",
+        }),
+        log: logSink(lines),
+        tuning: { leaseRetryMs: 500 },
       },
-    });
-    service = await startService({
-      settings,
-      env: {},
-      logDestination: logSink(lines) as never,
-      tuning: { leaseRetryMs: 500 },
-    });
+      120_000,
+    );
     const ready = async () => (await httpGet(service.address, "/readyz")).status === 200;
-    await until("ready", ready, 120_000);
     await until("b's drift announced", () => opened(lines, `ConfigMap ${ns}/b`) === 1);
 
     const down = Date.now();
@@ -127,7 +122,7 @@ describe("watch expiry (410 Gone)", () => {
     await stopApiserver(sandboxDir);
     await startApiserver(sandboxDir, { extraArgs: ["--watch-cache=false"] });
     kubectl(privateKubeconfig, "create", "namespace", ns);
-    const docs = [cm(ns, "cm-x", "declared"), cm(ns, "cm-y", "declared")];
+    const docs = [modeConfigMap(ns, "cm-x", "declared"), modeConfigMap(ns, "cm-y", "declared")];
     writeFileSync(join(work, "expiry-live.yaml"), docs.join("---\n"));
     kubectl(privateKubeconfig, "apply", "--server-side", "-f", join(work, "expiry-live.yaml"));
     const source = writeDir("expiry", docs);
@@ -139,22 +134,20 @@ describe("watch expiry (410 Gone)", () => {
     config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
     const proxied = join(work, "proxied.kubeconfig");
     writeFileSync(proxied, stringify(config), { mode: 0o600 });
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
-        source,
-        kubeconfig: proxied,
-        analysis: "off",
-        listen: "127.0.0.1:0",
-        dataDir: join(work, "expiry-data"),
-        leaderElection: "false",
-        interval: "10m",
-        sourcePoll: "1h",
+    service = await startReadyService(
+      {
+        settings: testRunSettings({
+          source,
+          kubeconfig: proxied,
+          dataDir: join(work, "expiry-data"),
+          analysis: "off",
+          sourcePoll: "1h",
+        }),
+        log: logSink(lines),
       },
-    });
-    service = await startService({ settings, env: {}, logDestination: logSink(lines) as never });
+      120_000,
+    );
     const ready = async () => (await httpGet(service.address, "/readyz")).status === 200;
-    await until("ready", ready, 120_000);
     const detector = service.detectors[0];
     expect(detector.liveView.stats().relists410).toBe(0);
 
@@ -204,8 +197,8 @@ describe("two clusters, two sources, a Lease each", () => {
   it("detects in each cluster from its own source, leading each through its own Lease", async () => {
     sharedNs = await createTestNamespace(loadKubeConfig(), "multi");
     kubectl(privateKubeconfig, "create", "namespace", privateNs);
-    const sharedDoc = cm(sharedNs.name, "east", "declared");
-    const privateDoc = cm(privateNs, "west", "declared");
+    const sharedDoc = modeConfigMap(sharedNs.name, "east", "declared");
+    const privateDoc = modeConfigMap(privateNs, "west", "declared");
     writeFileSync(join(work, "east.yaml"), sharedDoc);
     writeFileSync(join(work, "west.yaml"), privateDoc);
     kubectl(sharedKubeconfig, "apply", "--server-side", "-f", join(work, "east.yaml"));
@@ -213,27 +206,26 @@ describe("two clusters, two sources, a Lease each", () => {
     const merged = join(work, "two-clusters.kubeconfig");
     writeFileSync(merged, mergeKubeconfigs({ shared: sharedKubeconfig, private: privateKubeconfig }), { mode: 0o600 });
     const clusters = `shared=${writeDir("east", [sharedDoc])},private=${writeDir("west", [privateDoc])}`;
-    const settings = loadRunSettings({
-      env: { DRIFT_CLUSTERS: clusters },
-      flags: {
-        kubeconfig: merged,
-        analysis: "off",
-        listen: "127.0.0.1:0",
-        dataDir: join(work, "multi-data"),
-        leaseNamespace: "default",
-        leaseName,
-        leaseDuration: "6s",
-        interval: "10m",
-        sourcePoll: "1h",
+    service = await startReadyService(
+      {
+        settings: testRunSettings(
+          {
+            kubeconfig: merged,
+            dataDir: join(work, "multi-data"),
+            analysis: "off",
+            leaderElection: "true",
+            leaseNamespace: "default",
+            leaseName,
+            leaseDuration: "6s",
+            sourcePoll: "1h",
+          },
+          { DRIFT_CLUSTERS: clusters },
+        ),
+        log: logSink(lines),
+        tuning: { leaseRetryMs: 500 },
       },
-    });
-    service = await startService({
-      settings,
-      env: {},
-      logDestination: logSink(lines) as never,
-      tuning: { leaseRetryMs: 500 },
-    });
-    await until("ready", async () => (await httpGet(service.address, "/readyz")).status === 200, 120_000);
+      120_000,
+    );
     expect(service.detectors.map((d) => d.name)).toEqual(["shared", "private"]);
     await until("both clusters detected", () => service.detectors.every((d) => d.running && d.stats.full > 0));
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
+import { webAndSettings } from "../helpers/manifests.js";
 import { untilWithin } from "../helpers/service-run.js";
 import { createTestDatabase } from "../helpers/stores.js";
 
@@ -82,24 +83,7 @@ describe("replicas sharing PostgreSQL and a Lease", () => {
     dir = mkdtempSync(join(tmpdir(), "ha-"));
     databaseUrl = await createTestDatabase();
     execFileSync("mkdir", ["-p", join(dir, "m")]);
-    writeFileSync(
-      join(dir, "m", "app.yaml"),
-      `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ${ns.name}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "nginx:1.27"}]}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings, namespace: ${ns.name}}
-data: {mode: fast}
-`,
-    );
+    writeFileSync(join(dir, "m", "app.yaml"), webAndSettings(ns.name, 1));
     kubectl("apply", "--server-side", "-f", join(dir, "m", "app.yaml"));
   });
 

@@ -1,23 +1,27 @@
 // The hub as the service's source over real HTTP (the embedded hub's server, as `hub serve` runs it), taken away
 // and brought back: the last known desired state stays in force (detection goes on against it), a warning and
 // drift_detector_source_available 0 say so, and once the hub answers again its changes are picked up.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningService } from "../../src/detector/service.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { Hub } from "../../src/hub/hub.js";
 import { objectKey } from "../../src/kube/liveview.js";
-import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { httpGet, type LogLine, logSink, until } from "../helpers/service-run.js";
+import {
+  createTestNamespace,
+  kubectlIn,
+  kubectlWithInput,
+  loadKubeConfig,
+  type TestNamespace,
+} from "../helpers/kube.js";
+import { modeConfigMap } from "../helpers/manifests.js";
+import { httpGet, type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
-const kubeconfig = inject("kubeconfig");
 const token = `hub-${randomBytes(12).toString("hex")}`;
 const space = `src-${randomBytes(3).toString("hex")}`;
 
@@ -40,10 +44,8 @@ describe("hub source unreachable", () => {
   let listen: string;
   const serviceDir = mkdtempSync(join(tmpdir(), "svc-hubsrc-"));
   const lines: LogLine[] = [];
-  const kubectl = (...args: string[]) =>
-    execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "-n", ns.name, ...args], { encoding: "utf8" });
-  const doc = (mode: string) =>
-    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: ${ns.name}}\ndata: {mode: ${mode}}\n`;
+  const kubectl = (...args: string[]) => kubectlIn(ns.name, ...args);
+  const doc = (mode: string) => modeConfigMap(ns.name, "settings", mode);
   const sourceGauge = async () =>
     /drift_detector_source_available\{cluster="[^"]+"\} (\d)/.exec(
       (await httpGet(service.address, "/metrics")).text,
@@ -55,30 +57,19 @@ describe("hub source unreachable", () => {
     const hub = new Hub(store.db);
     await hub.createSpace({ Slug: space });
     await hub.createUnit(space, { Slug: "settings", Data: doc("declared") });
-    execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", "-"], {
-      input: doc("declared"),
-    });
+    kubectlWithInput(["apply", "--server-side", "-f", "-"], doc("declared"));
     listen = `127.0.0.1:${await freePort()}`;
     hubServer = await startHubServer({ db: store.db, listen, token });
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
+    service = await startReadyService({
+      settings: testRunSettings({
         source: `hub:${space}`,
-        kubeconfig,
-        analysis: "off",
-        listen: "127.0.0.1:0",
         dataDir: join(serviceDir, "data"),
-        leaderElection: "false",
-        interval: "10m",
+        analysis: "off",
         sourcePoll: "500ms",
-      },
-    });
-    service = await startService({
-      settings,
+      }),
       env: { HUB_URL: hubServer.url, HUB_TOKEN: token, DRIFT_REVISION: "head" },
-      logDestination: logSink(lines) as never,
+      log: logSink(lines),
     });
-    await until("ready", async () => (await httpGet(service.address, "/readyz")).status === 200, 60_000);
   });
 
   afterAll(async () => {

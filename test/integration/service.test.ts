@@ -3,15 +3,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
-import { type RunningService, startService } from "../../src/detector/service.js";
-import { loadRunSettings } from "../../src/detector/settings.js";
+import type { RunningService } from "../../src/detector/service.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { webAndSettings } from "../helpers/manifests.js";
-import { httpGet, logSink, untilWithin } from "../helpers/service-run.js";
+import { httpGet, logSink, startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 
-const kubeconfig = inject("kubeconfig");
 let ns: TestNamespace;
 let dir: string;
 let service: RunningService;
@@ -39,22 +37,10 @@ describe("drift-detector run (in process)", () => {
     writeFileSync(join(dir, "app.yaml"), good);
     kubectl("apply", "--server-side", "-f", join(dir, "app.yaml"));
     writeFileSync(join(dir, "broken.yaml"), manifests(ns.name).split("---")[2]);
-    const settings = loadRunSettings({
-      env: {},
-      flags: {
-        source: dir,
-        kubeconfig,
-        analysis: "rules",
-        listen: "127.0.0.1:0",
-        dataDir: join(dir, "data"),
-        leaderElection: "false",
-        interval: "10m",
-        sourcePoll: "1s",
-      },
+    service = await startReadyService({
+      settings: testRunSettings({ source: dir, dataDir: join(dir, "data") }),
+      log: logSink(lines),
     });
-    const destination = logSink(lines);
-    service = await startService({ settings, env: {}, logDestination: destination as never });
-    await until("readiness", async () => (await get("/readyz")).status === 200, 60_000);
   });
 
   afterAll(async () => {
@@ -98,6 +84,10 @@ describe("drift-detector run (in process)", () => {
     });
     expect(events[0].involvedObject.name).toBe("web");
     expect(events[0].source.component).toBe("drift-detector");
+    // Its load on the apiserver is visible: the watches it holds and the Event it posted.
+    const load = (await get("/metrics")).text;
+    expect(load).toMatch(/drift_detector_kube_requests_total\{cluster="[^"]+",method="WATCH"\} [1-9]/);
+    expect(load).toMatch(/drift_detector_kube_requests_total\{cluster="[^"]+",method="POST"\} [1-9]/);
 
     const detail = await get(`/api/drifts/${record.id}`);
     expect(detail.body.history.map((h: { event: string }) => h.event)).toEqual(["opened"]);

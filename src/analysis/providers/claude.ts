@@ -84,25 +84,25 @@ export class ClaudeProvider implements ModelProvider {
     };
   }
 
-  async complete(prompt: Prompt): Promise<unknown> {
+  async complete(prompt: Prompt, signal?: AbortSignal): Promise<unknown> {
     const body = this.request(prompt);
     this.debug("analysis request", { request: body });
     const { sdk, client } = await this.connect();
     let message: Message;
     try {
-      message = await client.messages.create(body);
+      message = await client.messages.create(body, { signal });
     } catch (err) {
       const failure = classify(sdk, err);
       // a model that refuses forced tool use or the effort setting: adapt once and ask again
       if (failure.kind === "bad_request" && this.forceTool && /tool_choice/i.test(failure.message)) {
         this.forceTool = false;
         this.options.logger?.info({ model: this.model }, "model rejects forced tool use; using tool_choice auto");
-        return this.complete(prompt);
+        return this.complete(prompt, signal);
       }
       if (failure.kind === "bad_request" && this.sendEffort && /effort|output_config/i.test(failure.message)) {
         this.sendEffort = false;
         this.options.logger?.info({ model: this.model }, "model rejects output_config.effort; sending none");
-        return this.complete(prompt);
+        return this.complete(prompt, signal);
       }
       this.debug("analysis request failed", { kind: failure.kind, error: failure.message });
       throw failure;

@@ -40,8 +40,10 @@ export interface ModelProvider {
   /** The metric label and the analysis source. */
   readonly name: Exclude<AnalysisSource, "rules">;
   readonly model: string;
+  /** False when a timed-out request would only time out again (a model on this machine's CPU): no retry then. */
+  readonly retriesTimeouts?: boolean;
   /** The candidate reply (the tool input, or the parsed JSON answer). Throws ProviderError. */
-  complete(prompt: Prompt): Promise<unknown>;
+  complete(prompt: Prompt, signal?: AbortSignal): Promise<unknown>;
 }
 
 /** Milliseconds from retry-after-ms, or retry-after as seconds or an HTTP date. */

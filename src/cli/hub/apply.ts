@@ -15,6 +15,7 @@ type ApplyOpts = HubCliOptions & {
   namespace?: string;
   dryRun?: boolean;
   prune: boolean;
+  crdTimeout: string;
 };
 
 export function registerApply(unit: Command): void {
@@ -33,10 +34,14 @@ export function registerApply(unit: Command): void {
     )
     .option("--dry-run", "server-side dry run: nothing changes, nothing is recorded")
     .option("--no-prune", "keep objects the previously applied revision had and this one lacks")
+    .option("--crd-timeout <seconds>", "how long to wait for applied CRDs to become Established", "60")
     .option("--data <dir>", "embedded store directory")
     .option("--json", "print JSON")
     .action((slug: string | undefined, opts: ApplyOpts) =>
       withHub(opts, async (h) => {
+        const crdTimeout = Number(opts.crdTimeout);
+        if (!Number.isFinite(crdTimeout) || crdTimeout <= 0)
+          throw new CliError(`--crd-timeout must be a positive number of seconds, got "${opts.crdTimeout}"`);
         let cluster: ReturnType<typeof loadCluster>;
         try {
           cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
@@ -50,6 +55,7 @@ export function registerApply(unit: Command): void {
             dryRun: opts.dryRun,
             prune: opts.prune,
             namespace: opts.namespace,
+            crdTimeoutMs: crdTimeout * 1000,
           }).catch((err: Error) => {
             throw new CliError(err.message);
           });

@@ -8,11 +8,12 @@ export function registerRevision(hub: Command): void {
     .command("list <unit>")
     .description("list a unit's revisions")
     .requiredOption("--space <slug>", "the space")
+    .option("--where <expr>", "which revisions, e.g. \"RevisionNum > 3 AND Description LIKE 'Upgraded%'\"")
     .option("--data <dir>", "embedded store directory")
     .option("--json", "print JSON")
-    .action((unit: string, opts: HubCliOptions & { space: string }) =>
+    .action((unit: string, opts: HubCliOptions & { space: string; where?: string }) =>
       withHub(opts, async (h) => {
-        const revs = await h.listRevisions(opts.space, unit);
+        const revs = await h.listRevisions(opts.space, unit, opts.where);
         print(opts.json, revs, () =>
           table(
             ["NUM", "CREATED", "USER", "HASH", "DESCRIPTION"],

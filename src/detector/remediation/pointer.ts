@@ -12,21 +12,6 @@ export function getAt(root: unknown, pointer: string): unknown {
   return node;
 }
 
-export function hasAt(root: unknown, pointer: string): boolean {
-  const tokens = parsePointer(pointer);
-  let node: unknown = root;
-  for (const token of tokens) {
-    if (Array.isArray(node)) {
-      const i = Number(token);
-      if (!Number.isInteger(i) || i < 0 || i >= node.length) return false;
-      node = node[i];
-    } else if (node && typeof node === "object" && Object.hasOwn(node, token)) {
-      node = (node as Record<string, unknown>)[token];
-    } else return false;
-  }
-  return true;
-}
-
 /** Removes the value at `pointer` in place; list items are spliced out. False when there was nothing. */
 export function removeAt(root: unknown, pointer: string): boolean {
   const tokens = parsePointer(pointer);
@@ -50,11 +35,6 @@ export function removeAt(root: unknown, pointer: string): boolean {
     return true;
   }
   return false;
-}
-
-/** `b` is `a` or below it. */
-export function isWithin(b: string, a: string): boolean {
-  return b === a || b.startsWith(`${a}/`);
 }
 
 /** Deep equality of plain JSON values (map order does not matter). */

@@ -2,16 +2,23 @@
 // manager, forced, but only after a dry-run proved that the force touches nothing beyond the record's drifted
 // fields; live-only fields that imperative managers added are removed with a JSON patch guarded by `test`
 // operations. Every write carries the resourceVersion it was planned on, so a newer change makes it fail (409)
-// instead of being overwritten blindly.
-import { escapeToken, parsePointer } from "../../drift/paths.js";
+// instead of being overwritten blindly. Items of keyed lists (containers, env, ports) are followed by their merge
+// key, not their index: removing an extra env var shifts the ones after it, and they are still the same fields.
+import { schemaFromCrd } from "../../drift/crdschema.js";
+import { schemaFor } from "../../drift/defaults.js";
+import { isEmpty } from "../../drift/normalize.js";
+import { parsePointer } from "../../drift/paths.js";
+import type { SchemaNode } from "../../drift/schema.js";
 import type { Change, DesiredObject, KubeObject } from "../../drift/types.js";
 import type { KubeClient } from "../../kube/client.js";
+import { CrdSchemas } from "../../kube/crd-schemas.js";
 import type { Discovery, ResourceInfo } from "../../kube/discovery.js";
 import { resourcePath } from "../../kube/discovery.js";
 import { errorMessage, KubeApiError } from "../../kube/errors.js";
 import { APPLY_PATCH_CONTENT_TYPE, getObject } from "../../kube/objects.js";
-import { diffObjects, maskSecretFields } from "./json-diff.js";
-import { getAt, hasAt, isWithin, jsonEqual, removeAt } from "./pointer.js";
+import { diffByKey, diffObjects, type KeyedFieldChange, maskSecretFields } from "./json-diff.js";
+import { AmbiguousKeyError, fieldWithin, type Located, locate, pointerIn } from "./keyed-path.js";
+import { getAt, jsonEqual, removeAt } from "./pointer.js";
 import { type DriftRecordView, type FieldChange, RemediationError } from "./types.js";
 
 /** The hub's field manager: a revert makes the cluster look as if the hub had applied it. */
@@ -36,42 +43,73 @@ export interface RevertOutcome {
 // to outlast a rollout's burst of status writes on a busy apiserver, with a growing pause between them.
 const ATTEMPTS = 10;
 
-/** What earlier attempts of one revert already wrote, so that the outcome of a retry still names all of it. */
+/**
+ * One revert across its attempts. The outcome names fields by their pointers in `baseline`, the live object as
+ * the revert first read it; `written` and `removed` keep what earlier attempts already wrote, so that the outcome
+ * of a retry still names all of it.
+ */
 interface Progress {
-  fields: FieldChange[];
-  removed: string[];
+  schema: SchemaNode | undefined;
+  baseline?: KubeObject;
+  written: KeyedFieldChange[];
+  removed: Located[];
 }
 
-/** Reverts (or with dryRun previews the revert of) the record's drift. Throws RemediationError(409) on a newer change. */
+/** Reverts (or with dryRun previews) the record's drift. Throws RemediationError(409) on a newer change. */
 export async function revertDrift(
   deps: RevertDeps,
   record: DriftRecordView,
   desired: DesiredObject,
   dryRun: boolean,
 ): Promise<RevertOutcome> {
-  const progress: Progress = { fields: [], removed: [] };
+  const info = await deps.discovery.resolve(desired.ref.apiVersion, desired.ref.kind);
+  const progress: Progress = { schema: await schemaOf(deps.client, info, desired), written: [], removed: [] };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await revertOnce(deps, record, desired, dryRun, progress);
+      return await revertOnce(deps, info, record, desired, dryRun, progress);
     } catch (err) {
       // Only a stale resourceVersion is retried: every attempt re-reads and re-checks the object from scratch (a
       // field an earlier attempt already removed passes the check as reverted, see assertUnchangedSince).
-      if (!(err instanceof StaleObjectError) || attempt >= ATTEMPTS)
-        throw err instanceof StaleObjectError ? err.conflict : err;
+      if (!(err instanceof StaleObjectError) || attempt >= ATTEMPTS) throw failure(err, record, progress);
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
 }
 
+/** What the caller gets: a conflict says which list item was ambiguous, and what an earlier attempt already removed. */
+function failure(err: unknown, record: DriftRecordView, progress: Progress): unknown {
+  let out = err instanceof StaleObjectError ? err.conflict : err;
+  if (err instanceof AmbiguousKeyError) {
+    out = new RemediationError(
+      409,
+      `more than one list item of ${describe(record)} matches ${err.field}, so which one the drift record means is unknown; remove the duplicate, re-detect and review`,
+    );
+  }
+  if (!(out instanceof RemediationError) || progress.removed.length === 0) return out;
+  const removed = outcome("", progress, [], []).removed;
+  return new RemediationError(
+    out.status,
+    `${out.message} (live-only fields the record names were already removed: ${removed.join(", ")})`,
+    out.outcome,
+  );
+}
+
+/** The schema the engine compared the kind with: it says which lists are keyed, and by what. */
+async function schemaOf(client: KubeClient, info: ResourceInfo, desired: DesiredObject): Promise<SchemaNode> {
+  const crd = await new CrdSchemas(client).schemaFor(info);
+  return crd ? schemaFromCrd(crd) : schemaFor(desired.ref.apiVersion, desired.ref.kind);
+}
+
 async function revertOnce(
   deps: RevertDeps,
+  info: ResourceInfo,
   record: DriftRecordView,
   desired: DesiredObject,
   dryRun: boolean,
   progress: Progress,
 ): Promise<RevertOutcome> {
   const manager = deps.fieldManager ?? HUB_FIELD_MANAGER;
-  const info = await deps.discovery.resolve(desired.ref.apiVersion, desired.ref.kind);
+  const { schema } = progress;
   const namespace = info.namespaced ? (desired.ref.namespace ?? record.ref.namespace) : undefined;
   const live = await getObject(deps.client, info, namespace, desired.ref.name);
   const body = structuredClone(desired.object);
@@ -85,7 +123,8 @@ async function revertOnce(
   if (record.resourceStatus === "Missing") {
     throw new RemediationError(409, `${describe(record)} exists again since the drift was recorded; re-detect first`);
   }
-  assertUnchangedSince(record, live);
+  progress.baseline ??= live;
+  const found = assertUnchangedSince(record, live, schema);
 
   keepOwnMetadata(body, live, manager);
   // Fields the engine ignored (autoscaled replicas, ignore rules) are left to whoever owns them.
@@ -93,38 +132,74 @@ async function revertOnce(
     if (!parsePointer(ignored.path).some((t) => /^\d+$/.test(t))) removeAt(body, ignored.path);
   }
   // Only what is still there: an earlier attempt (or someone else) may have removed some already.
-  const removals = record.changes.filter((c) => c.type === "added" && stillThere(live, c)).map((c) => c.path);
-  const allowed = record.changes.map((c) => c.path);
+  const removals = record.changes
+    .filter((c) => c.type === "added" && stillThere(live, c, found.get(c)))
+    .map((c) => found.get(c) as Located);
 
   // The dry-run is both the preview and the guard: a forced apply may only change what the record names.
   body.metadata.resourceVersion = live.metadata.resourceVersion;
   const applied = await apply(deps.client, info, body, manager, true);
   const predicted = strip(applied);
-  for (const path of sortForRemoval(removals)) removeAt(predicted, path);
-  const fields = diffObjects(strip(live), predicted);
-  const beyond = fields.filter((f) => !allowed.some((a) => isWithin(f.path, a) || isWithin(a, f.path)));
+  // The apply leaves the live-only items where the server merged them: find them there by key, not by index.
+  const inPredicted = removals.flatMap((r) => locate(predicted, { path: r.pointer, field: r.field }, schema) ?? []);
+  for (const pointer of sortForRemoval(inPredicted.map((r) => r.pointer))) removeAt(predicted, pointer);
+  const fields = diffByKey(strip(live), predicted, schema);
+  const allowed = record.changes.map(
+    (c) => (c.type === "removed" ? locate(predicted, c, schema) : found.get(c))?.field ?? c.field,
+  );
+  const beyond = fields.filter((f) => !namedBy(f, allowed));
   if (beyond.length > 0) {
     throw new RemediationError(
       409,
-      `reverting ${describe(record)} would also change ${beyond.map((f) => f.path).join(", ")}, which the drift record does not name (a newer change?); re-detect and review`,
+      `reverting ${describe(record)} would also change ${beyond.map((f) => `${f.field} (${f.path})`).join(", ")}, which the drift record does not name (a newer change?); re-detect and review`,
     );
   }
-  if (dryRun) return { fields: maskSecretFields(live.kind, fields), removed: removals, created: false };
+  if (dryRun) return outcome(live.kind, progress, fields, removals);
 
   let resourceVersion = live.metadata.resourceVersion;
   if (removals.length > 0) {
-    const patched = await removeFields(deps.client, info, live, removals, manager);
+    const patched = await removeFields(
+      deps.client,
+      info,
+      live,
+      removals.map((r) => r.pointer),
+      manager,
+    );
     resourceVersion = patched.metadata.resourceVersion;
     // Written for good: if the apply below meets a stale resourceVersion, the retry no longer sees these fields.
-    progress.fields.push(...fields.filter((f) => removals.some((r) => isWithin(f.path, r))));
+    progress.written.push(...fields.filter((f) => removals.some((r) => fieldWithin(f.field, r.field))));
     progress.removed.push(...removals);
   }
   body.metadata.resourceVersion = resourceVersion;
   await apply(deps.client, info, body, manager, false);
-  const all = [...progress.fields.filter((f) => !fields.some((g) => g.path === f.path)), ...fields];
+  return outcome(live.kind, progress, fields, removals);
+}
+
+/**
+ * A change the guard lets through: each leaf it touches is a record's field or below one (a removed item is all
+ * its fields). An empty map or list that appears or goes next to a named field is no value of its own.
+ */
+export function namedBy(change: KeyedFieldChange, allowed: string[]): boolean {
+  if (change.leaves.every((leaf) => allowed.some((a) => fieldWithin(leaf, a)))) return true;
+  return isEmpty(change.before) && isEmpty(change.after) && allowed.some((a) => fieldWithin(a, change.field));
+}
+
+/** Fields and removals of all attempts, named by their pointers in the live object as the revert first found it. */
+function outcome(kind: string, progress: Progress, fields: KeyedFieldChange[], removals: Located[]): RevertOutcome {
+  const { baseline, schema } = progress;
+  const all = [...progress.written.filter((f) => !fields.some((g) => g.field === f.field)), ...fields];
+  const removed = [...progress.removed, ...removals].map((r) =>
+    pointerIn(baseline, { path: r.pointer, field: r.field }, schema),
+  );
   return {
-    fields: maskSecretFields(live.kind, all),
-    removed: [...new Set([...progress.removed, ...removals])],
+    fields: maskSecretFields(
+      kind,
+      all.map(({ field, leaves: _leaves, path, ...values }) => ({
+        path: pointerIn(baseline, { path, field }, schema),
+        ...values,
+      })),
+    ),
+    removed: [...new Set(removed)],
     created: false,
   };
 }
@@ -159,38 +234,38 @@ class StaleObjectError extends Error {
 
 // The record names the live values a person saw. Each must still be there, or already be what the revert would
 // make it (an earlier attempt of this revert removed it before a controller's write made our apply stale, or
-// someone reverted it by hand); any third value is a newer change that person did not see.
-function assertUnchangedSince(record: DriftRecordView, live: KubeObject): void {
+// someone reverted it by hand); any third value is a newer change that person did not see. Answers where each
+// of the record's live fields is now (by key, see keyed-path.ts).
+function assertUnchangedSince(
+  record: DriftRecordView,
+  live: KubeObject,
+  schema: SchemaNode | undefined,
+): Map<Change, Located | undefined> {
+  const found = new Map<Change, Located | undefined>();
   for (const change of record.changes) {
-    if (change.masked || change.type === "removed") continue;
-    if (!stillThere(live, change) && !alreadyReverted(live, change)) {
+    if (change.type === "removed") continue;
+    const at = locate(live, change, schema);
+    found.set(change, at);
+    if (change.masked) continue;
+    if (!stillThere(live, change, at) && !alreadyReverted(live, change, at)) {
       throw new RemediationError(
         409,
         `${change.field} of ${describe(record)} changed again since the drift was recorded; re-detect and review`,
       );
     }
   }
+  return found;
 }
 
-function stillThere(live: KubeObject, change: Change): boolean {
-  return hasAt(live, change.path) && (change.masked || sameValue(getAt(live, change.path), change.live));
+function stillThere(live: KubeObject, change: Change, at: Located | undefined): boolean {
+  return at !== undefined && (change.masked || sameValue(getAt(live, at.pointer), change.live));
 }
 
-function alreadyReverted(live: KubeObject, change: Change): boolean {
-  if (change.type === "changed") return hasAt(live, change.path) && sameValue(getAt(live, change.path), change.desired);
-  if (change.type !== "added") return false;
-  // A removed list item shifts the items after it: gone means its list no longer holds it anywhere.
-  const tokens = parsePointer(change.path);
-  const parent = getAt(
-    live,
-    tokens
-      .slice(0, -1)
-      .map((t) => `/${escapeToken(t)}`)
-      .join(""),
-  );
-  if (Array.isArray(parent) && /^\d+$/.test(tokens.at(-1) ?? ""))
-    return !parent.some((item) => sameValue(item, change.live));
-  return !hasAt(live, change.path);
+// A live-only field is reverted when nothing holds its place any more (for a list item: no item with its key);
+// a declared one when it holds the desired value.
+function alreadyReverted(live: KubeObject, change: Change, at: Located | undefined): boolean {
+  if (change.type === "added") return at === undefined;
+  return at !== undefined && sameValue(getAt(live, at.pointer), change.desired);
 }
 
 // Notation may differ between the record (engine output) and the raw object: 1 vs "1" is the same value here.

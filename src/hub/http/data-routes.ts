@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { badRequest } from "../errors.js";
 import type { Hub } from "../hub.js";
+import { project } from "../select.js";
 import type { FunctionInvocation } from "../types.js";
-import { objectBody, type Query } from "./params.js";
+import { listQuery, listSelect, objectBody, type Query, sendPage } from "./params.js";
 
 type P = { Params: { sid: string; uid: string; rid: string }; Querystring: Query };
 
@@ -39,9 +40,12 @@ export function registerDataRoutes(api: FastifyInstance, hub: Hub): void {
     return { Unit: unit, Error: null };
   });
 
-  api.get<P>("/space/:sid/unit/:uid/revision", async (req) =>
-    (await hub.listRevisions(req.params.sid, req.params.uid)).map((r) => ({ Revision: r })),
-  );
+  // Revisions take the list parameters too (where over revision attributes, contains over Description, select, …).
+  api.get<P>("/space/:sid/unit/:uid/revision", async (req, reply) => {
+    const fields = listSelect(req.query, "revision");
+    const page = await hub.listRevisionPage(req.params.sid, req.params.uid, listQuery(req.query));
+    return sendPage(reply, page, (r) => ({ Revision: project(r, fields) }));
+  });
 
   api.get<P>(
     "/space/:sid/unit/:uid/revision/:rid",

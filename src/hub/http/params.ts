@@ -1,6 +1,8 @@
 import type { FastifyReply } from "fastify";
 import { badRequest } from "../errors.js";
+import { parseSelect, type SelectEntity } from "../select.js";
 import type { ListQuery, Page } from "../types.js";
+import { parseWhere } from "../where.js";
 
 export type Query = Record<string, string | undefined>;
 
@@ -14,10 +16,15 @@ export function listQuery(q: Query): ListQuery {
   };
 }
 
-/** Sends one page of a list, the next page's token in `ConfigHub-Continue`. */
-export function sendPage<T>(reply: FastifyReply, page: Page<T>) {
+/** The list's `select` (undefined: every field); a bad one (or a bad `where`) is a 400 before any query runs. */
+export function listSelect(q: Query, entity: SelectEntity): Set<string> | undefined {
+  return parseSelect(q.select, entity, { where: parseWhere(q.where), contains: q.contains });
+}
+
+/** Sends one page of a list (each item through `map`), the next page's token in `ConfigHub-Continue`. */
+export function sendPage<T, R = T>(reply: FastifyReply, page: Page<T>, map?: (item: T) => R) {
   if (page.next) reply.header("ConfigHub-Continue", page.next);
-  return reply.send(page.items);
+  return reply.send(map ? page.items.map(map) : page.items);
 }
 
 export function boolParam(v: string | undefined): boolean {

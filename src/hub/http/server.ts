@@ -14,7 +14,9 @@ export interface HubServerOptions {
 
 // The embedded hub's HTTP API: ConfigHub's REST subset under /api (../../../../shared/confighub-api.md).
 export function buildHubServer({ hub, token, logger = false }: HubServerOptions): FastifyInstance {
-  const app = Fastify({ logger, bodyLimit: 16 * 1024 * 1024 });
+  // Closing ends open connections too: a client's keep-alive connection would otherwise hold a shutdown for the
+  // server's keep-alive timeout (72 s).
+  const app = Fastify({ logger, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true });
   app.addHook("onRequest", bearerAuth(token));
 
   // Unit data travels as text; merge patches as JSON.

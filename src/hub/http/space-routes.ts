@@ -1,12 +1,19 @@
 import type { FastifyInstance } from "fastify";
 import type { Hub } from "../hub.js";
+import { project } from "../select.js";
 import type { Labels, SpaceInput } from "../types.js";
-import { boolParam, listQuery, objectBody, type Query, sendPage } from "./params.js";
+import { boolParam, listQuery, listSelect, objectBody, type Query, sendPage } from "./params.js";
 
 type P = { Params: { sid: string }; Querystring: Query };
 
 export function registerSpaceRoutes(api: FastifyInstance, hub: Hub): void {
-  api.get<P>("/space", async (req, reply) => sendPage(reply, await hub.listSpaces(listQuery(req.query))));
+  api.get<P>("/space", async (req, reply) => {
+    const fields = listSelect(req.query, "space");
+    return sendPage(reply, await hub.listSpaces(listQuery(req.query)), (i) => ({
+      ...i,
+      Space: project(i.Space, fields),
+    }));
+  });
 
   api.post<P>("/space", async (req) => ({
     Space: await hub.createSpace(objectBody(req.body) as unknown as SpaceInput),

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { badRequest } from "../errors.js";
 import type { Hub } from "../hub.js";
-import type { Labels, UnitInput } from "../types.js";
-import { boolParam, dataField, intParam, listQuery, objectBody, type Query, sendPage } from "./params.js";
+import { project } from "../select.js";
+import type { Labels, UnitInput, UnitListItem } from "../types.js";
+import { boolParam, dataField, intParam, listQuery, listSelect, objectBody, type Query, sendPage } from "./params.js";
 
 type P = { Params: { sid: string; uid: string }; Querystring: Query };
 
@@ -19,8 +20,13 @@ function unitFields(body: Record<string, unknown>): Partial<UnitInput> {
   };
 }
 
+const selectUnit = (fields: Set<string> | undefined) => (i: UnitListItem) => ({ ...i, Unit: project(i.Unit, fields) });
+
 export function registerUnitRoutes(api: FastifyInstance, hub: Hub): void {
-  api.get<P>("/unit", async (req, reply) => sendPage(reply, await hub.listUnits(listQuery(req.query))));
+  api.get<P>("/unit", async (req, reply) => {
+    const fields = listSelect(req.query, "unit");
+    return sendPage(reply, await hub.listUnits(listQuery(req.query)), selectUnit(fields));
+  });
 
   // Bulk upgrade: `PATCH /unit?where=…&upgrade=true`, one result per unit; 200 when all succeeded, else 207.
   api.patch<P>("/unit", async (req, reply) => {
@@ -36,9 +42,10 @@ export function registerUnitRoutes(api: FastifyInstance, hub: Hub): void {
     );
   });
 
-  api.get<P>("/space/:sid/unit", async (req, reply) =>
-    sendPage(reply, await hub.listUnits({ ...listQuery(req.query), space: req.params.sid })),
-  );
+  api.get<P>("/space/:sid/unit", async (req, reply) => {
+    const fields = listSelect(req.query, "unit");
+    return sendPage(reply, await hub.listUnits({ ...listQuery(req.query), space: req.params.sid }), selectUnit(fields));
+  });
 
   // With upstream_space_id and upstream_unit_id it clones the upstream unit into this space.
   api.post<P>("/space/:sid/unit", async (req) => {

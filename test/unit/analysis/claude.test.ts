@@ -1,12 +1,10 @@
 // The Claude provider end to end against a local server speaking the Messages API: structured replies, every kind
 // of failure ending in rules, the cache, the budget, batching, redaction and the key kept out of logs.
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AnalyzerDeps, createAnalyzer } from "../../../src/analysis/factory.js";
-import { ANALYSIS_REQUESTS_METRIC } from "../../../src/analysis/metrics.js";
 import { toolInputSchema } from "../../../src/analysis/prompt.js";
 import type { Analysis, AnalysisRequest, Analyzer } from "../../../src/analysis/types.js";
+import { type AnalyzerProbe, analyzerProbe, expectBackoff } from "../../helpers/analyzer-probe.js";
 import {
   analysesFor,
   errorReply,
@@ -16,27 +14,22 @@ import {
   textReply,
   toolUseReply,
 } from "../../helpers/fake-anthropic.js";
-import { annotationDrift, request, scenarios } from "./fixtures.js";
+import { annotationDrift, request, scenarios, unmasked } from "./fixtures.js";
 
 const KEY = "sk-ant-api03-TESTKEY-0123456789abcdefghijklmnop";
 
 let fake: FakeAnthropic;
-let registry: Registry;
-let logLines: string[];
-let sleeps: number[];
+let probe: AnalyzerProbe;
 
 beforeEach(async () => {
   fake = await startFakeAnthropic();
-  registry = new Registry();
-  logLines = [];
-  sleeps = [];
+  probe = analyzerProbe();
 });
 afterEach(async () => {
   await fake.close();
 });
 
 function analyzer(overrides: { model?: string; maxPerHour?: number; tuning?: AnalyzerDeps["tuning"] } = {}): Analyzer {
-  const logger = pino({ level: "debug" }, { write: (line: string) => logLines.push(line) });
   const a = createAnalyzer(
     {
       analysis: "claude",
@@ -46,29 +39,10 @@ function analyzer(overrides: { model?: string; maxPerHour?: number; tuning?: Ana
       claudeDebugLogging: true,
       analysisMaxPerHour: overrides.maxPerHour ?? 100,
     },
-    {
-      logger,
-      registry,
-      tuning: {
-        requestTimeoutMs: 2_000,
-        retryBaseDelayMs: 1,
-        retryMaxDelayMs: 4,
-        sleep: async (ms) => {
-          sleeps.push(ms);
-        },
-        ...overrides.tuning,
-      },
-    },
+    probe.deps(overrides.tuning),
   );
   if (!a) throw new Error("no analyzer");
   return a;
-}
-
-async function counts(): Promise<Record<string, number>> {
-  const metric = await registry.getSingleMetric(ANALYSIS_REQUESTS_METRIC)?.get();
-  const out: Record<string, number> = {};
-  for (const v of metric?.values ?? []) out[`${v.labels.provider}/${v.labels.outcome}`] = v.value;
-  return out;
 }
 
 const one = (ctx?: AnalysisRequest["context"]) => [request(scenarios.imageHotfix, ctx)];
@@ -95,7 +69,7 @@ describe("Claude provider: a good reply", () => {
     expect(a.fingerprint).toBe(request(scenarios.imageHotfix).fingerprint);
     // the drift id placeholder is filled in
     expect(a.commands).toContain("drift-detector drift revert d-42");
-    expect(await counts()).toEqual({ "claude/success": 1 });
+    expect(await probe.counts()).toEqual({ "claude/success": 1 });
   });
 
   it("forces the tool on models that accept forced tool use", async () => {
@@ -181,7 +155,7 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     expect(fake.requests).toHaveLength(2);
     expect(rulesOf(results)).toEqual(["rules"]);
     expect(results[0].recommendation.action).toBe("accept"); // the rules' hotfix verdict outside production
-    expect(await counts()).toEqual({ "claude/invalid_reply": 2, "rules/fallback": 1 });
+    expect(await probe.counts()).toEqual({ "claude/invalid_reply": 2, "rules/fallback": 1 });
   });
 
   it("a text reply followed by a good one is Claude's analysis", async () => {
@@ -206,7 +180,7 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     const results = await analyzer().analyze(one());
     expect(fake.requests).toHaveLength(2);
     expect(rulesOf(results)).toEqual(["rules"]);
-    expect((await counts())["claude/invalid_reply"]).toBe(2);
+    expect((await probe.counts())["claude/invalid_reply"]).toBe(2);
   });
 
   it("400 is not retried", async () => {
@@ -214,7 +188,7 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     const results = await analyzer().analyze(one());
     expect(fake.requests).toHaveLength(1);
     expect(rulesOf(results)).toEqual(["rules"]);
-    expect(await counts()).toEqual({ "claude/bad_request": 1, "rules/fallback": 1 });
+    expect(await probe.counts()).toEqual({ "claude/bad_request": 1, "rules/fallback": 1 });
   });
 
   it("401 is not retried, and Claude is paused for the next detections", async () => {
@@ -223,23 +197,23 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     expect(rulesOf(await a.analyze(one()))).toEqual(["rules"]);
     expect(rulesOf(await a.analyze([request(scenarios.manualScale)]))).toEqual(["rules"]);
     expect(fake.requests).toHaveLength(1);
-    expect((await counts())["claude/auth_error"]).toBe(1);
+    expect((await probe.counts())["claude/auth_error"]).toBe(1);
   });
 
   it("429 waits as long as retry-after says, then succeeds", async () => {
     fake.enqueue(errorReply(429, "rate_limit_error", "slow down", { "retry-after": "3" }));
     const results = await analyzer({ tuning: { maxRetryAfterMs: 10_000 } }).analyze(one());
     expect(fake.requests).toHaveLength(2);
-    expect(sleeps).toEqual([3000]);
+    expect(probe.sleeps).toEqual([3000]);
     expect(rulesOf(results)).toEqual(["claude"]);
-    expect(await counts()).toEqual({ "claude/rate_limited": 1, "claude/success": 1 });
+    expect(await probe.counts()).toEqual({ "claude/rate_limited": 1, "claude/success": 1 });
   });
 
   it("429 asking for a longer wait than allowed gives up at once", async () => {
     fake.enqueue(errorReply(429, "rate_limit_error", "slow down", { "retry-after": "120" }));
     const results = await analyzer({ tuning: { maxRetryAfterMs: 30_000 } }).analyze(one());
     expect(fake.requests).toHaveLength(1);
-    expect(sleeps).toEqual([]);
+    expect(probe.sleeps).toEqual([]);
     expect(rulesOf(results)).toEqual(["rules"]);
   });
 
@@ -248,13 +222,9 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     fake.enqueue(overloaded, overloaded, overloaded);
     const results = await analyzer({ tuning: { retryBaseDelayMs: 100, retryMaxDelayMs: 10_000 } }).analyze(one());
     expect(fake.requests).toHaveLength(3);
-    expect(sleeps).toHaveLength(2);
-    expect(sleeps[0]).toBeGreaterThan(75 - 1);
-    expect(sleeps[0]).toBeLessThanOrEqual(100);
-    expect(sleeps[1]).toBeGreaterThan(150 - 1);
-    expect(sleeps[1]).toBeLessThanOrEqual(200);
+    expectBackoff(probe.sleeps, [100, 200]);
     expect(rulesOf(results)).toEqual(["rules"]);
-    expect(await counts()).toEqual({ "claude/overloaded": 3, "rules/fallback": 1 });
+    expect(await probe.counts()).toEqual({ "claude/overloaded": 3, "rules/fallback": 1 });
   });
 
   it("500 is retried and a later success counts", async () => {
@@ -262,7 +232,7 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     const results = await analyzer().analyze(one());
     expect(fake.requests).toHaveLength(2);
     expect(rulesOf(results)).toEqual(["claude"]);
-    expect((await counts())["claude/server_error"]).toBe(1);
+    expect((await probe.counts())["claude/server_error"]).toBe(1);
   });
 
   it("a reply slower than the timeout ends in rules", async () => {
@@ -271,14 +241,14 @@ describe("Claude provider: every failure ends in a rules analysis", () => {
     const results = await analyzer({ tuning: { requestTimeoutMs: 150, maxRetries: 1 } }).analyze(one());
     expect(fake.requests).toHaveLength(2);
     expect(rulesOf(results)).toEqual(["rules"]);
-    expect(await counts()).toEqual({ "claude/timeout": 2, "rules/fallback": 1 });
+    expect(await probe.counts()).toEqual({ "claude/timeout": 2, "rules/fallback": 1 });
   });
 
   it("an unreachable API ends in rules", async () => {
     await fake.close();
     const results = await analyzer({ tuning: { maxRetries: 1 } }).analyze(one());
     expect(rulesOf(results)).toEqual(["rules"]);
-    expect((await counts())["claude/connection_error"]).toBe(2);
+    expect((await probe.counts())["claude/connection_error"]).toBe(2);
   });
 
   it("items the reply leaves out get rules, the rest keep Claude's answer", async () => {
@@ -298,7 +268,7 @@ describe("Claude provider: cost control", () => {
     expect(second.source).toBe("claude");
     // the cached analysis speaks of the new drift record
     expect(second.commands).toContain("drift-detector drift revert d-2");
-    expect(await counts()).toEqual({ "claude/success": 1, "claude/cached": 1 });
+    expect(await probe.counts()).toEqual({ "claude/success": 1, "claude/cached": 1 });
   });
 
   it("the same fingerprint twice in one call is analysed once", async () => {
@@ -318,33 +288,22 @@ describe("Claude provider: cost control", () => {
     expect(results.filter((r) => r.source === "rules")).toHaveLength(3);
     await a.analyze([request(annotationDrift("later", "f"))]);
     expect(fake.requests.reduce((n, r) => n + itemIds(r).length, 0)).toBe(2);
-    expect((await counts())["rules/budget"]).toBe(4);
+    expect((await probe.counts())["rules/budget"]).toBe(4);
   });
 });
 
 describe("Claude provider: secrets and injection", () => {
   const secrets = [
-    "s3cret-value",
-    "hunter2-value",
-    Buffer.from("s3cret-value").toString("base64"),
-    Buffer.from("hunter2-value").toString("base64"),
-    "db-pass-Xy9!",
-    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    ...unmasked.values,
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXZhbHVl",
     "dXNlcjpwYXNzd29yZC1pbi11cmw=",
-    "password-in-url",
   ];
 
   it("no secret value, plain or base64, appears in any request body, even when the engine did not mask it", async () => {
     const unmaskedSecret = {
       ...scenarios.secretChangedMasked,
       changes: [
-        {
-          ...scenarios.secretChangedMasked.changes[0],
-          masked: false,
-          desired: Buffer.from("s3cret-value").toString("base64"),
-          live: Buffer.from("hunter2-value").toString("base64"),
-        },
+        unmasked.secretData,
         {
           ...scenarios.secretChangedMasked.changes[0],
           path: "/stringData/PASSWORD",
@@ -358,25 +317,7 @@ describe("Claude provider: secrets and injection", () => {
     const envSecret = {
       ...scenarios.envAdded,
       changes: [
-        {
-          ...scenarios.envAdded.changes[0],
-          field: "spec.template.spec.containers[name=backend].env[name=DB_PASSWORD]",
-          live: { name: "DB_PASSWORD", value: "db-pass-Xy9!" },
-        },
-        {
-          ...scenarios.envAdded.changes[0],
-          path: "/spec/template/spec/containers/0/env/2/value",
-          field: "spec.template.spec.containers[name=backend].env[name=GITHUB_TOKEN].value",
-          type: "changed" as const,
-          desired: "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
-          live: "hunter2-value",
-        },
-        {
-          ...scenarios.envAdded.changes[0],
-          path: "/spec/template/spec/containers/0/env/3",
-          field: "spec.template.spec.containers[name=backend].env[name=DATABASE_URL]",
-          live: { name: "DATABASE_URL", value: "postgres://chat:password-in-url@db:5432/chat" },
-        },
+        ...unmasked.envChanges,
         {
           ...scenarios.envAdded.changes[0],
           path: "/metadata/annotations/debug",
@@ -407,7 +348,7 @@ describe("Claude provider: secrets and injection", () => {
     ]);
     expect(fake.requests.length).toBeGreaterThan(0);
     for (const r of fake.requests) for (const s of secrets) expect(r.rawBody).not.toContain(s);
-    for (const line of logLines) for (const s of secrets) expect(line).not.toContain(s);
+    for (const line of probe.logLines) for (const s of secrets) expect(line).not.toContain(s);
   });
 
   it("the API key appears in no log line, while requests and responses are logged at debug", async () => {
@@ -418,10 +359,10 @@ describe("Claude provider: secrets and injection", () => {
     const a = analyzer();
     await a.analyze(one());
     await a.analyze([request(scenarios.manualScale)]);
-    expect(logLines.some((l) => l.includes("analysis request"))).toBe(true);
-    expect(logLines.some((l) => l.includes("analysis response"))).toBe(true);
-    for (const line of logLines) expect(line).not.toContain(KEY);
-    for (const line of logLines) expect(line).not.toContain(KEY.slice(0, 20));
+    expect(probe.logLines.some((l) => l.includes("analysis request"))).toBe(true);
+    expect(probe.logLines.some((l) => l.includes("analysis response"))).toBe(true);
+    for (const line of probe.logLines) expect(line).not.toContain(KEY);
+    for (const line of probe.logLines) expect(line).not.toContain(KEY.slice(0, 20));
   });
 
   it("an injected instruction in a live annotation changes nothing about the request's rules or the action set", async () => {

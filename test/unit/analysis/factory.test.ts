@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { AnalysisConfigError, analysisSettingsFromEnv, createAnalyzer } from "../../../src/analysis/factory.js";
 import { ANALYSIS_REQUESTS_METRIC } from "../../../src/analysis/metrics.js";
 import { ModelAnalyzer } from "../../../src/analysis/model-analyzer.js";
-import { jsonFromText, localEndpoint } from "../../../src/analysis/providers/local.js";
+import { localEndpoint } from "../../../src/analysis/providers/local.js";
+import { jsonFromText } from "../../../src/analysis/providers/local-reply.js";
 import { RulesAnalyzer } from "../../../src/analysis/rules/analyzer.js";
 import { request, scenarios } from "./fixtures.js";
 

@@ -14,15 +14,25 @@ function change(c: Partial<Change> & Pick<Change, "path" | "field" | "type">): C
   return { masked: false, severity: "medium", by: kubectl(), ...c };
 }
 
-function deployment(changes: Change[], severity: Severity, name = "backend"): ResourceResult {
+/** A Drifted verdict on an object in namespace qa, declared by `unit` of hub space acorn-bear-qa. */
+function drifted(
+  object: { apiVersion: string; kind: string; name: string },
+  unit: { unit: string; revision: number },
+  severity: Severity,
+  changes: Change[],
+): ResourceResult {
   return {
-    ref: { apiVersion: "apps/v1", kind: "Deployment", namespace: "qa", name },
-    source: { type: "hub", space: "acorn-bear-qa", unit: name, revision: 7 },
+    ref: { apiVersion: object.apiVersion, kind: object.kind, namespace: "qa", name: object.name },
+    source: { type: "hub", space: "acorn-bear-qa", unit: unit.unit, revision: unit.revision },
     status: "Drifted",
     severity,
     changes,
     ignored: [],
   };
+}
+
+function deployment(changes: Change[], severity: Severity, name = "backend"): ResourceResult {
+  return drifted({ apiVersion: "apps/v1", kind: "Deployment", name }, { unit: name, revision: 7 }, severity, changes);
 }
 
 export const scenarios = {
@@ -103,12 +113,11 @@ export const scenarios = {
     ],
     "low",
   ),
-  rbacWidened: {
-    ref: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", namespace: "qa", name: "reader" },
-    source: { type: "hub", space: "acorn-bear-qa", unit: "reader", revision: 3 },
-    status: "Drifted",
-    severity: "critical",
-    changes: [
+  rbacWidened: drifted(
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", name: "reader" },
+    { unit: "reader", revision: 3 },
+    "critical",
+    [
       change({
         path: "/rules/0/verbs/3",
         field: "rules[0].verbs[3]",
@@ -118,8 +127,7 @@ export const scenarios = {
         by: kubectl("kubectl-patch"),
       }),
     ],
-    ignored: [],
-  } satisfies ResourceResult,
+  ),
   deletedObject: {
     ref: { apiVersion: "v1", kind: "ConfigMap", namespace: "qa", name: "settings" },
     source: { type: "hub", space: "acorn-bear-qa", unit: "settings", revision: 2 },
@@ -128,12 +136,11 @@ export const scenarios = {
     changes: [],
     ignored: [],
   } satisfies ResourceResult,
-  secretChangedMasked: {
-    ref: { apiVersion: "v1", kind: "Secret", namespace: "qa", name: "db-credentials" },
-    source: { type: "hub", space: "acorn-bear-qa", unit: "db-credentials", revision: 1 },
-    status: "Drifted",
-    severity: "high",
-    changes: [
+  secretChangedMasked: drifted(
+    { apiVersion: "v1", kind: "Secret", name: "db-credentials" },
+    { unit: "db-credentials", revision: 1 },
+    "high",
+    [
       change({
         path: "/data/PASSWORD",
         field: "data.PASSWORD",
@@ -145,14 +152,12 @@ export const scenarios = {
         by: kubectl("kubectl-patch"),
       }),
     ],
-    ignored: [],
-  } satisfies ResourceResult,
-  serviceTargetPort: {
-    ref: { apiVersion: "v1", kind: "Service", namespace: "qa", name: "backend" },
-    source: { type: "hub", space: "acorn-bear-qa", unit: "backend-svc", revision: 1 },
-    status: "Drifted",
-    severity: "high",
-    changes: [
+  ),
+  serviceTargetPort: drifted(
+    { apiVersion: "v1", kind: "Service", name: "backend" },
+    { unit: "backend-svc", revision: 1 },
+    "high",
+    [
       change({
         path: "/spec/ports/0/targetPort",
         field: "spec.ports[name=http].targetPort",
@@ -163,14 +168,12 @@ export const scenarios = {
         by: kubectl("kubectl-patch"),
       }),
     ],
-    ignored: [],
-  } satisfies ResourceResult,
-  configMapEdited: {
-    ref: { apiVersion: "v1", kind: "ConfigMap", namespace: "qa", name: "settings" },
-    source: { type: "hub", space: "acorn-bear-qa", unit: "settings", revision: 2 },
-    status: "Drifted",
-    severity: "medium",
-    changes: [
+  ),
+  configMapEdited: drifted(
+    { apiVersion: "v1", kind: "ConfigMap", name: "settings" },
+    { unit: "settings", revision: 2 },
+    "medium",
+    [
       change({
         path: "/data/LOG_LEVEL",
         field: "data.LOG_LEVEL",
@@ -180,8 +183,7 @@ export const scenarios = {
         by: kubectl("kubectl-patch"),
       }),
     ],
-    ignored: [],
-  } satisfies ResourceResult,
+  ),
 };
 
 export function annotationDrift(text: string, name = "backend"): ResourceResult {
@@ -207,4 +209,49 @@ export function request(result: ResourceResult, context?: AnalysisContext): Anal
 
 export const PROD: AnalysisContext = {
   unit: { space: "acorn-bear-prod", unit: "backend", revision: 9, spaceLabels: { env: "prod" } },
+};
+
+const base64 = (s: string) => Buffer.from(s).toString("base64");
+
+/** Drift carrying secrets in clear, as if the engine's masking had missed them: none of it may reach a model. */
+export const unmasked = {
+  /** The Secret's data change, unmasked (base64, as in the object). */
+  secretData: {
+    ...scenarios.secretChangedMasked.changes[0],
+    masked: false,
+    desired: base64("s3cret-value"),
+    live: base64("hunter2-value"),
+  },
+  /** Env vars with a password, a token and a URL holding a password. */
+  envChanges: [
+    {
+      ...scenarios.envAdded.changes[0],
+      field: "spec.template.spec.containers[name=backend].env[name=DB_PASSWORD]",
+      live: { name: "DB_PASSWORD", value: "db-pass-Xy9!" },
+    },
+    {
+      ...scenarios.envAdded.changes[0],
+      path: "/spec/template/spec/containers/0/env/2/value",
+      field: "spec.template.spec.containers[name=backend].env[name=GITHUB_TOKEN].value",
+      type: "changed" as const,
+      desired: "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+      live: "hunter2-value",
+    },
+    {
+      ...scenarios.envAdded.changes[0],
+      path: "/spec/template/spec/containers/0/env/3",
+      field: "spec.template.spec.containers[name=backend].env[name=DATABASE_URL]",
+      live: { name: "DATABASE_URL", value: "postgres://chat:password-in-url@db:5432/chat" },
+    },
+  ] satisfies Change[],
+  /** Every secret value in the two above, plain and base64. */
+  values: [
+    "s3cret-value",
+    "hunter2-value",
+    base64("s3cret-value"),
+    base64("hunter2-value"),
+    "db-pass-Xy9!",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "password-in-url",
+  ],
 };
