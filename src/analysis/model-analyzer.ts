@@ -276,6 +276,7 @@ export class ModelAnalyzer implements Analyzer {
 /** Waits for `wait`, or less if the signal aborts first (and leaves no listener on the long-lived signal). */
 async function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return wait;
+  if (signal.aborted) return;
   let onAbort = () => {};
   const abort = new Promise<void>((resolve) => {
     onAbort = resolve;

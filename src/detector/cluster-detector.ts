@@ -170,6 +170,7 @@ export class ClusterDetector {
       if (snapshot) break;
       await sleep(RETRY_MS, signal);
     }
+    if (signal.aborted) return; // stop() already stopped the desired watch: do not start it again
     this.desiredWatch.start();
     while (!signal.aborted) {
       try {
@@ -204,6 +205,7 @@ export class ClusterDetector {
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener("abort", done, { once: true });
+      if (signal.aborted) done();
       void this.queue.wait().then(done);
     });
   }

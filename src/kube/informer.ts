@@ -122,6 +122,7 @@ export class Informer {
           rv = undefined;
         }
         if (!rv) rv = await this.list();
+        if (signal.aborted) break; // stopped during the list: an abort listener added now would never fire
         // One controller per watch, aborted by stop() or setNames(); no AbortSignal.any (its dependents pile up).
         const watchAbort = new AbortController();
         this.watchAbort = watchAbort;

@@ -64,6 +64,8 @@ export class LiveView {
 
   /** Watches exactly what `desired` needs; starts, narrows or stops informers. Resolves once all listed. */
   async setDesired(desired: readonly DesiredObject[]): Promise<void> {
+    // A stop() during one of the discovery awaits below ends this call: informers started after it would run on.
+    const generation = this.generation;
     const targets = new Map<string, Target>();
     const namespaces = new Set<string>();
     for (const d of desired) {
@@ -112,6 +114,7 @@ export class LiveView {
         this.opts.logger.warn({ kind: t.kind, err: errorMessage(err) }, "cannot watch kind");
         continue;
       }
+      if (generation !== this.generation) return;
       const w: Watched = { target: t, info, informer: undefined as unknown as Informer };
       w.informer = new Informer({
         client: this.opts.client,
@@ -133,6 +136,7 @@ export class LiveView {
   async whenSynced(signal?: AbortSignal): Promise<void> {
     const all = Promise.all([...this.watched.values()].map((w) => w.informer.whenSynced()));
     if (!signal) return void (await all);
+    if (signal.aborted) return; // a listener added now would never fire
     let onAbort = () => {};
     const aborted = new Promise<void>((resolve) => {
       onAbort = () => resolve();
@@ -207,6 +211,7 @@ export class LiveView {
   }
 
   /** Sums of the informers' counters, for metrics and benchmarks. */
+  private generation = 0;
   /** Counts of informers no longer watched, so that the totals below only ever grow (they feed counters). */
   private readonly retired: InformerStats = {
     lists: 0,
@@ -231,6 +236,7 @@ export class LiveView {
   }
 
   async stop(): Promise<void> {
+    this.generation++;
     for (const w of this.watched.values()) this.retire(w.informer.stats);
     await Promise.all([...this.watched.values()].map((w) => w.informer.stop()));
     this.watched.clear();

@@ -54,6 +54,7 @@ export async function watchOnce(
   const controller = new AbortController();
   const abort = () => controller.abort();
   opts.signal.addEventListener("abort", abort, { once: true });
+  if (opts.signal.aborted) abort(); // stopped while the credentials were read: the listener above never fires
   // A connection that stays silent well past the server's own timeout is dead (no FIN seen): give up on it.
   const guard = setTimeout(abort, (opts.timeoutSeconds + 30) * 1000);
   guard.unref();
