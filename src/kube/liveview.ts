@@ -49,6 +49,16 @@ export class LiveView {
   /** Desired kinds the cluster does not serve, by target key: their objects become Error results. */
   readonly unresolved = new Map<string, string>();
   private synced = false;
+  /** Bumped by stop(): a setDesired() still awaiting discovery then starts nothing. */
+  private generation = 0;
+  /** Counters of the informers stopped so far. */
+  private readonly retired: InformerStats = {
+    lists: 0,
+    watches: 0,
+    relists410: 0,
+    eventsReceived: 0,
+    eventsDropped: 0,
+  };
 
   constructor(private readonly opts: LiveViewOptions) {}
 
@@ -210,21 +220,11 @@ export class LiveView {
     return [...w.informer.objects.values()].map((e) => e.obj);
   }
 
-  /** Sums of the informers' counters, for metrics and benchmarks. */
-  private generation = 0;
-  /** Counts of informers no longer watched, so that the totals below only ever grow (they feed counters). */
-  private readonly retired: InformerStats = {
-    lists: 0,
-    watches: 0,
-    relists410: 0,
-    eventsReceived: 0,
-    eventsDropped: 0,
-  };
-
   private retire(stats: InformerStats): void {
     for (const k of Object.keys(stats) as Array<keyof InformerStats>) this.retired[k] += stats[k];
   }
 
+  /** Sums of the informers' counters (stopped ones included: they feed counters), for metrics and benchmarks. */
   stats(): InformerStats & { informers: number; objects: number } {
     const sum = { ...this.retired, informers: 0, objects: 0 };
     for (const w of this.watched.values()) {
