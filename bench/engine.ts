@@ -395,7 +395,7 @@ async function run(cluster: Cluster, ns: string, kubeconfig: string, kubectl: st
   const engine = { client: engineRun(generated, "client"), server: engineRun(generated, "server") };
   memory.afterEngine = heapMB();
 
-  const genCache = new DryRunCache<KubeObject | null>(N_OBJECTS * 2 + 10);
+  const genCache = new DryRunCache<KubeObject | null>();
   const genLive = new Map<string, KubeObject>();
   for (const p of generated) {
     const keys = serverCacheKeys(p.desired, p.live);

@@ -219,6 +219,7 @@ export class ClusterDetector {
     }
     this.desired = snapshot;
     this.desiredByKey = new Map(snapshot.objects.map((d) => [this.liveView.keyFor(d.ref), d]));
+    this.dryRuns.retainObjects(snapshot.objects.map((d) => d.ref));
     if (!first) this.opts.logger.info({ version: snapshot.version }, "desired state changed");
     this.fullDue = true;
     this.queue.wake();

@@ -14,7 +14,14 @@ import type {
 import type { Cluster } from "../kube/cluster.js";
 import { CrdSchemas } from "../kube/crd-schemas.js";
 import { Discovery, type ResourceInfo } from "../kube/discovery.js";
-import { appliedKey, compactServerView, DryRunCache, defaultedKey, objectHash } from "../kube/dryrun-cache.js";
+import {
+  appliedKey,
+  compactServerView,
+  DryRunCache,
+  defaultedKey,
+  objectHash,
+  type ViewKey,
+} from "../kube/dryrun-cache.js";
 import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
 import { relevanceDigest } from "../kube/relevance.js";
@@ -245,13 +252,13 @@ async function serverViews(
 }
 
 /** Cache keys of the two server views (exported for benchmarks that pre-warm a cache). */
-export function serverCacheKeys(desired: DesiredObject, live: KubeObject): { applied: string; defaulted: string } {
+export function serverCacheKeys(desired: DesiredObject, live: KubeObject): { applied: ViewKey; defaulted: ViewKey } {
   const hash = contentHash(desired.object);
   return {
     // Not the bare resourceVersion: controllers bump it with every status write (a Deployment's replica counts),
     // which cannot change what an apply of desired would store. The relevant part of live can.
-    applied: appliedKey(hash, liveDigest(live)),
-    defaulted: defaultedKey(`${hash}:${desired.ref.namespace ?? ""}`),
+    applied: appliedKey(desired.ref, hash, liveDigest(live)),
+    defaulted: defaultedKey(desired.ref, hash),
   };
 }
 

@@ -1,45 +1,52 @@
-// Server-mode dry-run results keyed by what determines them: the desired object's content and the live object's
-// version (its resourceVersion, or better a digest of its relevant part, see detector/detect.ts). An unchanged
-// object in an unchanged cluster then costs no request. In memory, LRU-bounded.
+// Server-mode dry-run results, one per view of a desired object (its apply onto live, its create), each with the key
+// of what determined it: the desired object's content and the live object's version (a digest of its relevant
+// part, see detector/detect.ts). An unchanged object in an unchanged cluster then costs no request. A newer key
+// replaces the view's older entry, so the cache holds at most two entries per desired object and none that can no
+// longer be asked for — no LRU bound to outgrow (a bound below the working set turns every full resync into misses).
 import { createHash } from "node:crypto";
-import type { KubeObject } from "../drift/types.js";
+import type { KubeObject, ObjectRef } from "../drift/types.js";
+
+/** Where a view lives in the cache (which object, which dry-run) and the key its value must match. */
+export interface ViewKey {
+  slot: string;
+  key: string;
+}
 
 export class DryRunCache<V = KubeObject> {
-  private readonly entries = new Map<string, V>();
+  private readonly views = new Map<string, { key: string; value: V }>();
   readonly stats = { hits: 0, misses: 0 };
 
-  constructor(private readonly maxEntries = 20_000) {}
-
   get size(): number {
-    return this.entries.size;
+    return this.views.size;
   }
 
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) {
+  get({ slot, key }: ViewKey): V | undefined {
+    const entry = this.views.get(slot);
+    if (entry?.key !== key) {
       this.stats.misses++;
       return undefined;
     }
     this.stats.hits++;
-    // Re-insert: Map iteration order is insertion order, so the first key is the least recently used.
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+    return entry.value;
   }
 
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+  set({ slot, key }: ViewKey, value: V): void {
+    this.views.set(slot, { key, value });
+  }
+
+  /** Forgets the views of objects that are no longer desired. */
+  retainObjects(refs: Iterable<ObjectRef>): void {
+    const keep = new Set<string>();
+    for (const ref of refs) keep.add(objectSlot(ref));
+    for (const slot of this.views.keys()) if (!keep.has(slot.slice(slot.indexOf(":") + 1))) this.views.delete(slot);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.views.clear();
   }
 }
+
+const objectSlot = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}|${ref.name}`;
 
 /**
  * A dry-run result as the cache keeps it: without `metadata.managedFields` and `status`, which the engine never reads
@@ -54,14 +61,14 @@ export function compactServerView(obj: KubeObject): KubeObject {
   return { ...rest, metadata } as KubeObject;
 }
 
-/** Key of an SSA dry-run of `desired` onto the live object at `liveVersion`. */
-export function appliedKey(desiredHash: string, liveVersion: string | undefined): string {
-  return `apply:${desiredHash}:${liveVersion ?? ""}`;
+/** The SSA dry-run of `desired` (content hash) onto the live object at `liveVersion`. */
+export function appliedKey(ref: ObjectRef, desiredHash: string, liveVersion: string | undefined): ViewKey {
+  return { slot: `apply:${objectSlot(ref)}`, key: `${desiredHash}:${liveVersion ?? ""}` };
 }
 
-/** Key of a dry-run create of `desired` (depends on the desired content only). */
-export function defaultedKey(desiredHash: string): string {
-  return `create:${desiredHash}`;
+/** The dry-run create of `desired` (depends on the desired content only). */
+export function defaultedKey(ref: ObjectRef, desiredHash: string): ViewKey {
+  return { slot: `create:${objectSlot(ref)}`, key: desiredHash };
 }
 
 /** Content hash of an object, independent of key order. */

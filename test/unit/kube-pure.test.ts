@@ -4,27 +4,43 @@ import { mapLimit } from "../../src/detector/concurrency.js";
 import { summarize } from "../../src/drift/engine.js";
 import type { ResourceResult } from "../../src/drift/types.js";
 import { resourcePath } from "../../src/kube/discovery.js";
-import { appliedKey, DryRunCache, objectHash } from "../../src/kube/dryrun-cache.js";
+import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../../src/kube/dryrun-cache.js";
 import { UnknownKindError } from "../../src/kube/errors.js";
 
 describe("DryRunCache", () => {
-  it("evicts the least recently used entry beyond its bound and counts hits and misses", () => {
-    const cache = new DryRunCache<number>(2);
-    cache.set("a", 1);
-    cache.set("b", 2);
-    expect(cache.get("a")).toBe(1); // a is now the most recent
-    cache.set("c", 3);
-    expect(cache.get("b")).toBeUndefined();
-    expect(cache.get("a")).toBe(1);
-    expect(cache.get("c")).toBe(3);
+  const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "qa", name: "web" };
+  const db = { ...web, name: "db" };
+
+  it("keeps one entry per view: a newer key replaces the older, and counts hits and misses", () => {
+    const cache = new DryRunCache<number>();
+    cache.set(appliedKey(web, "h1", "10"), 1);
+    cache.set(defaultedKey(web, "h1"), 2);
+    expect(cache.get(appliedKey(web, "h1", "10"))).toBe(1);
+    cache.set(appliedKey(web, "h1", "11"), 3); // live changed: the view for version 10 cannot be asked for again
+    expect(cache.get(appliedKey(web, "h1", "10"))).toBeUndefined();
+    expect(cache.get(appliedKey(web, "h1", "11"))).toBe(3);
+    expect(cache.get(defaultedKey(web, "h1"))).toBe(2);
+    expect(cache.get(appliedKey(db, "h1", "11"))).toBeUndefined(); // another object, same content key
     expect(cache.size).toBe(2);
-    expect(cache.stats).toEqual({ hits: 3, misses: 1 });
+    expect(cache.stats).toEqual({ hits: 3, misses: 2 });
   });
 
-  it("keys by content independent of key order, and by live resourceVersion", () => {
+  it("forgets the views of objects no longer desired", () => {
+    const cache = new DryRunCache<number>();
+    for (const ref of [web, db]) {
+      cache.set(appliedKey(ref, "h", "1"), 1);
+      cache.set(defaultedKey(ref, "h"), 2);
+    }
+    cache.retainObjects([db]);
+    expect(cache.size).toBe(2);
+    expect(cache.get(appliedKey(db, "h", "1"))).toBe(1);
+    expect(cache.get(defaultedKey(web, "h"))).toBeUndefined();
+  });
+
+  it("keys by content independent of key order, and by live version", () => {
     expect(objectHash({ a: 1, b: { c: [1, 2] } })).toBe(objectHash({ b: { c: [1, 2] }, a: 1 }));
     expect(objectHash({ a: 1 })).not.toBe(objectHash({ a: "1" }));
-    expect(appliedKey("h", "10")).not.toBe(appliedKey("h", "11"));
+    expect(appliedKey(web, "h", "10")).not.toEqual(appliedKey(web, "h", "11"));
   });
 });
 
