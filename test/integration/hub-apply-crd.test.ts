@@ -9,7 +9,7 @@ import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
 import { CRD_INFO } from "../../src/kube/crd-readiness.js";
 import { Discovery } from "../../src/kube/discovery.js";
 import { deleteObject, getObject } from "../../src/kube/objects.js";
-import { gadgetCrd } from "../helpers/crd.js";
+import { crdWith, gadgetCrd } from "../helpers/crd.js";
 import { createTestNamespace, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
@@ -20,31 +20,11 @@ import { openTestStore, type TestStore } from "../helpers/stores.js";
 const id = () => randomBytes(3).toString("hex");
 
 /** A minimal namespaced CRD `<plural>.<group>` of `kind`, version v1, any spec. */
-function crd(group: string, plural: string, kind: string): KubeObject {
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `${plural}.${group}` },
-    spec: {
-      group,
-      scope: "Namespaced",
-      names: { plural, singular: plural.replace(/s$/, ""), kind },
-      versions: [
-        {
-          name: "v1",
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
+const crd = (group: string, plural: string, kind: string): KubeObject =>
+  crdWith(group, plural, kind, {
+    type: "object",
+    properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+  });
 
 const cr = (group: string, kind: string, name: string, spec: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: `${group}/v1`,
