@@ -111,15 +111,19 @@ describe("drift-detector run (in process)", () => {
     await until("settled queue", () => detector.queue.size === 0 || undefined);
     await new Promise((r) => setTimeout(r, 1000));
     const before = { ...detector.stats };
-    const received = detector.liveView.stats().eventsReceived;
+    const watch = detector.liveView.stats();
     // Deleting the ReplicaSet makes the deployment controller create a new one and rewrite the Deployment's status.
     kubectl("delete", "replicaset", "-l", "app=web", "--wait=false");
-    await until(
-      "status updates on the watch",
-      () => detector.liveView.stats().eventsReceived > received + 1 || undefined,
-    );
+    await until("a status update dropped by the watch", () => {
+      const now = detector.liveView.stats();
+      return now.eventsDropped > watch.eventsDropped || undefined;
+    });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(detector.stats.object).toBe(before.object);
+    const after = detector.liveView.stats();
+    // Status-only updates end at the watch. Only a change of the object itself may be detected — depending on how
+    // the controllers' syncs interleave, the deployment controller may also rewrite its revision annotation.
+    const relevant = after.eventsReceived - after.eventsDropped - (watch.eventsReceived - watch.eventsDropped);
+    expect(detector.stats.object - before.object).toBeLessThanOrEqual(relevant);
     expect(detector.stats.full).toBe(before.full);
   });
 
