@@ -105,8 +105,27 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 async function waitGone(pid: number, binary: string, marker: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!(await isOurProcess(pid, binary, marker))) return true;
+    if (await isGone(pid, binary, marker)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
+  return isGone(pid, binary, marker);
+}
+
+/**
+ * Whether our process has ended: no such pid, a zombie, or the pid reused by another program. A process in the middle
+ * of exiting has already released its memory (an empty command line) but still runs (and holds its ports): not gone.
+ */
+async function isGone(pid: number, binary: string, marker: string): Promise<boolean> {
+  if (process.platform !== "linux") return !(await isOurProcess(pid, binary, marker));
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return true;
+  }
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  if (state === "Z" || state === "X") return true;
+  const argv = await commandLine(pid);
+  if (!argv || argv.length === 0) return false;
   return !(await isOurProcess(pid, binary, marker));
 }
