@@ -42,27 +42,41 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+    return this.withClient(async (client) => {
       await client.query("begin");
-      const result = await fn(clientQueryable(client));
-      await client.query("commit");
-      return result;
-    } catch (err) {
-      await client.query("rollback").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      try {
+        const result = await fn(clientQueryable(client));
+        await client.query("commit");
+        return result;
+      } catch (err) {
+        await client.query("rollback").catch(() => {});
+        throw err;
+      }
+    });
   }
 
   /** Runs `fn` on one dedicated connection (session-level advisory locks need that). */
   async withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient((client) => fn(clientQueryable(client)));
+  }
+
+  /**
+   * A client checked out of the pool has no error listener of the pool's: a connection dropped meanwhile (a server
+   * restart) would emit an unhandled 'error' and crash the process. Here it is noted (the failing query reports it)
+   * and the broken client is destroyed rather than returned to the pool.
+   */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on("error", onError);
     try {
-      return await fn(clientQueryable(client));
+      return await fn(client);
     } finally {
-      client.release();
+      client.off("error", onError);
+      client.release(broken);
     }
   }
 
