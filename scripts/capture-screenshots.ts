@@ -12,7 +12,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../test/helpers/chromium.js";
 
 interface DemoState {
   prefix: string;
@@ -29,7 +30,6 @@ interface RecordSummary {
   analysis?: unknown;
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const VIEWPORT = { width: 1280, height: 800 };
 const RC_IMAGE = "ghcr.io/confighubai/cubbychat/backend:1.2.0-rc.1";
 
@@ -94,18 +94,7 @@ async function main(): Promise<void> {
   const image = await openRecord(ns("prod"), "backend", "/spec/template/spec/containers");
 
   process.stdout.write(`Capturing ${demo.detectorUrl}/ into ${outDir}:\n`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: VIEWPORT });
     // Signed in for actions, as after the token dialog (the dashboard keeps the token in sessionStorage).

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { DriftRecord } from "../../src/detector/records.js";
@@ -12,11 +12,11 @@ import type { RunningService } from "../../src/detector/service.js";
 import { applySpaceUnits } from "../../src/hub/apply.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { loadCluster } from "../../src/kube/cluster.js";
+import { CHROMIUM, launchChromium } from "../helpers/chromium.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "dashboard-test-token-0123456789";
 const SHOTS = join(process.cwd(), "test-results");
 const kubeconfig = inject("kubeconfig");
@@ -85,18 +85,7 @@ data: {mode: fast}
       }),
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     page.on("pageerror", (err) => {
       throw err;
