@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { mapLimit } from "../src/detector/concurrency.js";
+import { mapLimit } from "../src/app/concurrency.js";
 import { detect, serverCacheKeys } from "../src/detector/detect.js";
 import type { LiveReader } from "../src/detector/live.js";
 import { compareObject } from "../src/drift/engine.js";

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { mapLimit } from "../src/app/concurrency.js";
 import { loadCluster } from "../src/kube/cluster.js";
 
 const { values } = parseArgs({
@@ -117,15 +118,6 @@ const sum = (m: Map<string, number>, prefix: string) =>
 const MB = (m: Map<string, number>, name: string) => Math.round((m.get(name) ?? 0) / 1048576);
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (i < items.length) await fn(items[i++]);
-    }),
-  );
-}
 
 async function bench(n: number): Promise<Record<string, unknown>> {
   const ns = `bench-${n}-${Date.now().toString(36)}`;

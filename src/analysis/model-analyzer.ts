@@ -3,6 +3,7 @@
 // validate, then the next provider, then rules. analyze() never rejects because a model failed.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { untilAborted } from "../app/sleep.js";
 import { planBatches } from "./batch.js";
 import type { HourlyBudget } from "./budget.js";
 import type { AnalysisCache } from "./cache.js";
@@ -270,21 +271,5 @@ export class ModelAnalyzer implements Analyzer {
     } catch (err) {
       this.options.logger?.warn({ error: (err as Error).message }, "analysis cache write failed");
     }
-  }
-}
-
-/** Waits for `wait`, or less if the signal aborts first (and leaves no listener on the long-lived signal). */
-async function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return wait;
-  if (signal.aborted) return;
-  let onAbort = () => {};
-  const abort = new Promise<void>((resolve) => {
-    onAbort = resolve;
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    await Promise.race([wait, abort]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
   }
 }

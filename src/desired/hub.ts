@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { parseAllDocuments } from "yaml";
+import { mapLimit } from "../app/concurrency.js";
 import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
 import type { HubApi } from "../hub/api.js";
 import { checkSlug } from "../hub/slug.js";
@@ -147,17 +148,4 @@ export function parseDocuments(data: string, source: SourceInfo): Parsed {
 function refOf(obj: unknown) {
   const o = (obj ?? {}) as Partial<KubeObject>;
   return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata?.name, namespace: o.metadata?.namespace };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

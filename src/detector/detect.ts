@@ -1,6 +1,7 @@
 // One detection: desired snapshot + cluster + mode -> one ResourceResult per desired object. Shared by `check`,
 // `scenarios` and the service. I/O lives here (discovery, live reads, dry-runs); the verdict is the engine's.
 
+import { mapLimit } from "../app/concurrency.js";
 import type { DesiredSnapshot } from "../desired/source.js";
 import { type CompareInput, compareObject, type EngineOptions, errorVerdict } from "../drift/engine.js";
 import type {
@@ -25,7 +26,6 @@ import {
 import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
 import { relevanceDigest } from "../kube/relevance.js";
-import { mapLimit } from "./concurrency.js";
 import { directLiveReader, type LiveReader } from "./live.js";
 
 export const FIELD_MANAGER = "drift-detector";

@@ -2,7 +2,9 @@
 // (cluster-wide for cluster-scoped kinds), plus the HorizontalPodAutoscalers of those namespaces (they decide
 // whether `spec.replicas` differences are drift). Only desired objects are kept, so memory follows the desired
 // state, not the cluster's size.
+
 import type { Logger } from "pino";
+import { untilAborted } from "../app/sleep.js";
 import type { DesiredObject, KubeObject, ObjectRef } from "../drift/types.js";
 import type { KubeClient } from "./client.js";
 import type { Discovery, ResourceInfo } from "./discovery.js";
@@ -144,16 +146,7 @@ export class LiveView {
 
   /** Resolves when every informer listed once (the first full detection waits for this). */
   async whenSynced(signal?: AbortSignal): Promise<void> {
-    const all = Promise.all([...this.watched.values()].map((w) => w.informer.whenSynced()));
-    if (!signal) return void (await all);
-    if (signal.aborted) return; // a listener added now would never fire
-    let onAbort = () => {};
-    const aborted = new Promise<void>((resolve) => {
-      onAbort = () => resolve();
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    await Promise.race([all, aborted]);
-    signal.removeEventListener("abort", onAbort);
+    await untilAborted(Promise.all([...this.watched.values()].map((w) => w.informer.whenSynced())).then(), signal);
   }
 
   private changed(w: Watched, name: string): void {
