@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { exitCodeOf, useColor } from "../../src/cli/commands/check.js";
 import { mapLimit } from "../../src/app/concurrency.js";
+import { exitCodeOf, useColor } from "../../src/cli/commands/check.js";
 import { summarize } from "../../src/drift/engine.js";
 import type { ResourceResult } from "../../src/drift/types.js";
 import { resourcePath } from "../../src/kube/discovery.js";
