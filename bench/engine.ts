@@ -16,7 +16,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { mapLimit } from "../src/app/concurrency.js";
 import { detect, serverCacheKeys } from "../src/detector/detect.js";
 import type { LiveReader } from "../src/detector/live.js";
 import { compareObject } from "../src/drift/engine.js";
@@ -25,6 +24,7 @@ import { type Cluster, loadCluster } from "../src/kube/cluster.js";
 import { Discovery } from "../src/kube/discovery.js";
 import { DryRunCache } from "../src/kube/dryrun-cache.js";
 import { applyObject, deleteObject, dryRunCreate, getObject } from "../src/kube/objects.js";
+import { mapLimit } from "../src/lib/concurrency.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);

@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { mapLimit } from "../src/app/concurrency.js";
 import { loadCluster } from "../src/kube/cluster.js";
+import { mapLimit } from "../src/lib/concurrency.js";
 
 const { values } = parseArgs({
   options: {

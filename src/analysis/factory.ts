@@ -1,7 +1,9 @@
 // Picks the analyzer from the settings: DRIFT_ANALYSIS=claude (Claude, then the local model if DRIFT_LLM_URL is
 // set, then rules), rules, or off (no analyzer). Field names match detector/settings.ts RUN_SETTINGS.
+
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { ExpectedError } from "../lib/errors.js";
 import { HourlyBudget } from "./budget.js";
 import { type AnalysisCache, MemoryAnalysisCache } from "./cache.js";
 import { ModelAnalyzer, type ModelAnalyzerOptions } from "./model-analyzer.js";
@@ -48,7 +50,7 @@ export interface AnalyzerDeps {
 }
 
 /** A setting combination that cannot work; the service prints the message (one line) and refuses to start. */
-export class AnalysisConfigError extends Error {
+export class AnalysisConfigError extends ExpectedError {
   override readonly name = "AnalysisConfigError";
 }
 

@@ -3,7 +3,7 @@
 // validate, then the next provider, then rules. analyze() never rejects because a model failed.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { untilAborted } from "../app/sleep.js";
+import { untilAborted } from "../lib/sleep.js";
 import { planBatches } from "./batch.js";
 import type { HourlyBudget } from "./budget.js";
 import type { AnalysisCache } from "./cache.js";

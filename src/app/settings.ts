@@ -1,7 +1,9 @@
 // Settings for a DevOps app: each one an environment variable and a command-line flag, validated with zod at start.
 // A bad value stops the start with one line naming the variable, the value and what is allowed.
+
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../lib/duration.js";
+import { ExpectedError } from "../lib/errors.js";
 
 export interface SettingSpec<T> {
   /** Environment variable, e.g. DRIFT_INTERVAL; the flag is derived from it unless given. */
@@ -26,7 +28,7 @@ export type SettingsOf<S extends SettingsSpec> = {
   [K in keyof S]: S[K] extends SettingSpec<infer T> ? T : never;
 };
 
-export class SettingsError extends Error {
+export class SettingsError extends ExpectedError {
   override readonly name: string = "SettingsError";
 }
 

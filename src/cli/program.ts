@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { CliError } from "./errors.js";
+import { ExpectedError, errorMessage } from "../lib/errors.js";
 
 type CommandModule = { register(program: Command): void };
 
@@ -36,8 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof CliError) {
-      process.stderr.write(`drift-detector: ${err.message}\n`);
+    if (err instanceof ExpectedError) {
+      process.stderr.write(`drift-detector: ${errorMessage(err)}\n`);
       return err.exitCode;
     }
     throw err;

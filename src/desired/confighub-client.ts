@@ -13,6 +13,7 @@ import type {
   UnitInput,
   UnitListItem,
 } from "../hub/types.js";
+import { ExpectedError } from "../lib/errors.js";
 
 // A typed client for ConfigHub's current API generation (../../../shared/confighub-api.md), which our embedded hub
 // also serves: pagination (`ConfigHub-Continue`), ETag/If-None-Match on data, retries with backoff on 429/5xx
@@ -32,7 +33,7 @@ export interface ConfigHubClientOptions {
 }
 
 /** The hub answered with an error status. */
-export class ConfigHubError extends Error {
+export class ConfigHubError extends ExpectedError {
   override readonly name: string = "ConfigHubError";
   constructor(
     readonly status: number,
@@ -48,7 +49,7 @@ export class TokenRejectedError extends ConfigHubError {
 }
 
 /** The hub could not be reached (network, timeout, or still failing after the retries). */
-export class ConfigHubUnavailableError extends Error {
+export class ConfigHubUnavailableError extends ExpectedError {
   override readonly name = "ConfigHubUnavailableError";
 }
 

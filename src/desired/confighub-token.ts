@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { ExpectedError } from "../lib/errors.js";
 
 /** No usable ConfigHub token: none in the environment and no logged-in `cub`. */
-export class TokenUnavailableError extends Error {
+export class TokenUnavailableError extends ExpectedError {
   override readonly name = "TokenUnavailableError";
 }
 

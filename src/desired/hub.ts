@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { parseAllDocuments } from "yaml";
-import { mapLimit } from "../app/concurrency.js";
 import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
 import type { HubApi } from "../hub/api.js";
 import { checkSlug } from "../hub/slug.js";
 import type { Space, Unit } from "../hub/types.js";
+import { mapLimit } from "../lib/concurrency.js";
 import { type DesiredSnapshot, type DesiredSource, SourceUnavailableError } from "./source.js";
 
 /** Which revision of each unit is desired: the one last applied (falling back to released, then head), or head. */

@@ -1,5 +1,7 @@
 // `--source SPEC` -> a DesiredSource. Hub sources (`hub:SPACE`, `confighub:SPACE`) register here when they exist.
+
 import { existsSync } from "node:fs";
+import { ExpectedError } from "../lib/errors.js";
 import { DirectorySource } from "./directory.js";
 import type { DesiredSource } from "./source.js";
 
@@ -10,7 +12,7 @@ export interface OpenSourceOptions {
 }
 
 /** A source spec that names no usable source (bad prefix, empty): the command stops with exit code 2. */
-export class SourceSpecError extends Error {
+export class SourceSpecError extends ExpectedError {
   override readonly name = "SourceSpecError";
 }
 

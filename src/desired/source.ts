@@ -1,4 +1,5 @@
 import type { DesiredError, DesiredObject } from "../drift/types.js";
+import { ExpectedError } from "../lib/errors.js";
 
 /** What a source holds at one moment. */
 export interface DesiredSnapshot {
@@ -20,6 +21,6 @@ export interface DesiredSource {
 }
 
 /** The source as a whole could not be read (unreadable directory, hub unreachable): exit code 2 for `check`. */
-export class SourceUnavailableError extends Error {
+export class SourceUnavailableError extends ExpectedError {
   override readonly name = "SourceUnavailableError";
 }

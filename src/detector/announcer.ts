@@ -4,7 +4,7 @@
 // reach no sink until the snooze ends; then, if the drift is still open, it is announced once more.
 import type { Logger } from "pino";
 import type { Analysis, AnalysisRequest, Analyzer } from "../analysis/types.js";
-import { errorMessage } from "../kube/errors.js";
+import { errorMessage } from "../lib/errors.js";
 import type { DriftEventBus } from "./event-bus.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent, DriftRecord } from "./records.js";

@@ -3,16 +3,16 @@
 // interval, and a new full detection whenever the desired state changes.
 import type { Logger } from "pino";
 import type { Readiness } from "../app/health.js";
-import { sleep } from "../app/sleep.js";
 import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
 import type { ComparisonMode, DesiredObject, KubeObject, ResourceResult } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
 import { CrdSchemas } from "../kube/crd-schemas.js";
 import { Discovery } from "../kube/discovery.js";
 import { DryRunCache } from "../kube/dryrun-cache.js";
-import { errorMessage } from "../kube/errors.js";
 import { LiveView, objectKey } from "../kube/liveview.js";
 import { getObject, listObjects } from "../kube/objects.js";
+import { errorMessage } from "../lib/errors.js";
+import { sleep } from "../lib/sleep.js";
 import type { Announcer } from "./announcer.js";
 import { DesiredWatch } from "./desired-watch.js";
 import { type DetectOptions, detect } from "./detect.js";

@@ -4,7 +4,7 @@ import { type FSWatcher, watch } from "node:fs";
 import type { Logger } from "pino";
 import { DirectorySource } from "../desired/directory.js";
 import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
-import { errorMessage } from "../kube/errors.js";
+import { errorMessage } from "../lib/errors.js";
 
 export interface DesiredWatchOptions {
   source: DesiredSource;

@@ -1,7 +1,6 @@
 // One detection: desired snapshot + cluster + mode -> one ResourceResult per desired object. Shared by `check`,
 // `scenarios` and the service. I/O lives here (discovery, live reads, dry-runs); the verdict is the engine's.
 
-import { mapLimit } from "../app/concurrency.js";
 import type { DesiredSnapshot } from "../desired/source.js";
 import { type CompareInput, compareObject, type EngineOptions, errorVerdict } from "../drift/engine.js";
 import type {
@@ -23,9 +22,11 @@ import {
   objectHash,
   type ViewKey,
 } from "../kube/dryrun-cache.js";
-import { ClusterUnauthorizedError, ClusterUnreachableError, errorMessage } from "../kube/errors.js";
+import { ClusterUnauthorizedError, ClusterUnreachableError } from "../kube/errors.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
 import { relevanceDigest } from "../kube/relevance.js";
+import { mapLimit } from "../lib/concurrency.js";
+import { errorMessage } from "../lib/errors.js";
 import { directLiveReader, type LiveReader } from "./live.js";
 
 export const FIELD_MANAGER = "drift-detector";

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { loadEngineConfigFile } from "../app/engine-config-file.js";
 import type { EngineConfig } from "../drift/config.js";
 import type { IgnoreRule } from "../drift/engine.js";
-import { errorMessage } from "../kube/errors.js";
+import { errorMessage } from "../lib/errors.js";
 
 export class ServiceEngineConfig {
   private file: EngineConfig = {};

@@ -1,7 +1,7 @@
 // `auto` comparison mode: server mode needs `patch` (for the dry-run), so ask the API server whether we may.
 import type { ComparisonMode } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
-import { errorMessage } from "../kube/errors.js";
+import { errorMessage } from "../lib/errors.js";
 
 export type ModeSetting = ComparisonMode | "auto";
 

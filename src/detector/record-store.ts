@@ -1,6 +1,8 @@
 // DriftRecords in the store. Transitions are compare-and-set, so that of two processes believing they lead (the
 // moment of a leader change), exactly one wins each transition and only the winner announces it.
+
 import type { Severity } from "../drift/types.js";
+import { ExpectedError } from "../lib/errors.js";
 import { type Database, PG_UNIQUE_VIOLATION, pgErrorCode, type Queryable } from "../store/database.js";
 import type { DriftRecord, DriftRecordStatus } from "./records.js";
 
@@ -133,7 +135,7 @@ export class RecordStore {
   }
 }
 
-export class BadContinueError extends Error {
+export class BadContinueError extends ExpectedError {
   override readonly name = "BadContinueError";
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { driftFingerprint } from "../analysis/fingerprint.js";
 import type { Analysis } from "../analysis/types.js";
 import type { ResourceResult, Severity } from "../drift/types.js";
-import { errorMessage } from "../kube/errors.js";
+import { errorMessage } from "../lib/errors.js";
 import type { RecordStore } from "./record-store.js";
 import { changeAuthors, type DriftEvent, type DriftEventType, type DriftRecord } from "./records.js";
 

@@ -1,7 +1,9 @@
 // The global engine configuration (`check --config FILE`, the service's DRIFT_CONFIG): ignore rules, imperative
 // managers and severity rules, in the engine's own shapes. Pure: parsing and validation only; the file is read by
 // src/app/engine-config-file.ts. Format documented in docs/ignore-rules.md.
+
 import { z } from "zod";
+import { ExpectedError } from "../lib/errors.js";
 import type { EngineOptions } from "./engine.js";
 import { IgnoreConfigSchema } from "./ignore.js";
 import { SeverityRuleSchema } from "./severity.js";
@@ -20,7 +22,7 @@ export const EngineConfigSchema = z
 /** The engine settings a configuration file sets (what `detect` takes besides the mode). */
 export type EngineConfig = Pick<EngineOptions, "ignoreRules" | "imperativeManagers" | "severityRules">;
 
-export class EngineConfigError extends Error {
+export class EngineConfigError extends ExpectedError {
   override readonly name = "EngineConfigError";
 }
 

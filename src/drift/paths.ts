@@ -1,5 +1,8 @@
 // Where a value sits: the RFC 6901 JSON Pointer (list items by index), the human `field`
 // (list items by merge key), and the segments managedFields lookups need (list items by their live value).
+import { escapeToken, parsePointer, unescapeToken } from "../lib/json-pointer.js";
+
+export { escapeToken, parsePointer, unescapeToken };
 
 /** One step into an object: a map key, or a list item (its value on the side it exists, and its index there). */
 export type Seg = string | ItemSeg;
@@ -82,23 +85,6 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** `.name`, or `["app.kubernetes.io/name"]` for keys that are not plain identifiers. */
 export function fieldKey(key: string): string {
   return PLAIN_KEY.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
-
-export function escapeToken(token: string): string {
-  if (token.indexOf("~") < 0 && token.indexOf("/") < 0) return token;
-  return token.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-export function unescapeToken(token: string): string {
-  if (token.indexOf("~") < 0) return token;
-  return token.replace(/~1/g, "/").replace(/~0/g, "~");
-}
-
-/** Splits a JSON Pointer into unescaped tokens ("" → []). Throws on a pointer that does not start with "/". */
-export function parsePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new Error(`not a JSON Pointer (must start with "/"): ${pointer}`);
-  return pointer.slice(1).split("/").map(unescapeToken);
 }
 
 /**

@@ -1,5 +1,6 @@
+import { ExpectedError } from "../lib/errors.js";
 /** An expected failure of a hub operation, carrying the HTTP status it maps to (`{Code, Message}` over HTTP). */
-export class HubError extends Error {
+export class HubError extends ExpectedError {
   override readonly name = "HubError";
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 422 | 500 | 503,

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { jsonEqual } from "../lib/json.js";
 import type { Database, Queryable } from "../store/database.js";
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../store/database.js";
 import { dataHash, formatUnitData, parseUnitData } from "./data.js";
 import { badRequest, conflict, HubError, notFound } from "./errors.js";
 import { checkInvocation, isReadOnly, runFunctions } from "./functions.js";
-import { deepEqual, mergeUnitData } from "./merge.js";
+import { mergeUnitData } from "./merge.js";
 import {
   iso,
   pick,
@@ -372,7 +373,7 @@ export class Hub {
       const oursText = await this.revisionData(tx, row.unit_id, row.head_revision_num);
       const ours = parseUnitData(oursText);
       const merged = mergeUnitData(parseUnitData(baseText), ours, parseUnitData(theirsText));
-      const data = deepEqual(merged.objects, ours) ? oursText : formatUnitData(merged.objects);
+      const data = jsonEqual(merged.objects, ours) ? oursText : formatUnitData(merged.objects);
       const note = merged.conflicts.length
         ? ` (kept downstream values at ${merged.conflicts.map((c) => `${c.Document}${c.Path}`).join(", ")})`
         : "";

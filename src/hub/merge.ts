@@ -1,4 +1,5 @@
 import type { KubeObject } from "../drift/types.js";
+import { jsonEqual } from "../lib/json.js";
 import { documentKey } from "./data.js";
 import type { MergeConflict } from "./types.js";
 
@@ -99,9 +100,9 @@ function pairDocuments(base: KubeObject[], ours: KubeObject[], theirs: KubeObjec
 }
 
 function merge3(base: Maybe, ours: Maybe, theirs: Maybe, path: string, conflict: (path: string) => void): Maybe {
-  if (deepEqual(ours, theirs)) return ours;
-  if (deepEqual(base, ours)) return theirs; // only upstream changed
-  if (deepEqual(base, theirs)) return ours; // only downstream changed: its override stays
+  if (jsonEqual(ours, theirs)) return ours;
+  if (jsonEqual(base, ours)) return theirs; // only upstream changed
+  if (jsonEqual(base, theirs)) return ours; // only downstream changed: its override stays
   if (isObject(ours) && isObject(theirs)) {
     const b = isObject(base) ? base : {};
     const result: Record<string, Json> = {};
@@ -169,22 +170,6 @@ function listKey(...lists: Json[][]): string | undefined {
 
 function isObject(v: Maybe): v is Record<string, Json> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function deepEqual(a: Maybe, b: Maybe): boolean {
-  if (a === b) return true;
-  if (a === MISSING || b === MISSING || typeof a !== "object" || typeof b !== "object" || a === null || b === null)
-    return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as Json[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a);
-  const bo = b as Record<string, Json>;
-  return (
-    ka.length === Object.keys(bo).length && ka.every((k) => k in bo && deepEqual((a as Record<string, Json>)[k], bo[k]))
-  );
 }
 
 function escapePointer(segment: string): string {

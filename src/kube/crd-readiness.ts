@@ -1,7 +1,8 @@
 import type { KubeObject } from "../drift/types.js";
+import { errorMessage } from "../lib/errors.js";
 import type { KubeClient } from "./client.js";
 import type { Discovery, ResourceInfo } from "./discovery.js";
-import { errorMessage, UnknownKindError } from "./errors.js";
+import { UnknownKindError } from "./errors.js";
 import { getObject } from "./objects.js";
 
 // A CustomResourceDefinition is usable only once the apiserver has accepted its names and started serving it

@@ -1,13 +1,14 @@
 // Typed failures of cluster access. Cluster-wide ones (unreachable, unauthorized, bad kubeconfig) stop a `check`
 // with exit code 2; KubeApiError is about one request and usually becomes one object's `Error` result.
+import { ExpectedError } from "../lib/errors.js";
 
 /** The kubeconfig could not be loaded or names no usable context. */
-export class KubeConfigError extends Error {
+export class KubeConfigError extends ExpectedError {
   override readonly name = "KubeConfigError";
 }
 
 /** The API server could not be reached at all (DNS, refused connection, TLS, timeout). */
-export class ClusterUnreachableError extends Error {
+export class ClusterUnreachableError extends ExpectedError {
   override readonly name = "ClusterUnreachableError";
   constructor(
     readonly server: string,
@@ -18,7 +19,7 @@ export class ClusterUnreachableError extends Error {
 }
 
 /** The API server rejected our credentials (401) or refused the basic reads every detection needs (403). */
-export class ClusterUnauthorizedError extends Error {
+export class ClusterUnauthorizedError extends ExpectedError {
   override readonly name = "ClusterUnauthorizedError";
   constructor(
     readonly server: string,
@@ -34,7 +35,7 @@ export class ClusterUnauthorizedError extends Error {
 }
 
 /** A request the API server answered with an error status (the body's Status message when there is one). */
-export class KubeApiError extends Error {
+export class KubeApiError extends ExpectedError {
   override readonly name = "KubeApiError";
   constructor(
     readonly status: number,
@@ -46,7 +47,7 @@ export class KubeApiError extends Error {
 }
 
 /** The cluster does not serve a kind (no CRD, wrong apiVersion). */
-export class UnknownKindError extends Error {
+export class UnknownKindError extends ExpectedError {
   override readonly name = "UnknownKindError";
   constructor(
     readonly apiVersion: string,
@@ -55,10 +56,4 @@ export class UnknownKindError extends Error {
     const gv = apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`;
     super(`the cluster does not serve ${kind} in ${gv}`);
   }
-}
-
-/** One line describing any error, for results and CLI messages. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message.split("\n")[0] ?? err.name;
-  return String(err);
 }

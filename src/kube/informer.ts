@@ -2,11 +2,11 @@
 // objects the caller wants. Resumes watches from the last resourceVersion, relists on 410 Gone, backs off while
 // the apiserver is away, and reports only changes that can alter a verdict (see relevance.ts).
 import type { Logger } from "pino";
-import { sleep } from "../app/sleep.js";
 import type { KubeObject } from "../drift/types.js";
+import { errorMessage } from "../lib/errors.js";
+import { sleep } from "../lib/sleep.js";
 import type { KubeClient } from "./client.js";
 import { type ResourceInfo, resourcePath } from "./discovery.js";
-import { errorMessage } from "./errors.js";
 import { listObjects } from "./objects.js";
 import { relevanceDigest } from "./relevance.js";
 import { WatchExpiredError, watchOnce } from "./watch.js";

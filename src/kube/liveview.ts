@@ -4,11 +4,11 @@
 // state, not the cluster's size.
 
 import type { Logger } from "pino";
-import { untilAborted } from "../app/sleep.js";
 import type { DesiredObject, KubeObject, ObjectRef } from "../drift/types.js";
+import { errorMessage } from "../lib/errors.js";
+import { untilAborted } from "../lib/sleep.js";
 import type { KubeClient } from "./client.js";
 import type { Discovery, ResourceInfo } from "./discovery.js";
-import { errorMessage } from "./errors.js";
 import { Informer, type InformerStats } from "./informer.js";
 
 export const HPA_API_VERSION = "autoscaling/v2";

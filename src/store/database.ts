@@ -1,6 +1,7 @@
 // One small database interface for every module that keeps state. Two engines speak the same SQL (PostgreSQL's):
 // PGlite, embedded in the process with its files under the data dir (the default), and a PostgreSQL server
 // (`DATABASE_URL`, needed when more than one replica runs).
+import { ExpectedError } from "../lib/errors.js";
 
 /** Anything that can run a query: the database itself or an open transaction. */
 export interface Queryable {
@@ -20,7 +21,7 @@ export interface Database extends Queryable {
 }
 
 /** The store cannot be opened or used at all (bad URL, data dir in use, server unreachable). */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends ExpectedError {
   override readonly name = "StoreUnavailableError";
 }
 

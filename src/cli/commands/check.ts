@@ -1,17 +1,13 @@
 // `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
 import { type Command, Option } from "commander";
 import { loadEngineConfigFile } from "../../app/engine-config-file.js";
-import { openSource, SourceSpecError } from "../../desired/open.js";
-import { SourceUnavailableError } from "../../desired/source.js";
+import { openSource } from "../../desired/open.js";
 import { detect } from "../../detector/detect.js";
 import { type ModeSetting, resolveMode } from "../../detector/mode.js";
-import { EngineConfigError } from "../../drift/config.js";
 import { summarize } from "../../drift/engine.js";
 import { renderReport } from "../../drift/render.js";
 import type { DetectionReport } from "../../drift/types.js";
 import { loadCluster, verifyCluster } from "../../kube/cluster.js";
-import { ClusterUnauthorizedError, ClusterUnreachableError, KubeConfigError } from "../../kube/errors.js";
-import { CliError } from "../errors.js";
 
 export interface CheckOptions {
   source: string;
@@ -66,23 +62,23 @@ export function register(program: Command): void {
     });
 }
 
-/** The whole check without printing: the report and the exit code. Expected failures throw CliError (exit 2). */
+/** The whole check without printing: the report and the exit code. Expected failures throw an ExpectedError (exit 2). */
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   // Read first: a bad configuration file fails fast, before any source or cluster is opened.
-  const engine = opts.config ? await expected(() => loadEngineConfigFile(opts.config as string)) : undefined;
-  const source = await expected(() => openSource(opts.source, { revision: opts.revision }));
+  const engine = opts.config ? await loadEngineConfigFile(opts.config as string) : undefined;
+  const source = await openSource(opts.source, { revision: opts.revision });
   let snapshot: Awaited<ReturnType<typeof source.load>>;
   try {
-    snapshot = await expected(() => source.load());
+    snapshot = await source.load();
   } finally {
     // Hub sources hold a database or HTTP connection; a one-shot check must not keep the process alive.
     await source.close?.().catch(() => {});
   }
-  const cluster = await expected(async () => loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context }));
+  const cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
   try {
-    await expected(() => verifyCluster(cluster));
+    await verifyCluster(cluster);
     const { mode } = await resolveMode(cluster, opts.mode, opts.namespace ?? cluster.namespace);
-    const results = await expected(() => detect(snapshot, cluster, { mode, namespace: opts.namespace, engine }));
+    const results = await detect(snapshot, cluster, { mode, namespace: opts.namespace, engine });
     const report = summarize(results, mode);
     return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
   } finally {
@@ -103,35 +99,10 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout, env = proc
   return Boolean(stream.isTTY) && !env.NO_COLOR;
 }
 
-// Turns the typed failures that mean "could not compare at all" into one-line CLI errors (exit code 2).
-async function expected<T>(fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (
-      err instanceof EngineConfigError ||
-      err instanceof SourceSpecError ||
-      err instanceof SourceUnavailableError ||
-      err instanceof KubeConfigError ||
-      err instanceof ClusterUnreachableError ||
-      err instanceof ClusterUnauthorizedError
-    ) {
-      throw new CliError(err.message, 2);
-    }
-    throw err;
-  }
-}
-
 // --analyze (src/analysis): loaded only when asked for, so a plain check never loads the model SDK.
 async function analyze(report: DetectionReport): Promise<DetectionReport> {
   const { analyzeCheckReport } = await import("../../analysis/for-check.js");
-  const { AnalysisConfigError } = await import("../../analysis/factory.js");
-  try {
-    return await analyzeCheckReport(report, { note: (line) => process.stderr.write(`drift-detector: ${line}\n`) });
-  } catch (err) {
-    if (err instanceof AnalysisConfigError) throw new CliError(err.message, 2);
-    throw err;
-  }
+  return analyzeCheckReport(report, { note: (line) => process.stderr.write(`drift-detector: ${line}\n`) });
 }
 
 async function analysisText(report: DetectionReport): Promise<string> {

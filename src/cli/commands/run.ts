@@ -1,14 +1,8 @@
 // `drift-detector run`: the long-running service. Every setting is an environment variable and a flag
 // (detector/settings.ts); a bad one stops the start with one line.
 import type { Command } from "commander";
-import { AnalysisConfigError } from "../../analysis/factory.js";
-import { SettingsError } from "../../app/settings.js";
-import { SourceSpecError } from "../../desired/open.js";
 import { startService } from "../../detector/service.js";
 import { loadRunSettings, RUN_SETTINGS } from "../../detector/settings.js";
-import { EngineConfigError } from "../../drift/config.js";
-import { KubeConfigError } from "../../kube/errors.js";
-import { StoreUnavailableError } from "../../store/database.js";
 import { CliError } from "../errors.js";
 
 export function register(program: Command): void {
@@ -30,28 +24,14 @@ export function register(program: Command): void {
     }
   }
   cmd.action(async (flags: Record<string, unknown>) => {
-    let settings: ReturnType<typeof loadRunSettings>;
-    try {
-      settings = loadRunSettings({ env: process.env, flags });
-    } catch (err) {
-      if (err instanceof SettingsError) throw new CliError(err.message);
-      throw err;
-    }
+    const settings = loadRunSettings({ env: process.env, flags });
     try {
       const service = await startService({ settings });
       service.shutdown.listen();
       // Runs until a signal: the shutdown handler exits the process.
       await new Promise<never>(() => {});
     } catch (err) {
-      if (
-        err instanceof AnalysisConfigError ||
-        err instanceof SettingsError ||
-        err instanceof EngineConfigError ||
-        err instanceof SourceSpecError ||
-        err instanceof KubeConfigError ||
-        err instanceof StoreUnavailableError ||
-        (err as { code?: string }).code === "EADDRINUSE"
-      ) {
+      if ((err as { code?: string }).code === "EADDRINUSE") {
         throw new CliError((err as Error).message.split("\n")[0] ?? String(err));
       }
       throw err;

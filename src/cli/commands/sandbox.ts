@@ -1,9 +1,7 @@
 import type { Command } from "commander";
 import { ensureControlPlane } from "../../sandbox/build.js";
 import { type SandboxStatus, start, status, stop } from "../../sandbox/controlplane.js";
-import { SandboxError } from "../../sandbox/errors.js";
 import { formatDuration } from "../../sandbox/run-step.js";
-import { CliError } from "../errors.js";
 
 const DEFAULT_DIR = ".sandbox";
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -19,50 +17,42 @@ export function register(program: Command): void {
   sandbox
     .command("build")
     .description("build (or find) the control-plane binaries only; they are cached per pinned version")
-    .action(() =>
-      cliErrors(async () => {
-        const b = await ensureControlPlane({ log: progress });
-        const how =
-          b.origin === "kubebuilder-assets" ? "from KUBEBUILDER_ASSETS" : b.origin === "cache" ? "cached" : "built";
-        process.stdout.write(`control plane ${how}: ${b.dir}\n`);
-      }),
-    );
+    .action(async () => {
+      const b = await ensureControlPlane({ log: progress });
+      const how =
+        b.origin === "kubebuilder-assets" ? "from KUBEBUILDER_ASSETS" : b.origin === "cache" ? "cached" : "built";
+      process.stdout.write(`control plane ${how}: ${b.dir}\n`);
+    });
 
   sandbox
     .command("start")
     .description("start the sandbox in the background; writes DIR/kubeconfig and DIR/bin/kubectl")
     .option("--dir <dir>", "folder for its data, logs, certificates and kubeconfig", DEFAULT_DIR)
-    .action((opts: { dir: string }) =>
-      cliErrors(async () => {
-        const r = await start(opts.dir, { log: progress });
-        const line = r.alreadyRunning ? "sandbox already running" : `sandbox started in ${formatDuration(r.elapsedMs)}`;
-        process.stdout.write(`${line} at ${r.server}\n${usage(r)}`);
-      }),
-    );
+    .action(async (opts: { dir: string }) => {
+      const r = await start(opts.dir, { log: progress });
+      const line = r.alreadyRunning ? "sandbox already running" : `sandbox started in ${formatDuration(r.elapsedMs)}`;
+      process.stdout.write(`${line} at ${r.server}\n${usage(r)}`);
+    });
 
   sandbox
     .command("stop")
     .description("stop the processes this sandbox started (safe to repeat); its data stays in DIR")
     .option("--dir <dir>", "the sandbox folder", DEFAULT_DIR)
-    .action((opts: { dir: string }) =>
-      cliErrors(async () => {
-        const { stopped } = await stop(opts.dir);
-        process.stdout.write(stopped.length ? `stopped ${stopped.join(", ")}\n` : "sandbox was not running\n");
-      }),
-    );
+    .action(async (opts: { dir: string }) => {
+      const { stopped } = await stop(opts.dir);
+      process.stdout.write(stopped.length ? `stopped ${stopped.join(", ")}\n` : "sandbox was not running\n");
+    });
 
   sandbox
     .command("status")
     .description("whether the sandbox runs (exit 0) or not (exit 1)")
     .option("--dir <dir>", "the sandbox folder", DEFAULT_DIR)
     .option("--json", "print the status as JSON")
-    .action((opts: { dir: string; json?: boolean }) =>
-      cliErrors(async () => {
-        const s = await status(opts.dir);
-        process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : describe(s));
-        process.exitCode = s.state === "running" && s.ready ? 0 : 1;
-      }),
-    );
+    .action(async (opts: { dir: string; json?: boolean }) => {
+      const s = await status(opts.dir);
+      process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : describe(s));
+      process.exitCode = s.state === "running" && s.ready ? 0 : 1;
+    });
 }
 
 function describe(s: SandboxStatus): string {
@@ -78,13 +68,4 @@ function describe(s: SandboxStatus): string {
 
 function usage(s: SandboxStatus): string {
   return `  kubeconfig: ${s.kubeconfig}\n  try: ${s.kubectl} --kubeconfig ${s.kubeconfig} get namespaces\n`;
-}
-
-async function cliErrors(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof SandboxError) throw new CliError(err.message, 1);
-    throw err;
-  }
 }

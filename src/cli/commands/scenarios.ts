@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import type { ComparisonMode } from "../../drift/types.js";
 import { loadCluster, verifyCluster } from "../../kube/cluster.js";
-import { ClusterUnauthorizedError, ClusterUnreachableError, KubeConfigError } from "../../kube/errors.js";
 import { loadScenarios } from "../../scenarios/format.js";
 import { type RunSummary, runScenarios } from "../../scenarios/runner.js";
 import { CliError } from "../errors.js";
@@ -70,20 +69,8 @@ export async function runScenarioCommand(
       kubectl ??= started.kubectl;
     }
     kubectl ??= defaultKubectl(kubeconfig);
-    let cluster: ReturnType<typeof loadCluster>;
-    try {
-      cluster = loadCluster({ kubeconfig });
-      await verifyCluster(cluster);
-    } catch (err) {
-      if (
-        err instanceof KubeConfigError ||
-        err instanceof ClusterUnreachableError ||
-        err instanceof ClusterUnauthorizedError
-      ) {
-        throw new CliError(err.message);
-      }
-      throw err;
-    }
+    const cluster = loadCluster({ kubeconfig });
+    await verifyCluster(cluster);
     try {
       return await runScenarios(scenarios, {
         cluster,

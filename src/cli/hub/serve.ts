@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { HubError } from "../../hub/errors.js";
 import { startHubServer } from "../../hub/http/serve.js";
+import { ExpectedError } from "../../lib/errors.js";
 import { openStore } from "../../store/open.js";
 import { CliError } from "../errors.js";
-import { expected } from "./connect.js";
 
 export function registerServe(hub: Command): void {
   hub
@@ -12,13 +11,13 @@ export function registerServe(hub: Command): void {
     .option("--listen <host:port>", "listen address (default 127.0.0.1:7070 without HUB_TOKEN, else 0.0.0.0:7070)")
     .option("--data <dir>", "embedded store directory (default: DRIFT_DATA_DIR, then ./data); DATABASE_URL wins")
     .action(async (opts: { listen?: string; data?: string }) => {
-      const db = await expected(() => openStore({ dataDir: opts.data }));
+      const db = await openStore({ dataDir: opts.data });
       let running: Awaited<ReturnType<typeof startHubServer>>;
       try {
         running = await startHubServer({ db, listen: opts.listen, token: process.env.HUB_TOKEN || undefined });
       } catch (err) {
         await db.close();
-        if (err instanceof HubError) throw new CliError(err.message);
+        if (err instanceof ExpectedError) throw err;
         throw new CliError(`cannot serve the hub: ${(err as Error).message}`);
       }
       const where = db.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : "the embedded store";

@@ -5,7 +5,7 @@
 import { findByKey, listKeyOf } from "../../drift/normalize.js";
 import { PathStack } from "../../drift/paths.js";
 import { childOf, type SchemaNode } from "../../drift/schema.js";
-import { jsonEqual } from "./pointer.js";
+import { jsonEqual } from "../../lib/json.js";
 import type { FieldChange } from "./types.js";
 
 /** Server bookkeeping that every write changes; never part of what an action "changes". */

@@ -1,8 +1,9 @@
 // The Remediator: one action on one drift record, checked against the mode, carried out, verified by
 // re-detection, and audited (who, when, what, outcome) whatever happens.
-import { parseDuration } from "../../app/duration.js";
+
 import type { DesiredObject } from "../../drift/types.js";
-import { errorMessage } from "../../kube/errors.js";
+import { parseDuration } from "../../lib/duration.js";
+import { errorMessage } from "../../lib/errors.js";
 import { describeRef } from "../records.js";
 import { acceptDrift, type HubUnitAccess } from "./accept.js";
 import { ignoreRuleFor } from "./ignore.js";

@@ -14,11 +14,13 @@ import type { KubeClient } from "../../kube/client.js";
 import { CrdSchemas } from "../../kube/crd-schemas.js";
 import type { Discovery, ResourceInfo } from "../../kube/discovery.js";
 import { resourcePath } from "../../kube/discovery.js";
-import { errorMessage, KubeApiError } from "../../kube/errors.js";
+import { KubeApiError } from "../../kube/errors.js";
 import { APPLY_PATCH_CONTENT_TYPE, getObject } from "../../kube/objects.js";
+import { errorMessage } from "../../lib/errors.js";
+import { jsonEqual } from "../../lib/json.js";
+import { getAt, removeAt } from "../../lib/json-pointer.js";
 import { diffByKey, diffObjects, type KeyedFieldChange, maskSecretFields } from "./json-diff.js";
 import { AmbiguousKeyError, fieldWithin, type Located, locate, pointerIn } from "./keyed-path.js";
-import { getAt, jsonEqual, removeAt } from "./pointer.js";
 import { type DriftRecordView, type FieldChange, RemediationError } from "./types.js";
 
 /** The hub's field manager: a revert makes the cluster look as if the hub had applied it. */

@@ -1,5 +1,6 @@
 // Remediation's vocabulary: the three actions on a drift record, what a caller asks, what it gets back, and the
 // narrow views of the rest of the service that the actions need (so each action is testable on its own).
+import { ExpectedError } from "../../lib/errors.js";
 import type { DriftRecord } from "../records.js";
 
 export const REMEDIATION_ACTIONS = ["revert", "accept", "ignore"] as const;
@@ -61,7 +62,7 @@ export interface ActionResult {
  * or a conflicting change, 403 remediation off or not allowed, 400 bad request, 422 cannot be done (masked Secret,
  * directory source), 501 not configured, 503 this replica does not lead the record's cluster.
  */
-export class RemediationError extends Error {
+export class RemediationError extends ExpectedError {
   override readonly name = "RemediationError";
   constructor(
     readonly status: 400 | 403 | 404 | 409 | 422 | 501 | 502 | 503,

@@ -1,11 +1,13 @@
 // `accept`'s edit of a unit's data: the live values of the drifted paths written into the one YAML document that
 // declares the object, through the yaml Document API so comments, order and the other documents stay as they were.
+
 import YAML, { type Document, isMap, isScalar, isSeq, type YAMLSeq } from "yaml";
 import { parsePointer, readKey } from "../../drift/paths.js";
 import type { Change, ObjectRef } from "../../drift/types.js";
+import { ExpectedError } from "../../lib/errors.js";
 
 /** The edit cannot be made as asked: the document is not there, or a path does not fit it. */
-export class UnitEditError extends Error {
+export class UnitEditError extends ExpectedError {
   override readonly name = "UnitEditError";
 }
 

@@ -6,7 +6,7 @@ import type { DesiredSource } from "../../desired/source.js";
 import type { IgnoreRule } from "../../drift/engine.js";
 import type { HubApi } from "../../hub/api.js";
 import type { Cluster } from "../../kube/cluster.js";
-import { errorMessage } from "../../kube/errors.js";
+import { errorMessage } from "../../lib/errors.js";
 import type { Database } from "../../store/database.js";
 import type { ClusterDetector } from "../cluster-detector.js";
 import type { DriftEventBus } from "../event-bus.js";

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import type { KubeObject } from "../../drift/types.js";
 import type { KubeClient } from "../../kube/client.js";
-import { errorMessage } from "../../kube/errors.js";
+import { errorMessage } from "../../lib/errors.js";
 import { changeAuthors, type DriftEvent } from "../records.js";
 
 export const COMPONENT = "drift-detector";

@@ -1,7 +1,7 @@
 // Webhook notifications (Slack-compatible JSON: `text` plus blocks), sent in the background with retries and
 // backoff; a bounded queue, so a dead endpoint costs memory up to a limit and never blocks detection.
 import type { Logger } from "pino";
-import { errorMessage } from "../../kube/errors.js";
+import { errorMessage } from "../../lib/errors.js";
 import { changeAuthors, type DriftEvent, describeRef } from "../records.js";
 
 export interface WebhookOptions {

@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { KubeClient } from "../kube/client.js";
-import { KubeApiError } from "../kube/errors.js";
+import type { KubeClient } from "./client.js";
+import { KubeApiError } from "./errors.js";
 
 export interface LeaseRecord {
   apiVersion: "coordination.k8s.io/v1";

@@ -1,5 +1,4 @@
 // Reading and writing plain JSON by RFC 6901 pointer (pure, on copies the caller owns).
-import { escapeToken, parsePointer } from "../../drift/paths.js";
 
 export function getAt(root: unknown, pointer: string): unknown {
   let node: unknown = root;
@@ -37,17 +36,19 @@ export function removeAt(root: unknown, pointer: string): boolean {
   return false;
 }
 
-/** Deep equality of plain JSON values (map order does not matter). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b as object, k) && jsonEqual((a as never)[k], (b as never)[k]));
+export function escapeToken(token: string): string {
+  if (token.indexOf("~") < 0 && token.indexOf("/") < 0) return token;
+  return token.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+export function unescapeToken(token: string): string {
+  if (token.indexOf("~") < 0) return token;
+  return token.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+/** Splits a JSON Pointer into unescaped tokens ("" → []). Throws on a pointer that does not start with "/". */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === "") return [];
+  if (!pointer.startsWith("/")) throw new Error(`not a JSON Pointer (must start with "/"): ${pointer}`);
+  return pointer.slice(1).split("/").map(unescapeToken);
 }
