@@ -1,5 +1,5 @@
 import type { DriftRecord } from "../detector/records.js";
-import type { ActionResult } from "../detector/remediation/types.js";
+import type { ActionResult } from "../remediation/types.js";
 
 // The detector service's HTTP API as the demo (and any script) uses it: CONTRACT.md "HTTP".
 

@@ -8,8 +8,8 @@ import { errorMessage } from "../lib/errors.js";
 import type { DriftEventBus } from "./event-bus.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent, DriftRecord } from "./records.js";
-import { type SnoozeSource, SnoozeWatch } from "./remediation/snooze-watch.js";
 import { logDriftEvent } from "./reporters/log.js";
+import { type SnoozeSource, SnoozeWatch } from "./snooze-watch.js";
 
 export interface AnnouncerOptions {
   logger: Logger;

@@ -1,7 +1,7 @@
 // The service's engine settings: the configuration file (DRIFT_CONFIG), read again at every full resync so an edited
 // ConfigMap applies without a restart, merged with the ignore rules remediation added from drift records.
 import type { Logger } from "pino";
-import { loadEngineConfigFile } from "../app/engine-config-file.js";
+import { loadEngineConfigFile } from "../detection/engine-config-file.js";
 import type { EngineConfig } from "../drift/config.js";
 import type { IgnoreRule } from "../drift/engine.js";
 import { errorMessage } from "../lib/errors.js";
@@ -10,7 +10,7 @@ export class ServiceEngineConfig {
   private file: EngineConfig = {};
   private merged: { file: IgnoreRule[] | undefined; store: IgnoreRule[]; rules: IgnoreRule[] } | undefined;
 
-  /** Remediation's holder (src/detector/remediation/wire.ts): it replaces `ignoreRules` when a rule is added. */
+  /** Remediation's holder (src/service/remediation.ts): it replaces `ignoreRules` when a rule is added. */
   storeRules: { readonly ignoreRules: IgnoreRule[] } = { ignoreRules: [] };
 
   /** @param path DRIFT_CONFIG, if set */

@@ -1,6 +1,6 @@
 // The global engine configuration (`check --config FILE`, the service's DRIFT_CONFIG): ignore rules, imperative
 // managers and severity rules, in the engine's own shapes. Pure: parsing and validation only; the file is read by
-// src/app/engine-config-file.ts. Format documented in docs/ignore-rules.md.
+// src/detection/engine-config-file.ts. Format documented in docs/ignore-rules.md.
 
 import { z } from "zod";
 import { ExpectedError } from "../lib/errors.js";

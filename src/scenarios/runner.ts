@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseManifests } from "../desired/directory.js";
-import { detect } from "../detector/detect.js";
+import { detect } from "../detection/detect.js";
 import { summarize } from "../drift/engine.js";
 import { renderReport } from "../drift/render.js";
 import type { ComparisonMode, DesiredObject } from "../drift/types.js";

@@ -2,8 +2,8 @@
 // capturing its JSON log lines, and reading its HTTP endpoints.
 import { Writable } from "node:stream";
 import { inject } from "vitest";
-import { type RunningService, type ServiceOptions, startService } from "../../src/detector/service.js";
-import { loadRunSettings, type RunSettings } from "../../src/detector/settings.js";
+import { type RunningService, type ServiceOptions, startService } from "../../src/service/service.js";
+import { loadRunSettings, type RunSettings } from "../../src/service/settings.js";
 
 export type LogLine = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // detect() against the real sandbox: the server-mode dry-run cache, namespace resolution, duplicates, auto mode.
 import { expect, inject } from "vitest";
-import { detect } from "../../src/detector/detect.js";
-import { resolveMode } from "../../src/detector/mode.js";
+import { detect } from "../../src/detection/detect.js";
+import { resolveMode } from "../../src/detection/mode.js";
 import type { DesiredObject, KubeObject } from "../../src/drift/types.js";
 import { loadCluster } from "../../src/kube/cluster.js";
 import { CrdSchemas } from "../../src/kube/crd-schemas.js";

@@ -1,10 +1,10 @@
 // The Remediator's rules on the real embedded store (PGlite): modes, unknown and resolved records, refusals that
 // write nothing (masked Secret values, directory sources), ignore as snooze or rule, and an audit entry for each.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DriftRemediator, type RemediationTarget } from "../../src/detector/remediation/remediator.js";
-import { RemediationStore } from "../../src/detector/remediation/store.js";
-import { type DriftRecordView, RemediationError } from "../../src/detector/remediation/types.js";
 import type { Change } from "../../src/drift/types.js";
+import { DriftRemediator, type RemediationTarget } from "../../src/remediation/remediator.js";
+import { RemediationStore } from "../../src/remediation/store.js";
+import { type DriftRecordView, RemediationError } from "../../src/remediation/types.js";
 import type { Database } from "../../src/store/database.js";
 import { openStore } from "../../src/store/open.js";
 

@@ -3,14 +3,14 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { detect } from "../../src/detector/detect.js";
-import { revertDrift } from "../../src/detector/remediation/revert.js";
-import { type DriftRecordView, RemediationError } from "../../src/detector/remediation/types.js";
+import { detect } from "../../src/detection/detect.js";
 import type { Change, DesiredObject, KubeObject } from "../../src/drift/types.js";
 import { KubeClient, type KubeRequest, type KubeResponse } from "../../src/kube/client.js";
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
 import { Discovery } from "../../src/kube/discovery.js";
 import { applyObject, getObject } from "../../src/kube/objects.js";
+import { revertDrift } from "../../src/remediation/revert.js";
+import { type DriftRecordView, RemediationError } from "../../src/remediation/types.js";
 import { kubectlIn, kubectlPath } from "../helpers/kube.js";
 
 const kubeconfig = inject("kubeconfig");

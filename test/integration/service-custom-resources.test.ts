@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningService, startService } from "../../src/detector/service.js";
 import type { ResourceResult } from "../../src/drift/types.js";
+import { type RunningService, startService } from "../../src/service/service.js";
 import { gadgetCrd } from "../helpers/crd.js";
 import {
   createTestNamespace,

@@ -7,10 +7,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningService } from "../../src/detector/service.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { Hub } from "../../src/hub/hub.js";
 import { objectKey } from "../../src/kube/liveview.js";
+import type { RunningService } from "../../src/service/service.js";
 import {
   createTestNamespace,
   kubectlIn,

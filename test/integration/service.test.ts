@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftRecord } from "../../src/detector/records.js";
-import type { RunningService } from "../../src/detector/service.js";
+import type { RunningService } from "../../src/service/service.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { webAndSettings } from "../helpers/manifests.js";
 import { httpGet, logSink, startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DriftEvent, DriftRecord } from "../../src/detector/records.js";
-import { AUTO_ACTOR, AutoRemediator } from "../../src/detector/remediation/auto.js";
-import { allowingRule, PolicyError, parsePolicy } from "../../src/detector/remediation/policy.js";
-import type { ActionRequest, DriftRecordView, Remediator } from "../../src/detector/remediation/types.js";
+import { AUTO_ACTOR, AutoRemediator } from "../../src/remediation/auto.js";
+import { allowingRule, PolicyError, parsePolicy } from "../../src/remediation/policy.js";
+import type { ActionRequest, DriftRecordView, Remediator } from "../../src/remediation/types.js";
 
 const record = (over: Partial<DriftRecordView> = {}): DriftRecordView => ({
   id: "r1",

@@ -1,9 +1,9 @@
 // `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
 import { type Command, Option } from "commander";
-import { loadEngineConfigFile } from "../../app/engine-config-file.js";
 import { openSource } from "../../desired/open.js";
-import { detect } from "../../detector/detect.js";
-import { type ModeSetting, resolveMode } from "../../detector/mode.js";
+import { detect } from "../../detection/detect.js";
+import { loadEngineConfigFile } from "../../detection/engine-config-file.js";
+import { type ModeSetting, resolveMode } from "../../detection/mode.js";
 import { summarize } from "../../drift/engine.js";
 import { renderReport } from "../../drift/render.js";
 import type { DetectionReport } from "../../drift/types.js";

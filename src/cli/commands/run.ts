@@ -1,8 +1,8 @@
 // `drift-detector run`: the long-running service. Every setting is an environment variable and a flag
 // (detector/settings.ts); a bad one stops the start with one line.
 import type { Command } from "commander";
-import { startService } from "../../detector/service.js";
-import { loadRunSettings, RUN_SETTINGS } from "../../detector/settings.js";
+import { startService } from "../../service/service.js";
+import { loadRunSettings, RUN_SETTINGS } from "../../service/settings.js";
 import { CliError } from "../errors.js";
 
 export function register(program: Command): void {

@@ -5,8 +5,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import type { RemediationStore } from "../../detector/remediation/store.js";
-import type { RemediationMode } from "../../detector/remediation/types.js";
+import type { RemediationStore } from "../../remediation/store.js";
+import type { RemediationMode } from "../../remediation/types.js";
 
 export interface DashboardDeps {
   mode: RemediationMode;

@@ -1,6 +1,6 @@
 import type { MigrationScript } from "../migrate.js";
 
-// Remediation (src/detector/remediation/): the audit of every action, ignore rules added from drift records, and
+// Remediation (src/remediation/): the audit of every action, ignore rules added from drift records, and
 // snoozes (a record kept quiet until a time).
 export const migration: MigrationScript = {
   sql: `

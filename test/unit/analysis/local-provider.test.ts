@@ -11,8 +11,8 @@ import { toolInputSchema } from "../../../src/analysis/prompt.js";
 import { localReplySchema, ollamaContextTokens } from "../../../src/analysis/providers/local.js";
 import { asReply, jsonFromText } from "../../../src/analysis/providers/local-reply.js";
 import type { Analysis, AnalysisRequest, Analyzer } from "../../../src/analysis/types.js";
-import { loadRunSettings } from "../../../src/detector/settings.js";
 import type { DetectionReport } from "../../../src/drift/types.js";
+import { loadRunSettings } from "../../../src/service/settings.js";
 import { type AnalyzerProbe, analyzerProbe, expectBackoff } from "../../helpers/analyzer-probe.js";
 import { analysesFor } from "../../helpers/fake-anthropic.js";
 import {

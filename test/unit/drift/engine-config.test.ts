@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadEngineConfigFile } from "../../../src/app/engine-config-file.js";
+import { loadEngineConfigFile } from "../../../src/detection/engine-config-file.js";
 import { ServiceEngineConfig } from "../../../src/detector/engine-config.js";
 import { EngineConfigError, parseEngineConfig } from "../../../src/drift/config.js";
 import type { IgnoreRule } from "../../../src/drift/engine.js";

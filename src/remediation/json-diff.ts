@@ -2,10 +2,10 @@
 // `diffByKey` matches the items of keyed lists (containers, env, ports) by their merge key, as the engine does, so
 // removing one item shows as that item removed, not as every later item changed; `diffObjects` compares lists
 // item by item at the same index.
-import { findByKey, listKeyOf } from "../../drift/normalize.js";
-import { PathStack } from "../../drift/paths.js";
-import { childOf, type SchemaNode } from "../../drift/schema.js";
-import { jsonEqual } from "../../lib/json.js";
+import { findByKey, listKeyOf } from "../drift/normalize.js";
+import { PathStack } from "../drift/paths.js";
+import { childOf, type SchemaNode } from "../drift/schema.js";
+import { jsonEqual } from "../lib/json.js";
 import type { FieldChange } from "./types.js";
 
 /** Server bookkeeping that every write changes; never part of what an action "changes". */

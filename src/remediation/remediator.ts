@@ -1,10 +1,10 @@
 // The Remediator: one action on one drift record, checked against the mode, carried out, verified by
 // re-detection, and audited (who, when, what, outcome) whatever happens.
 
-import type { DesiredObject } from "../../drift/types.js";
-import { parseDuration } from "../../lib/duration.js";
-import { errorMessage } from "../../lib/errors.js";
-import { describeRef } from "../records.js";
+import { describeRef } from "../detector/records.js";
+import type { DesiredObject } from "../drift/types.js";
+import { parseDuration } from "../lib/duration.js";
+import { errorMessage } from "../lib/errors.js";
 import { acceptDrift, type HubUnitAccess } from "./accept.js";
 import { ignoreRuleFor } from "./ignore.js";
 import { type RevertDeps, revertDrift } from "./revert.js";

@@ -1,7 +1,8 @@
 // Remediation's vocabulary: the three actions on a drift record, what a caller asks, what it gets back, and the
 // narrow views of the rest of the service that the actions need (so each action is testable on its own).
-import { ExpectedError } from "../../lib/errors.js";
-import type { DriftRecord } from "../records.js";
+
+import type { DriftRecord } from "../detector/records.js";
+import { ExpectedError } from "../lib/errors.js";
 
 export const REMEDIATION_ACTIONS = ["revert", "accept", "ignore"] as const;
 export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];

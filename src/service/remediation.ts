@@ -2,30 +2,30 @@
 // the public surface of the ClusterDetector and its Tracker), the hub clients for `accept`, the store, and in
 // `auto` mode the AutoRemediator on the drift event bus.
 import type { Logger } from "pino";
-import type { DesiredSource } from "../../desired/source.js";
-import type { IgnoreRule } from "../../drift/engine.js";
-import type { HubApi } from "../../hub/api.js";
-import type { Cluster } from "../../kube/cluster.js";
-import { errorMessage } from "../../lib/errors.js";
-import type { Database } from "../../store/database.js";
-import type { ClusterDetector } from "../cluster-detector.js";
-import type { DriftEventBus } from "../event-bus.js";
-import type { RecordStore } from "../record-store.js";
-import type { DriftRecord } from "../records.js";
-import type { Tracker } from "../tracker.js";
-import type { HubUnitAccess } from "./accept.js";
-import { AutoRemediator } from "./auto.js";
-import { hubUnitAccess } from "./hub-access.js";
-import { PolicyError, type RemediationPolicy } from "./policy.js";
-import { DriftRemediator, type RemediationTarget } from "./remediator.js";
-import { RemediationStore } from "./store.js";
+import type { DesiredSource } from "../desired/source.js";
+import type { ClusterDetector } from "../detector/cluster-detector.js";
+import type { DriftEventBus } from "../detector/event-bus.js";
+import type { RecordStore } from "../detector/record-store.js";
+import type { DriftRecord } from "../detector/records.js";
+import type { Tracker } from "../detector/tracker.js";
+import type { IgnoreRule } from "../drift/engine.js";
+import type { HubApi } from "../hub/api.js";
+import type { Cluster } from "../kube/cluster.js";
+import { errorMessage } from "../lib/errors.js";
+import type { HubUnitAccess } from "../remediation/accept.js";
+import { AutoRemediator } from "../remediation/auto.js";
+import { hubUnitAccess } from "../remediation/hub-access.js";
+import { PolicyError, type RemediationPolicy } from "../remediation/policy.js";
+import { DriftRemediator, type RemediationTarget } from "../remediation/remediator.js";
+import { RemediationStore } from "../remediation/store.js";
 import {
   type ActionRequest,
   type ActionResult,
   type DriftRecordView,
   RemediationError,
   type RemediationMode,
-} from "./types.js";
+} from "../remediation/types.js";
+import type { Database } from "../store/database.js";
 
 /** One watched cluster, as the service builds it. */
 export interface WatchedCluster {
@@ -237,13 +237,13 @@ export function defaultHubs(env: NodeJS.ProcessEnv, db: Database | undefined): S
   return {
     hub: async () => {
       if (env.HUB_URL) {
-        const { ConfigHubClient } = await import("../../desired/confighub-client.js");
+        const { ConfigHubClient } = await import("../desired/confighub-client.js");
         return new ConfigHubClient({ url: env.HUB_URL, token: env.HUB_TOKEN ?? "" });
       }
       if (!db) throw new RemediationError(501, "the embedded hub needs the store, which is unavailable");
-      const [{ EmbeddedHubApi }, { Hub }] = await Promise.all([import("../../hub/api.js"), import("../../hub/hub.js")]);
+      const [{ EmbeddedHubApi }, { Hub }] = await Promise.all([import("../hub/api.js"), import("../hub/hub.js")]);
       return new EmbeddedHubApi(new Hub(db, "drift-detector"), "embedded hub");
     },
-    confighub: async () => (await import("../../hub/connect.js")).openConfigHub(env),
+    confighub: async () => (await import("../hub/connect.js")).openConfigHub(env),
   };
 }

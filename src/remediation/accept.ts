@@ -1,7 +1,7 @@
 // `accept`: the hub takes the live value. The live values of the drifted paths are written into the unit's data
 // as a new revision, guarded by If-Match on the data the edit was made from, so the fix survives the next
 // promotion. Masked Secret values are refused: the hub would store "***".
-import { changeAuthors, describeRef } from "../records.js";
+import { changeAuthors, describeRef } from "../detector/records.js";
 import { unifiedDiff } from "./text-diff.js";
 import { type DriftRecordView, RemediationError } from "./types.js";
 import { acceptIntoUnitData, UnitEditError } from "./unit-edit.js";

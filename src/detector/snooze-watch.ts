@@ -2,8 +2,8 @@
 // when a snooze ends. Any replica may set a snooze (the API answers on all of them), so the store is the truth:
 // read with each batch of drift events, and polled (then timed to the earliest end) to notice snoozes that end.
 import type { Logger } from "pino";
-import { errorMessage } from "../../lib/errors.js";
-import type { Snooze } from "./store.js";
+import { errorMessage } from "../lib/errors.js";
+import type { Snooze } from "../remediation/store.js";
 
 export interface SnoozeSource {
   activeSnoozes(now?: Date): Promise<Map<string, Snooze>>;

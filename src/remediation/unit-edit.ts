@@ -2,9 +2,9 @@
 // declares the object, through the yaml Document API so comments, order and the other documents stay as they were.
 
 import YAML, { type Document, isMap, isScalar, isSeq, type YAMLSeq } from "yaml";
-import { parsePointer, readKey } from "../../drift/paths.js";
-import type { Change, ObjectRef } from "../../drift/types.js";
-import { ExpectedError } from "../../lib/errors.js";
+import { parsePointer, readKey } from "../drift/paths.js";
+import type { Change, ObjectRef } from "../drift/types.js";
+import { ExpectedError } from "../lib/errors.js";
 
 /** The edit cannot be made as asked: the document is not there, or a path does not fit it. */
 export class UnitEditError extends ExpectedError {

@@ -4,21 +4,21 @@
 // operations. Every write carries the resourceVersion it was planned on, so a newer change makes it fail (409)
 // instead of being overwritten blindly. Items of keyed lists (containers, env, ports) are followed by their merge
 // key, not their index: removing an extra env var shifts the ones after it, and they are still the same fields.
-import { schemaFromCrd } from "../../drift/crdschema.js";
-import { schemaFor } from "../../drift/defaults.js";
-import { isEmpty } from "../../drift/normalize.js";
-import { parsePointer } from "../../drift/paths.js";
-import type { SchemaNode } from "../../drift/schema.js";
-import type { Change, DesiredObject, KubeObject } from "../../drift/types.js";
-import type { KubeClient } from "../../kube/client.js";
-import { CrdSchemas } from "../../kube/crd-schemas.js";
-import type { Discovery, ResourceInfo } from "../../kube/discovery.js";
-import { resourcePath } from "../../kube/discovery.js";
-import { KubeApiError } from "../../kube/errors.js";
-import { APPLY_PATCH_CONTENT_TYPE, getObject } from "../../kube/objects.js";
-import { errorMessage } from "../../lib/errors.js";
-import { jsonEqual } from "../../lib/json.js";
-import { getAt, removeAt } from "../../lib/json-pointer.js";
+import { schemaFromCrd } from "../drift/crdschema.js";
+import { schemaFor } from "../drift/defaults.js";
+import { isEmpty } from "../drift/normalize.js";
+import { parsePointer } from "../drift/paths.js";
+import type { SchemaNode } from "../drift/schema.js";
+import type { Change, DesiredObject, KubeObject } from "../drift/types.js";
+import type { KubeClient } from "../kube/client.js";
+import { CrdSchemas } from "../kube/crd-schemas.js";
+import type { Discovery, ResourceInfo } from "../kube/discovery.js";
+import { resourcePath } from "../kube/discovery.js";
+import { KubeApiError } from "../kube/errors.js";
+import { APPLY_PATCH_CONTENT_TYPE, getObject } from "../kube/objects.js";
+import { errorMessage } from "../lib/errors.js";
+import { jsonEqual } from "../lib/json.js";
+import { getAt, removeAt } from "../lib/json-pointer.js";
 import { diffByKey, diffObjects, type KeyedFieldChange, maskSecretFields } from "./json-diff.js";
 import { AmbiguousKeyError, fieldWithin, type Located, locate, pointerIn } from "./keyed-path.js";
 import { type DriftRecordView, type FieldChange, RemediationError } from "./types.js";

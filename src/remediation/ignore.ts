@@ -1,7 +1,8 @@
 // `ignore` as a rule: the record's paths (or the ones asked for) on this one resource, in the engine's IgnoreRule
 // format (docs/ignore-rules.md), so the next detection lists them as ignored rather than drift.
-import type { IgnoreRule } from "../../drift/engine.js";
-import { describeRef } from "../records.js";
+
+import { describeRef } from "../detector/records.js";
+import type { IgnoreRule } from "../drift/engine.js";
 import { type ActionRequest, type DriftRecordView, RemediationError } from "./types.js";
 
 export function ignoreRuleFor(record: DriftRecordView, request: ActionRequest): IgnoreRule {

@@ -1,6 +1,6 @@
 // `accept`'s view of a hub (embedded, ours over HTTP, or ConfigHub), on the shared HubApi.
 import { createHash } from "node:crypto";
-import type { HubApi } from "../../hub/api.js";
+import type { HubApi } from "../hub/api.js";
 import type { HubUnitAccess } from "./accept.js";
 import { RemediationError } from "./types.js";
 

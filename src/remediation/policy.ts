@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
-import { SettingsError } from "../../app/settings.js";
-import { globToRegExp } from "../../drift/paths.js";
-import { SEVERITIES, type Severity } from "../../drift/types.js";
-import { parseDuration } from "../../lib/duration.js";
+import { SettingsError } from "../app/settings.js";
+import { globToRegExp } from "../drift/paths.js";
+import { SEVERITIES, type Severity } from "../drift/types.js";
+import { parseDuration } from "../lib/duration.js";
 import type { DriftRecordView } from "./types.js";
 
 const duration = z.union([z.number().positive(), z.string()]).transform((v, ctx) => {

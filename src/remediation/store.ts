@@ -1,7 +1,7 @@
 // Remediation's state in the store: the audit (who, when, what, outcome), ignore rules added from drift records
 // (in the engine's IgnoreRule format, docs/ignore-rules.md) and snoozes.
-import type { IgnoreRule } from "../../drift/engine.js";
-import type { Database } from "../../store/database.js";
+import type { IgnoreRule } from "../drift/engine.js";
+import type { Database } from "../store/database.js";
 import type { ActionOutcomeKind, RemediationAction } from "./types.js";
 
 export interface AuditEntry {

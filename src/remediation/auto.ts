@@ -2,8 +2,8 @@
 // service-wide rate limit and with a per-resource backoff (as Argo CD's self-heal), so a writer that keeps
 // changing a field is not fought in a tight loop. Everything else waits for a person, as in `suggest`.
 import type { Logger } from "pino";
-import { errorMessage } from "../../lib/errors.js";
-import type { DriftEvent } from "../records.js";
+import type { DriftEvent } from "../detector/records.js";
+import { errorMessage } from "../lib/errors.js";
 import { allowingRule, type RemediationPolicy } from "./policy.js";
 import type { DriftRecordView, Remediator } from "./types.js";
 

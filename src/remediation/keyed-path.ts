@@ -3,9 +3,9 @@
 // (containers, env, ports: the engine's merge keys) are therefore followed by the key the record's `field` names
 // (`containers[name=app].env[name=LEVEL].value`), the way the engine matched them; lists without a key stay
 // positional, as the engine compares them.
-import { listKeyOf } from "../../drift/normalize.js";
-import { escapeToken, parsePointer, type Seg, segsToField, segsToPointer } from "../../drift/paths.js";
-import { childOf, type SchemaNode } from "../../drift/schema.js";
+import { listKeyOf } from "../drift/normalize.js";
+import { escapeToken, parsePointer, type Seg, segsToField, segsToPointer } from "../drift/paths.js";
+import { childOf, type SchemaNode } from "../drift/schema.js";
 
 /** A field as a drift record (or a diff) names it: its pointer, and the engine's keyed form of it. */
 export interface FieldRef {
