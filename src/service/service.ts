@@ -25,7 +25,6 @@ import { errorMessage } from "../lib/errors.js";
 import { loadPolicyFile } from "../remediation/policy.js";
 import { registerApi } from "../server/api.js";
 import { registerDashboard } from "../server/dashboard/routes.js";
-import type { Remediator } from "../server/remediator.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
 import { defaultHubs, ServiceRemediation, type WatchedCluster } from "./remediation.js";
@@ -36,7 +35,6 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Log destination (tests); stdout by default. */
   logDestination?: DestinationStream;
-  remediator?: Remediator;
   /** Test tuning: debounce, watch timeout. */
   tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number; snoozePollMs?: number };
 }
@@ -123,18 +121,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   shutdown.add("stop remediation", () => remediation.stop());
   await remediation.loadIgnoreRules();
   engineConfig.storeRules = remediation.engine;
-  registerDashboard(server, {
-    mode: settings.remediation,
-    store: remediation.store,
-    actionsEnabled: !!settings.apiToken,
-  });
+  registerDashboard(server);
   registerApi(server, {
     store: recordStore,
     openRecords: () => trackers.flatMap((t) => t.openRecords),
     resources: () => detectors.flatMap((d) => [...d.results.values()].map((result) => ({ cluster: d.name, result }))),
     bus,
     apiToken: settings.apiToken,
-    remediator: opts.remediator ?? remediation,
+    remediation: { mode: settings.remediation, remediator: remediation.remediator, store: remediation.store },
   });
 
   for (const spec of clusterSpecs(settings)) {

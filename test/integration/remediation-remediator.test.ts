@@ -2,8 +2,9 @@
 // write nothing (masked Secret values, directory sources), ignore as snooze or rule, and an audit entry for each.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Change } from "../../src/drift/types.js";
-import { DriftRemediator, type RemediationTarget } from "../../src/remediation/remediator.js";
+import { DriftRemediator } from "../../src/remediation/remediator.js";
 import { RemediationStore } from "../../src/remediation/store.js";
+import type { RemediationTarget } from "../../src/remediation/types.js";
 import { type DriftRecordView, RemediationError } from "../../src/remediation/types.js";
 import type { Database } from "../../src/store/database.js";
 import { openStore } from "../../src/store/open.js";
