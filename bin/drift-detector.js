@@ -1,7 +1,28 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `npx drift-detector` needs no build step.
-// The container runs the compiled dist/ instead (see Dockerfile).
-import { register } from "tsx/esm/api";
+// The installed command runs the compiled JavaScript in dist/ (built by `npm ci` through the `prepare` script, and
+// by the Dockerfile): no compiler at start-up. When a source file is newer than the build (a developer's edit), the
+// TypeScript sources run instead through tsx, so nobody ever runs stale code.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-register();
-await import("../src/cli/main.ts");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const built = join(root, "dist", "cli", "main.js");
+
+function buildIsFresh() {
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const src = join(root, "src");
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > builtAt) return false;
+  }
+  return true;
+}
+
+if (buildIsFresh()) {
+  await import(built);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/main.ts");
+}

@@ -27,10 +27,8 @@ export interface CheckOutcome {
   exitCode: 0 | 1 | 2;
 }
 
-export function register(program: Command): void {
-  program
-    .command("check")
-    .description("compare the desired state with the cluster once; exit 0 in sync, 1 drift found, 2 could not compare")
+export function register(cmd: Command): void {
+  cmd
     .requiredOption("--source <src>", "desired state: a directory or file of manifests, hub:SPACE or confighub:SPACE")
     .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)")
     .option("--context <name>", "kubeconfig context (default: the current context)")

@@ -20,13 +20,8 @@ interface DemoOptions {
 }
 
 /** `drift-detector demo`: the whole system on one machine, end to end (sandbox, hub, detector, the story). */
-export function register(program: Command): void {
-  program
-    .command("demo")
-    .description(
-      "start a sandbox cluster, the embedded hub and the detector, load global-app and the detector's own units, " +
-        "then play a drift story with kubectl; the system keeps running until `demo --stop`",
-    )
+export function register(cmd: Command): void {
+  cmd
     .option("--dir <dir>", "folder for all of the demo's state, data, logs and pid files", ".demo")
     .option("--no-story", "only bring the system up and leave it running")
     .option("--stop", "stop everything a demo started (safe to repeat)")

@@ -55,10 +55,7 @@ function actor(opts: { as?: string }): string {
   }
 }
 
-export function register(program: Command): void {
-  const drift = program
-    .command("drift")
-    .description("the drift records of a running service: list, show, revert, accept, ignore");
+export function register(drift: Command): void {
   const common = (cmd: Command) =>
     cmd
       .option("--server <url>", `the service's address [env DRIFT_SERVER, default ${DEFAULT_SERVER}]`)

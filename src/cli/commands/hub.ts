@@ -8,10 +8,7 @@ import { registerUnit } from "../hub/unit.js";
 
 // `drift-detector hub …`: cub's verbs and flags against the embedded hub, our hub over HTTP (HUB_URL) or ConfigHub
 // (CONFIGHUB_URL); `hub serve` serves the embedded hub's HTTP API.
-export function register(program: Command): void {
-  const hub = program
-    .command("hub")
-    .description("the configuration hub: serve it, or work with spaces, units, revisions and functions (cub's verbs)");
+export function register(hub: Command): void {
   registerServe(hub);
   registerSpace(hub);
   const unit = registerUnit(hub);

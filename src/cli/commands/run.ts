@@ -5,12 +5,7 @@ import { startService } from "../../service/service.js";
 import { loadRunSettings, RUN_SETTINGS } from "../../service/settings.js";
 import { CliError } from "../errors.js";
 
-export function register(program: Command): void {
-  const cmd = program
-    .command("run")
-    .description(
-      "run the drift-detector service: watch the cluster(s), track drift records, serve the API, /metrics, /healthz and /readyz",
-    );
+export function register(cmd: Command): void {
   for (const spec of Object.values(RUN_SETTINGS)) {
     const repeatable = spec.flag === "cluster";
     const help = `${spec.description} [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ""}]`;

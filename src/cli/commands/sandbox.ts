@@ -7,13 +7,7 @@ const DEFAULT_DIR = ".sandbox";
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 /** `drift-detector sandbox build|start|stop|status`: a real local control plane (etcd, kube-apiserver, controller manager). */
-export function register(program: Command): void {
-  const sandbox = program
-    .command("sandbox")
-    .description(
-      "a real local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) built from Go modules",
-    );
-
+export function register(sandbox: Command): void {
   sandbox
     .command("build")
     .description("build (or find) the control-plane binaries only; they are cached per pinned version")

@@ -20,10 +20,8 @@ export interface ScenariosOptions {
   keepNamespaces?: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command("scenarios")
-    .description("run drift scenarios (format: scenarios/README.md) against a real cluster; exit 0 only when all pass")
+export function register(cmd: Command): void {
+  cmd
     .argument("<dir>", "directory of scenario files (*.yaml)")
     .addOption(
       new Option("--mode <mode>", "comparison modes to run").choices(["server", "client", "both"]).default("both"),
