@@ -17,6 +17,7 @@ import {
   projectDeclared,
 } from "./normalize.js";
 import { NameMatcher, PathStack } from "./paths.js";
+import { withPublished } from "./published.js";
 import { quantitiesEqual } from "./quantity.js";
 import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
 import { type SeverityPolicy, severityPolicy, worseSeverity } from "./severity.js";
@@ -77,7 +78,10 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   const c = compile(options);
   const obj = desired.object;
   const group = groupOf(obj.apiVersion);
-  const schema = input.context.crdSchema ? schemaFromCrd(input.context.crdSchema) : schemaFor(obj.apiVersion, obj.kind);
+  const { crdSchema, publishedSchema } = input.context;
+  const schema = crdSchema
+    ? schemaFromCrd(crdSchema)
+    : withPublished(schemaFor(obj.apiVersion, obj.kind), publishedSchema);
   const server = options.mode === "server";
 
   let d: unknown = normalizeDesired(obj);
@@ -272,8 +276,12 @@ class Walk {
     }
     // Nobody owns it, yet it is not what the server would hold after delivering desired: a write the cluster did
     // not record an owner for (`kubectl scale` through /scale, a label on an object without managedFields).
-    // Only a fixed default counts here: a dry-run create differs from live in what the server generates per object.
-    if (this.untracked || this.knownDefault(node, parent) !== undefined) this.record("added", undefined, lv, null);
+    // Only a fixed, non-zero default counts here: a dry-run create differs from live in what the server generates per
+    // object, and a published zero ("" for any label value) is the type's zero, not something the server sets.
+    const known = this.knownDefault(node, parent);
+    if (this.untracked || (known !== undefined && !isZeroScalar(known) && !isEmpty(known))) {
+      this.record("added", undefined, lv, null);
+    }
   }
 
   /** A list item only live has: one change for the whole item when anything in it is drift. */
