@@ -25,7 +25,7 @@ interface Document {
 const documents = new Map<string, Promise<Document | null>>();
 const kinds = new Map<string, OpenAPISchema | undefined>();
 
-/** Published schemas of one cluster; the index is read once per instance (a `check` run, a service's cluster). */
+/** Published schemas of one cluster; the index is read once per instance until `refresh()` (the service's resync). */
 export class PublishedSchemas {
   private index: Promise<Record<string, string> | null> | undefined;
   /** GETs sent, for tests. */
@@ -39,7 +39,12 @@ export class PublishedSchemas {
    */
   async schemaFor(info: ResourceInfo): Promise<OpenAPISchema | undefined> {
     if (!BUILT_IN_GROUPS.has(info.group)) return undefined;
-    this.index ??= this.readIndex();
+    if (this.index === undefined) {
+      const pending = this.readIndex();
+      this.index = pending;
+      // A failed read is not kept: the next object asks again.
+      pending.catch(() => this.index === pending && this.refresh());
+    }
     const index = await this.index;
     const url = index?.[info.group === "" ? `api/${info.version}` : `apis/${info.group}/${info.version}`];
     if (url === undefined) return undefined;
@@ -49,6 +54,11 @@ export class PublishedSchemas {
     const schema = doc === null ? undefined : kindSchema(doc, info);
     kinds.set(key, schema);
     return schema;
+  }
+
+  /** Read the index again on the next lookup (documents stay cached by their hashed URLs). */
+  refresh(): void {
+    this.index = undefined;
   }
 
   private async readIndex(): Promise<Record<string, string> | null> {
