@@ -24,6 +24,7 @@ import {
 } from "../kube/dryrun-cache.js";
 import { ClusterUnauthorizedError, ClusterUnreachableError } from "../kube/errors.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
+import { PublishedSchemas } from "../kube/openapi-schemas.js";
 import { relevanceDigest } from "../kube/relevance.js";
 import { mapLimit } from "../lib/concurrency.js";
 import { errorMessage } from "../lib/errors.js";
@@ -50,6 +51,8 @@ export interface DetectOptions {
   live?: LiveReader;
   /** Schemas of custom resources (client-mode defaults, list keys); the service keeps one per cluster. */
   crdSchemas?: CrdSchemas;
+  /** Schemas the server publishes for built-in kinds (defaults, list keys); keep one per cluster. */
+  publishedSchemas?: PublishedSchemas;
 }
 
 interface Resolved {
@@ -71,6 +74,7 @@ export async function detect(
   const live = opts.live ?? directLiveReader(cluster.client);
   const cache = opts.cache ?? new DryRunCache<KubeObject | null>();
   const crdSchemas = opts.crdSchemas ?? new CrdSchemas(cluster.client);
+  const publishedSchemas = opts.publishedSchemas ?? new PublishedSchemas(cluster.client);
   const engineOptions: EngineOptions = { ...opts.engine, mode: opts.mode };
   const fallbackNamespace = opts.namespace ?? cluster.namespace ?? "default";
 
@@ -93,14 +97,19 @@ export async function detect(
     if (!("info" in entry)) return entry;
     const { desired, info } = entry;
     try {
-      const [liveObject, crdSchema] = await Promise.all([
+      const [liveObject, crdSchema, publishedSchema] = await Promise.all([
         live.get(info, desired.ref.namespace, desired.ref.name),
         crdSchemas.schemaFor(info),
+        publishedSchemas.schemaFor(info),
       ]);
       const input: CompareInput = {
         desired,
         live: liveObject,
-        context: { hpas: hpas.get(desired.ref.namespace ?? "") ?? [], ...(crdSchema ? { crdSchema } : {}) },
+        context: {
+          hpas: hpas.get(desired.ref.namespace ?? "") ?? [],
+          ...(crdSchema ? { crdSchema } : {}),
+          ...(publishedSchema ? { publishedSchema } : {}),
+        },
       };
       if (opts.mode === "server" && liveObject) {
         Object.assign(input, await serverViews(cluster, info, desired, liveObject, cache));

@@ -14,6 +14,7 @@ import { Discovery } from "../kube/discovery.js";
 import { DryRunCache } from "../kube/dryrun-cache.js";
 import { LiveView, objectKey } from "../kube/liveview.js";
 import { getObject, listObjects } from "../kube/objects.js";
+import { PublishedSchemas } from "../kube/openapi-schemas.js";
 import { errorMessage } from "../lib/errors.js";
 import { sleep } from "../lib/sleep.js";
 import type { Announcer } from "./announcer.js";
@@ -56,6 +57,7 @@ export class ClusterDetector {
   private readonly dryRuns = new DryRunCache<KubeObject | null>();
   /** Custom resources' schemas (client-mode defaults): one GET per CRD, read again at every full detection. */
   readonly crdSchemas: CrdSchemas;
+  private readonly publishedSchemas: PublishedSchemas;
   private readonly desiredWatch: DesiredWatch;
   private desired: DesiredSnapshot | undefined;
   private desiredByKey = new Map<string, DesiredObject>();
@@ -74,6 +76,7 @@ export class ClusterDetector {
   constructor(private readonly opts: ClusterDetectorOptions) {
     this.discovery = new Discovery(opts.cluster.client);
     this.crdSchemas = new CrdSchemas(opts.cluster.client);
+    this.publishedSchemas = new PublishedSchemas(opts.cluster.client);
     this.queue = new WorkQueue(opts.debounceMs ?? 200);
     this.liveView = new LiveView({
       client: opts.cluster.client,
@@ -248,6 +251,7 @@ export class ClusterDetector {
       cache: this.dryRuns,
       live: this.liveReader(),
       crdSchemas: this.crdSchemas,
+      publishedSchemas: this.publishedSchemas,
     };
   }
 
@@ -257,6 +261,7 @@ export class ClusterDetector {
     this.fullDue = false;
     this.queue.clear(); // everything queued so far is covered
     this.crdSchemas.refresh(); // a CRD changed since the last resync is read again
+    this.publishedSchemas.refresh(); // an upgraded server publishes new documents
     await this.opts.beforeFull?.();
     const started = performance.now();
     const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);

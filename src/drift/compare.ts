@@ -10,12 +10,14 @@ import {
   findByKey,
   isEmpty,
   isPlainObject,
+  isZeroScalar,
   type Json,
   listKeyOf,
   normalizeDesired,
   projectDeclared,
 } from "./normalize.js";
 import { NameMatcher, PathStack } from "./paths.js";
+import { withPublished } from "./published.js";
 import { quantitiesEqual } from "./quantity.js";
 import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
 import { type SeverityPolicy, severityPolicy, worseSeverity } from "./severity.js";
@@ -76,7 +78,10 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   const c = compile(options);
   const obj = desired.object;
   const group = groupOf(obj.apiVersion);
-  const schema = input.context.crdSchema ? schemaFromCrd(input.context.crdSchema) : schemaFor(obj.apiVersion, obj.kind);
+  const { crdSchema, publishedSchema } = input.context;
+  const schema = crdSchema
+    ? schemaFromCrd(crdSchema)
+    : withPublished(schemaFor(obj.apiVersion, obj.kind), publishedSchema);
   const server = options.mode === "server";
 
   let d: unknown = normalizeDesired(obj);
@@ -101,7 +106,7 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   for (const ch of walk.changes) {
     let reason: string | undefined;
     if (hpa !== undefined && ch.path === "/spec/replicas") {
-      reason = `autoscaled by HorizontalPodAutoscaler/${hpa.metadata.name}`;
+      reason = autoscaled(hpa);
     } else if (ch.path === RESTART_MARKER) reason = "restart marker written by kubectl rollout restart";
     else reason = ignoreReason(rules, ch);
     if (reason !== undefined) {
@@ -112,12 +117,22 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
     severity = worseSeverity(severity, ch.severity);
     changes.push(ch);
   }
+  if (hpa !== undefined && !ignored.some((i) => i.path === "/spec/replicas")) {
+    // Replicas the autoscaler moved while the walk saw no drift (a controller owns them): still say so.
+    const lr = (live.spec as { replicas?: unknown } | undefined)?.replicas;
+    const dr = (obj.spec as { replicas?: unknown } | undefined)?.replicas ?? 1;
+    if (lr !== undefined && lr !== dr) ignored.push({ path: "/spec/replicas", reason: autoscaled(hpa) });
+  }
   return { ...base, status: changes.length > 0 ? "Drifted" : "InSync", severity, changes, ignored };
 }
+
+const autoscaled = (hpa: KubeObject) => `autoscaled by HorizontalPodAutoscaler/${hpa.metadata.name}`;
 
 class Walk {
   readonly path = new PathStack();
   readonly changes: Change[] = [];
+  /** The object has no managedFields at all: no write to it was attributed, so ownership cannot clear anything. */
+  private readonly untracked: boolean;
   /** The live maps enclosing the current position, for defaults that depend on them. */
   private readonly parents: Json[] = [];
 
@@ -127,7 +142,9 @@ class Walk {
     /** Server mode: the dry-run create result; a live-only value equal to its counterpart here is a default. */
     private readonly defaulted: KubeObject | undefined,
     private readonly secret: boolean,
-  ) {}
+  ) {
+    this.untracked = managedFields === undefined || managedFields.length === 0;
+  }
 
   /** Both sides hold a value. `sd` is the server-defaulted counterpart (server mode), if any. */
   value(d: unknown, l: unknown, node: SchemaNode | undefined, sd: unknown): void {
@@ -159,7 +176,7 @@ class Walk {
       const lv = l[k];
       this.path.pushKey(k);
       if (lv === undefined || lv === null) {
-        if (!isEmpty(dv)) this.record("removed", dv, undefined);
+        if (!isEmpty(dv) && !(isZeroScalar(dv) && !child?.zeroMeaningful)) this.record("removed", dv, undefined);
       } else this.value(dv, lv, child, sdMap?.[k]);
       this.path.pop();
     }
@@ -250,10 +267,21 @@ class Walk {
         return;
       }
     }
-    if (this.isDefault(lv, node, sd, parent)) return;
+    const dflt = this.defaultAt(node, sd, parent);
+    if (dflt !== undefined && deepEqual(dflt, lv, node)) return;
     const owner = culprit(this.managedFields, this.path.segs, this.c.owners);
-    if (owner !== null && this.c.owners.imperative.matches(owner.manager ?? ""))
-      this.record("added", undefined, lv, owner);
+    if (owner !== null) {
+      if (this.c.owners.imperative.matches(owner.manager ?? "")) this.record("added", undefined, lv, owner);
+      return;
+    }
+    // Nobody owns it, yet it is not what the server would hold after delivering desired: a write the cluster did
+    // not record an owner for (`kubectl scale` through /scale, a label on an object without managedFields).
+    // Only a fixed, non-zero default counts here: a dry-run create differs from live in what the server generates per
+    // object, and a published zero ("" for any label value) is the type's zero, not something the server sets.
+    const known = this.knownDefault(node, parent);
+    if (this.untracked || (known !== undefined && !isZeroScalar(known) && !isEmpty(known))) {
+      this.record("added", undefined, lv, null);
+    }
   }
 
   /** A list item only live has: one change for the whole item when anything in it is drift. */
@@ -273,16 +301,29 @@ class Walk {
   }
 
   private isDefault(lv: unknown, node: SchemaNode | undefined, sd: unknown, parent: Json): boolean {
-    if (this.defaulted !== undefined && sd !== undefined && deepEqual(sd, lv, node)) return true;
+    const dflt = this.defaultAt(node, sd, parent);
+    return dflt !== undefined && deepEqual(dflt, lv, node);
+  }
+
+  /**
+   * What the server holds here on an object made from desired alone: the dry-run create's value (server mode), else
+   * the sibling a deprecated alias copies or the kind's known default. undefined when none is known.
+   */
+  private defaultAt(node: SchemaNode | undefined, sd: unknown, parent: Json): unknown {
+    if (this.defaulted !== undefined && sd !== undefined) return sd;
+    return this.knownDefault(node, parent);
+  }
+
+  private knownDefault(node: SchemaNode | undefined, parent: Json): unknown {
+    if (node?.aliasOf !== undefined && parent[node.aliasOf] !== undefined) return parent[node.aliasOf];
     const def = node?.dflt;
-    if (def === undefined) return false;
-    if (!isDefaultFn(def)) return deepEqual(def, lv, node);
+    if (def === undefined || !isDefaultFn(def)) return def;
     const segs = this.path.segs;
     const key = segs[segs.length - 1];
     const n = this.parents.length;
     // parents ends with `parent` itself when it is a map we descended into (not for list items).
     const grandparent = n > 0 && this.parents[n - 1] === parent ? this.parents[n - 2] : this.parents[n - 1];
-    return deepEqual(def.fn(parent, typeof key === "string" ? key : "", grandparent), lv, node);
+    return def.fn(parent, typeof key === "string" ? key : "", grandparent);
   }
 
   private record(type: ChangeType, desired: unknown, live: unknown, owner?: ManagedFieldsEntry | null): void {

@@ -19,7 +19,8 @@ export function schemaFromCrd(openAPIV3Schema: OpenAPISchema): SchemaNode {
   return node;
 }
 
-function convert(s: OpenAPISchema, depth = 0): SchemaNode {
+/** One OpenAPI schema as the engine's schema tree: defaults, list keys, nested fields. */
+export function convert(s: OpenAPISchema, depth = 0): SchemaNode {
   const node: SchemaNode = {};
   if (depth > 64) return node; // schemas are trees; a guard against pathological input
   if (s.default !== undefined) node.dflt = s.default;

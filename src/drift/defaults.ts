@@ -28,9 +28,14 @@ export const METADATA: SchemaNode = obj(
   { onlyFields: true },
 );
 
-const PROBE_HANDLER_HTTP = obj({ scheme: dflt("HTTP") });
+// Pointer fields whose absence means something else than zero or false (unset allowPrivilegeEscalation allows it,
+// unset runAsUser is the image's user): a declared zero the server keeps, so live without it is drift.
+const KEEPS_ZERO: SchemaNode = { zeroMeaningful: true };
+
+const PROBE_HANDLER_HTTP = obj({ scheme: dflt("HTTP"), path: dflt("/") });
 const PROBE: SchemaNode = obj({
   httpGet: PROBE_HANDLER_HTTP,
+  grpc: obj({ service: dflt("") }),
   timeoutSeconds: dflt(1),
   periodSeconds: dflt(10),
   successThreshold: dflt(1),
@@ -68,6 +73,7 @@ const CONTAINER: SchemaNode = obj({
   livenessProbe: PROBE,
   readinessProbe: PROBE,
   startupProbe: PROBE,
+  securityContext: obj({ allowPrivilegeEscalation: KEEPS_ZERO, runAsUser: KEEPS_ZERO, runAsGroup: KEEPS_ZERO }),
   lifecycle: obj({ postStart: LIFECYCLE_HANDLER, preStop: LIFECYCLE_HANDLER }),
 });
 
@@ -122,11 +128,15 @@ export const POD_SPEC: SchemaNode = obj({
   restartPolicy: dflt("Always"),
   terminationGracePeriodSeconds: dflt(30),
   dnsPolicy: dflt("ClusterFirst"),
-  securityContext: {},
+  securityContext: obj({ runAsUser: KEEPS_ZERO, runAsGroup: KEEPS_ZERO, fsGroup: KEEPS_ZERO }),
+  automountServiceAccountToken: KEEPS_ZERO,
+  hostUsers: KEEPS_ZERO,
+  // The server copies serviceAccountName into its deprecated alias (and the reverse).
+  serviceAccount: { aliasOf: "serviceAccountName" },
   schedulerName: dflt("default-scheduler"),
   enableServiceLinks: dflt(true),
   // Pods only (admission and scheduler); templates never carry them.
-  serviceAccountName: {},
+  serviceAccountName: { aliasOf: "serviceAccount" },
   nodeName: ALLOCATED,
   priority: ALLOCATED,
   preemptionPolicy: dflt("PreemptLowerPriority"),
@@ -210,6 +220,8 @@ const JOB_SPEC = obj({
   selector: ALLOCATED,
   template: obj({ metadata: JOB_TEMPLATE_METADATA, spec: POD_SPEC }),
   podFailurePolicy: obj({ rules: atomic() }),
+  activeDeadlineSeconds: KEEPS_ZERO,
+  ttlSecondsAfterFinished: KEEPS_ZERO,
 });
 
 const CRONJOB_SPEC = obj({
@@ -217,6 +229,7 @@ const CRONJOB_SPEC = obj({
   suspend: dflt(false),
   successfulJobsHistoryLimit: dflt(3),
   failedJobsHistoryLimit: dflt(1),
+  startingDeadlineSeconds: KEEPS_ZERO,
   jobTemplate: obj({ metadata: METADATA, spec: JOB_SPEC }),
 });
 
@@ -230,6 +243,10 @@ const SERVICE_SPEC = obj({
   selector: mapOf({}),
   type: dflt("ClusterIP"),
   sessionAffinity: dflt("None"),
+  sessionAffinityConfig: dflt(
+    fn((spec) => (spec.sessionAffinity === "ClientIP" ? { clientIP: { timeoutSeconds: 10800 } } : undefined)),
+    { fields: { clientIP: obj({ timeoutSeconds: dflt(10800) }) } },
+  ),
   clusterIP: ALLOCATED,
   clusterIPs: ALLOCATED,
   ipFamilies: ALLOCATED,
@@ -255,6 +272,7 @@ const NETWORK_POLICY_SPEC = obj({
 const RBAC_SUBJECT = obj({
   apiGroup: dflt(fn((s) => (s.kind === "ServiceAccount" ? "" : "rbac.authorization.k8s.io"))),
 });
+const ROLE_REF = obj({ apiGroup: dflt("rbac.authorization.k8s.io") });
 const ROLE_RULES = atomic(obj({ verbs: atomic(), apiGroups: atomic(), resources: atomic() }));
 
 // For containers, default limits come from max, default requests from the default limits, then from min.
@@ -274,14 +292,50 @@ const LIMIT_RANGE_ITEM = obj({
   maxLimitRequestRatio: QUANTITIES,
 });
 
+// autoscaling/v2: no metrics means 80 % CPU; a behavior section gets the default policies of the side it leaves out.
+const HPA_POLICIES = (policies: Array<[string, number]>) =>
+  dflt(policies.map(([type, value]) => ({ type, value, periodSeconds: 15 })));
 const HPA_SPEC = obj({
   minReplicas: dflt(1),
-  metrics: atomic(),
+  metrics: {
+    dflt: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }],
+  },
+  behavior: obj({
+    scaleUp: obj({
+      selectPolicy: dflt("Max"),
+      policies: HPA_POLICIES([
+        ["Pods", 4],
+        ["Percent", 100],
+      ]),
+    }),
+    scaleDown: obj({ selectPolicy: dflt("Max"), policies: HPA_POLICIES([["Percent", 100]]) }),
+  }),
+});
+
+// Admission webhooks (admissionregistration/v1 defaulters): fail closed, equivalent matching, any scope, 10 s.
+const WEBHOOK_RULE = obj({
+  scope: dflt("*"),
+  apiGroups: atomic(),
+  apiVersions: atomic(),
+  operations: atomic(),
+  resources: atomic(),
+});
+const SERVICE_REFERENCE = obj({ port: dflt(443) });
+const WEBHOOK = obj({
+  failurePolicy: dflt("Fail"),
+  matchPolicy: dflt("Equivalent"),
+  namespaceSelector: LABEL_SELECTOR,
+  objectSelector: LABEL_SELECTOR,
+  timeoutSeconds: dflt(10),
+  rules: atomic(WEBHOOK_RULE),
+  clientConfig: obj({ service: SERVICE_REFERENCE }),
+  admissionReviewVersions: atomic(),
+  matchConditions: keyed(["name"]),
 });
 
 const CRD_SPEC = obj({
   names: obj({ listKind: dflt(fn((names) => `${String(names.kind)}List`)) }),
-  conversion: obj({ strategy: dflt("None") }),
+  conversion: obj({ strategy: dflt("None"), webhook: obj({ clientConfig: obj({ service: SERVICE_REFERENCE }) }) }),
   versions: keyed(["name"]),
 });
 
@@ -304,14 +358,82 @@ const KINDS: Record<string, Record<string, SchemaNode>> = {
     },
   },
   "/PodTemplate": { template: POD_TEMPLATE },
-  "/ReplicationController": { spec: REPLICASET_SPEC },
+  "/ReplicationController": {
+    spec: obj({
+      replicas: dflt(1),
+      template: POD_TEMPLATE,
+      // A selector left out is the template's labels.
+      selector: mapOf(
+        {},
+        { dflt: fn((spec) => (spec.template as { metadata?: { labels?: unknown } })?.metadata?.labels) },
+      ),
+    }),
+  },
   "/Service": { spec: SERVICE_SPEC },
   "/ConfigMap": { data: mapOf({}), binaryData: mapOf({}) },
   "/Secret": { data: mapOf({}), type: dflt("Opaque") },
   "/PersistentVolumeClaim": { spec: PVC_SPEC },
   "/ResourceQuota": { spec: obj({ hard: QUANTITIES }) },
   "/LimitRange": { spec: obj({ limits: atomic(LIMIT_RANGE_ITEM) }) },
-  "/ServiceAccount": { secrets: keyed(["name"]), imagePullSecrets: keyed(["name"]) },
+  "/ServiceAccount": {
+    secrets: keyed(["name"]),
+    imagePullSecrets: keyed(["name"]),
+    automountServiceAccountToken: KEEPS_ZERO,
+  },
+  "/PersistentVolume": {
+    spec: obj({
+      persistentVolumeReclaimPolicy: dflt("Retain"),
+      volumeMode: dflt("Filesystem"),
+      capacity: QUANTITIES,
+      accessModes: atomic(),
+      claimRef: ALLOCATED,
+    }),
+  },
+  "storage.k8s.io/StorageClass": { reclaimPolicy: dflt("Delete"), volumeBindingMode: dflt("Immediate") },
+  "storage.k8s.io/CSIDriver": {
+    spec: obj({
+      attachRequired: dflt(true),
+      podInfoOnMount: dflt(false),
+      requiresRepublish: dflt(false),
+      storageCapacity: dflt(false),
+      seLinuxMount: dflt(false),
+      fsGroupPolicy: dflt("ReadWriteOnceWithFSType"),
+      volumeLifecycleModes: dflt(["Persistent"]),
+    }),
+  },
+  "scheduling.k8s.io/PriorityClass": { preemptionPolicy: dflt("PreemptLowerPriority") },
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration": { webhooks: keyed(["name"], WEBHOOK) },
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration": {
+    webhooks: keyed(["name"], { ...WEBHOOK, fields: { ...WEBHOOK.fields, reinvocationPolicy: dflt("Never") } }),
+  },
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy": {
+    spec: obj({
+      failurePolicy: dflt("Fail"),
+      matchConstraints: obj({
+        matchPolicy: dflt("Equivalent"),
+        namespaceSelector: LABEL_SELECTOR,
+        objectSelector: LABEL_SELECTOR,
+        resourceRules: atomic(WEBHOOK_RULE),
+      }),
+    }),
+  },
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding": {
+    spec: obj({
+      matchResources: obj({
+        matchPolicy: dflt("Equivalent"),
+        namespaceSelector: LABEL_SELECTOR,
+        objectSelector: LABEL_SELECTOR,
+        resourceRules: atomic(WEBHOOK_RULE),
+        excludeResourceRules: atomic(WEBHOOK_RULE),
+      }),
+    }),
+  },
+  "flowcontrol.apiserver.k8s.io/FlowSchema": { spec: obj({ matchingPrecedence: dflt(1000), rules: atomic() }) },
+  "discovery.k8s.io/EndpointSlice": {
+    ports: atomic(obj({ protocol: dflt("TCP"), name: dflt("") })),
+    endpoints: atomic(),
+  },
+  "apiregistration.k8s.io/APIService": { spec: obj({ service: obj({ port: dflt(443) }) }) },
   "/Namespace": {
     spec: obj({ finalizers: ALLOCATED }),
   },
@@ -326,8 +448,8 @@ const KINDS: Record<string, Record<string, SchemaNode>> = {
     rules: ROLE_RULES,
     aggregationRule: obj({ clusterRoleSelectors: atomic() }),
   },
-  "rbac.authorization.k8s.io/RoleBinding": { subjects: atomic(RBAC_SUBJECT), roleRef: {} },
-  "rbac.authorization.k8s.io/ClusterRoleBinding": { subjects: atomic(RBAC_SUBJECT), roleRef: {} },
+  "rbac.authorization.k8s.io/RoleBinding": { subjects: atomic(RBAC_SUBJECT), roleRef: ROLE_REF },
+  "rbac.authorization.k8s.io/ClusterRoleBinding": { subjects: atomic(RBAC_SUBJECT), roleRef: ROLE_REF },
   "apiextensions.k8s.io/CustomResourceDefinition": { spec: CRD_SPEC },
 };
 

@@ -12,6 +12,11 @@ export function isPlainObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A zero value of a scalar: what Go's `omitempty` drops, so an absent field and this one store the same. */
+export function isZeroScalar(v: unknown): boolean {
+  return v === 0 || v === false || v === "";
+}
+
 /** null, {} and [] say nothing: an empty value and an absent one are the same configuration. */
 export function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null) return true;
@@ -106,7 +111,8 @@ export function projectDeclared(desired: unknown, applied: unknown, node: Schema
     const out: Json = {};
     for (const k in desired) {
       const a = applied[k];
-      if (a === undefined) continue;
+      // `data: null` declares nothing: whatever live holds there is undeclared, not "desired as applied".
+      if (a === undefined || desired[k] === null || desired[k] === undefined) continue;
       const child = childOf(node, k);
       out[k] = child?.skip ? desired[k] : projectDeclared(desired[k], a, child);
     }

@@ -41,6 +41,17 @@ export interface SchemaNode {
   allocated?: boolean;
   /** Never compared (status, server-owned metadata). */
   skip?: boolean;
+  /**
+   * A deprecated alias the server fills from its sibling (`serviceAccount` from `serviceAccountName`): a live-only
+   * value equal to the sibling's is the server's copy, not configuration.
+   */
+  aliasOf?: string;
+  /**
+   * A pointer field whose absence means something other than its zero value (`allowPrivilegeEscalation: false` vs
+   * unset, which allows it). Every other declared zero value (0, false, "") the server may drop on storing, since
+   * absent and zero mean the same; these it keeps, so their absence is drift.
+   */
+  zeroMeaningful?: boolean;
 }
 
 export function isDefaultFn(d: unknown): d is DefaultFn {

@@ -176,6 +176,11 @@ export interface CompareInput {
      * compared generically.
      */
     crdSchema?: OpenAPISchema;
+    /**
+     * For a built-in kind: its schema as the API server publishes it (OpenAPI v3), whose `default` values and list
+     * keys complete the engine's own tables. Optional.
+     */
+    publishedSchema?: OpenAPISchema;
   };
 }
 

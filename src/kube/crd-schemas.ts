@@ -2,7 +2,7 @@
 // needs the schema's defaults and list keys (the engine's `context.crdSchema`). One GET per CRD, cached until
 // `refresh()` (the end of a `check` run, or the service's full resync); the same schema object is handed out
 // while cached, so the engine's compiled form of it is reused too.
-import type { OpenAPISchema } from "../drift/crdschema.js";
+import type { OpenAPISchema } from "../drift/types.js";
 import type { KubeClient } from "./client.js";
 import type { ResourceInfo } from "./discovery.js";
 import { KubeApiError } from "./errors.js";
@@ -15,7 +15,7 @@ interface CrdVersion {
 
 // Groups the kube-apiserver serves itself: never CRDs, so no request. Other groups (including CRD groups under
 // k8s.io such as gateway.networking.k8s.io) are asked for; a 404 there means an aggregated or built-in API.
-const BUILT_IN_GROUPS = new Set([
+export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
   "",
   "apps",
   "batch",

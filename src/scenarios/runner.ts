@@ -13,7 +13,7 @@ import type { ComparisonMode, DesiredObject } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
 import { awaitCrds, CRD_INFO } from "../kube/crd-readiness.js";
 import { Discovery, type ResourceInfo } from "../kube/discovery.js";
-import { deleteObject } from "../kube/objects.js";
+import { deleteObject, getObject } from "../kube/objects.js";
 import { errorMessage } from "../lib/errors.js";
 import { type BrokenScenario, isBroken, type Scenario } from "./format.js";
 import { type ConflictRetry, type KubectlRun, runKubectl, runKubectlRetryingConflicts, splitWords } from "./kubectl.js";
@@ -123,7 +123,13 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
   const crds = desired.filter(isCrd);
   const others = desired.filter((d) => !isCrd(d));
   const clusterScoped = await clusterScopedObjects(others, crds, shared.discovery);
-  const lockKeys = clusterScoped.map((d) => `${d.ref.apiVersion}/${d.ref.kind}/${d.ref.name}`);
+  const nodePorts = fixedNodePorts(others);
+  // Cluster-wide allocations: objects outside the namespace, CRD names, fixed node ports. Runs sharing one take turns.
+  const lockKeys = [
+    ...clusterScoped.map((d) => `${d.ref.apiVersion}/${d.ref.kind}/${d.ref.name}`),
+    ...crds.map((d) => `crd/${d.ref.name}`),
+    ...nodePorts.map((p) => `nodePort/${p.port}`),
+  ];
 
   return shared.locks.with(lockKeys, async () => {
     const namespace = `${s.name.slice(0, 48)}-${mode === "server" ? "s" : "c"}-${randomBytes(3).toString("hex")}`;
@@ -192,14 +198,40 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
       if (!opts.keepNamespaces) {
+        // The lock is released only once what others may allocate next is really gone: the namespace's deletion
+        // runs on in the background, but its fixed node ports and the cluster-scoped objects are freed now.
         await deleteObject(opts.cluster.client, NAMESPACE_INFO, undefined, namespace).catch(() => {});
-        for (const d of clusterScoped) {
-          const info = await shared.discovery.resolve(d.ref.apiVersion, d.ref.kind).catch(() => undefined);
-          if (info) await deleteObject(opts.cluster.client, info, undefined, d.ref.name).catch(() => {});
+        const freed = [
+          ...nodePorts.map((p) => ({ ref: p.service.ref, namespace })),
+          ...clusterScoped.map((d) => ({ ref: d.ref, namespace: undefined })),
+        ];
+        for (const { ref, namespace: ns } of freed) {
+          const info = await shared.discovery.resolve(ref.apiVersion, ref.kind).catch(() => undefined);
+          if (info) await deleteAndWait(opts.cluster, info, ns, ref.name);
         }
       }
     }
   });
+}
+
+/** Services that ask for a fixed node port: the port is allocated cluster-wide, whatever the namespace. */
+function fixedNodePorts(objects: DesiredObject[]): Array<{ service: DesiredObject; port: number }> {
+  const out: Array<{ service: DesiredObject; port: number }> = [];
+  for (const d of objects) {
+    if (d.ref.kind !== "Service" || d.ref.apiVersion !== "v1") continue;
+    const ports = (d.object.spec as { ports?: Array<{ nodePort?: unknown }> } | undefined)?.ports ?? [];
+    for (const p of ports) if (typeof p.nodePort === "number") out.push({ service: d, port: p.nodePort });
+  }
+  return out;
+}
+
+async function deleteAndWait(cluster: Cluster, info: ResourceInfo, namespace: string | undefined, name: string) {
+  await deleteObject(cluster.client, info, namespace, name).catch(() => {});
+  for (let i = 0; i < 300; i++) {
+    const left = await getObject(cluster.client, info, namespace, name).catch(() => undefined);
+    if (left === undefined) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function isCrd(d: DesiredObject): boolean {

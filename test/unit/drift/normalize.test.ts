@@ -91,6 +91,9 @@ describe("custom resources without a schema", () => {
   it("a live-only field is drift only for an imperative owner", () => {
     const live = cr([]);
     (live.spec as Record<string, unknown>).extra = "x";
+    live.metadata.managedFields = [
+      { manager: "some-controller", operation: "Update", fieldsV1: { "f:spec": { "f:extra": {} } } },
+    ];
     expect(compare(cr([]), live).status).toBe("InSync");
     live.metadata.managedFields = [
       { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:spec": { "f:extra": {} } } },
@@ -98,5 +101,11 @@ describe("custom resources without a schema", () => {
     expect(compare(cr([]), live).changes).toMatchObject([
       { path: "/spec/extra", type: "added", by: { manager: "kubectl-edit" } },
     ]);
+  });
+
+  it("on an object without managedFields (no write attributed) a live-only field is drift by nobody", () => {
+    const live = cr([]);
+    (live.spec as Record<string, unknown>).extra = "x";
+    expect(compare(cr([]), live).changes).toMatchObject([{ path: "/spec/extra", type: "added", by: null }]);
   });
 });
