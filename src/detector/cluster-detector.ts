@@ -272,7 +272,6 @@ export class ClusterDetector {
       const ev = await this.opts.tracker.forget(rec.key);
       if (ev) events.push(ev);
     }
-    await this.opts.tracker.flush();
     this.opts.announcer.announce(events);
     this.stats.full++;
     this.stats.lastFullMs = seconds * 1000;
@@ -301,7 +300,6 @@ export class ClusterDetector {
     if (!results) return;
     this.opts.metrics.detectionDuration.observe({ scope: "object" }, (performance.now() - started) / 1000);
     const events = await this.track(results);
-    await this.opts.tracker.flush();
     this.opts.announcer.announce(events);
     this.stats.object++;
     this.stats.objectsDetected += results.length;

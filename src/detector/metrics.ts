@@ -12,6 +12,9 @@ export class DriftMetrics {
   readonly leader: Gauge;
   readonly sourceAvailable: Gauge<"cluster">;
   readonly storeAvailable: Gauge;
+  readonly storeWriteFailures: Counter<"reason">;
+  readonly storePendingWrites: Gauge<"cluster">;
+  readonly storeLag: Gauge<"cluster">;
   readonly watchEvents: Counter<"outcome">;
   /** Where the apiserver request counts come from: the clusters' clients, read at scrape time. */
   kubeRequests: () => Iterable<{ cluster: string; method: string; count: number }> = () => [];
@@ -67,6 +70,25 @@ export class DriftMetrics {
       registers,
     });
     this.storeAvailable.set(1);
+    this.storeWriteFailures = new Counter({
+      name: "drift_detector_store_write_failures_total",
+      help: "Failed drift record writes: refused (that record; the others go on) or unavailable (the store)",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of ["refused", "unavailable"]) this.storeWriteFailures.inc({ reason }, 0);
+    this.storePendingWrites = new Gauge({
+      name: "drift_detector_store_pending_writes",
+      help: "Drift records whose latest state is not in the store yet (kept in memory, retried)",
+      labelNames: ["cluster"],
+      registers,
+    });
+    this.storeLag = new Gauge({
+      name: "drift_detector_store_lag_seconds",
+      help: "How long the oldest drift record change not yet in the store has waited; 0 when all are stored",
+      labelNames: ["cluster"],
+      registers,
+    });
     this.watchEvents = new Counter({
       name: "drift_detector_watch_events_total",
       help: "Watch-triggered work: queued (could change a verdict) or dropped (status-only, unchanged)",

@@ -18,6 +18,7 @@ import { DriftMetrics } from "../detector/metrics.js";
 import { RecordStore } from "../detector/record-store.js";
 import { postKubeEvent } from "../detector/reporters/kube-event.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
+import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
 import { loadCluster } from "../kube/cluster.js";
 import { defaultIdentity, LeaderElector } from "../kube/leader.js";
@@ -68,7 +69,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   let db: Database | undefined;
   try {
-    db = await openStore({ databaseUrl: settings.databaseUrl ?? "", dataDir: settings.dataDir, initInChild: true });
+    db = await openStore({
+      databaseUrl: settings.databaseUrl ?? "",
+      dataDir: settings.dataDir,
+      initInChild: true,
+      timeouts: {
+        connectTimeoutMs: settings.databaseConnectTimeout,
+        statementTimeoutMs: settings.databaseStatementTimeout,
+        idleInTransactionTimeoutMs: settings.databaseIdleInTransactionTimeout,
+      },
+    });
     shutdown.add("close the store", () => db?.close());
   } catch (err) {
     // Without a store at start the service still detects and reports; records live in memory until restart.
@@ -149,6 +159,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       store: recordStore,
       logger: clusterLogger,
       onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
+      onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
     });
     const detectorRef: { current?: ClusterDetector } = {};
     const announcer = new Announcer({
@@ -197,10 +208,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     watched.push({ name, cluster, detector, tracker, source, sourcePollMs: settings.sourcePoll });
     detectors.push(detector);
     trackers.push(tracker);
-    // Pending record writes are retried in the background while the store is away.
-    const flushTimer = setInterval(() => void tracker.flush(), 5000);
-    flushTimer.unref();
-    shutdown.add(`stop retrying writes for ${name}`, () => clearInterval(flushTimer));
+    const stopRetrying = retryStoreWrites({
+      cluster: name,
+      tracker,
+      readiness,
+      metrics,
+      lagLimitMs: settings.storeLagLimit,
+    });
+    shutdown.add(`stop retrying writes for ${name}`, stopRetrying);
 
     if (!settings.leaderElection) {
       detector.start();
@@ -242,7 +257,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await Promise.all(detectors.map((d) => d.stop()));
     for (const a of announcers) a.stop();
     await Promise.all(announcers.map((a) => a.idle()));
-    await Promise.all(trackers.map((t) => t.flush()));
+    await Promise.all(trackers.map((t) => t.close()));
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });
