@@ -11,6 +11,7 @@ export class DriftMetrics {
   readonly lastFullDetection: Gauge;
   readonly leader: Gauge;
   readonly sourceAvailable: Gauge<"cluster">;
+  readonly sourceErrors: Gauge<"cluster">;
   readonly storeAvailable: Gauge;
   readonly storeWriteFailures: Counter<"reason">;
   readonly storePendingWrites: Gauge<"cluster">;
@@ -61,6 +62,12 @@ export class DriftMetrics {
     this.sourceAvailable = new Gauge({
       name: "drift_detector_source_available",
       help: "1 when the desired-state source could be read at the last attempt, 0 while the last known state is used",
+      labelNames: ["cluster"],
+      registers,
+    });
+    this.sourceErrors = new Gauge({
+      name: "drift_detector_source_errors",
+      help: "Desired documents (files' documents, hub units) that cannot be read; their open drifts stay open",
       labelNames: ["cluster"],
       registers,
     });

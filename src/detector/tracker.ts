@@ -106,6 +106,29 @@ export class Tracker {
     return this.update(existing, result, fingerprint);
   }
 
+  /**
+   * Marks (with the reason) or unmarks (undefined) the open record of `key` as held by a source error: no transition,
+   * nothing announced, the record keeps its id, history and snoozes. Written compare-and-set, retried like the rest.
+   */
+  async setSourceError(key: string, error: string | undefined): Promise<void> {
+    const existing = this.open.get(key);
+    if (!existing || existing.sourceError === error) return;
+    const next: DriftRecord =
+      error === undefined ? withoutSourceError(existing) : { ...withoutSourceError(existing), sourceError: error };
+    const store = this.opts.store;
+    if (store && this.storeAvailable && !this.pending.has(existing.id)) {
+      try {
+        if (!(await store.transition(next, existing.fingerprint))) return; // moved elsewhere: theirs is newer
+        this.setStoreAvailable(true);
+      } catch (err) {
+        this.writeFailed(err, next, "mark drift record");
+      }
+    } else if (store) {
+      this.queue(next);
+    }
+    this.apply(next);
+  }
+
   /** Resolves the record of an object that is no longer desired. */
   async forget(key: string): Promise<DriftEvent | undefined> {
     const existing = this.open.get(key);
@@ -228,7 +251,7 @@ export class Tracker {
   ): Promise<DriftEvent | undefined> {
     const at = this.now().toISOString();
     const next: DriftRecord = {
-      ...existing,
+      ...withoutSourceError(existing),
       source: result.source,
       ...verdictOf(result, fingerprint),
       updatedAt: at,
@@ -240,7 +263,7 @@ export class Tracker {
   private async resolve(existing: DriftRecord): Promise<DriftEvent | undefined> {
     const at = this.now().toISOString();
     const next: DriftRecord = {
-      ...existing,
+      ...withoutSourceError(existing),
       status: "resolved",
       updatedAt: at,
       resolvedAt: at,
@@ -352,6 +375,12 @@ export class Tracker {
     if (available) this.opts.logger.info({ cluster: this.opts.cluster }, "store available again");
     this.opts.onStoreAvailability?.(available);
   }
+}
+
+/** A new verdict means the document was read: a source error no longer holds the record. */
+function withoutSourceError(rec: DriftRecord): DriftRecord {
+  const { sourceError: _, ...rest } = rec;
+  return rest;
 }
 
 function severityOf(result: ResourceResult): Severity {
