@@ -161,7 +161,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
       onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
     });
-    const detectorRef: { current?: ClusterDetector } = {};
+    const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
+    const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
     const announcer = new Announcer({
       logger,
       metrics,
@@ -184,6 +185,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       snoozes: remediation.store,
       openRecord: (id) => tracker.openRecords.find((r) => r.id === id),
       leading: () => detectorRef.current?.running ?? false,
+      holdsLease,
       snoozePollMs: opts.tuning?.snoozePollMs,
     });
     const detector = new ClusterDetector({
@@ -205,7 +207,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       watchTimeoutSeconds: opts.tuning?.watchTimeoutSeconds,
     });
     detectorRef.current = detector;
-    watched.push({ name, cluster, detector, tracker, source, sourcePollMs: settings.sourcePoll });
+    watched.push({ name, cluster, detector, tracker, source, sourcePollMs: settings.sourcePoll, holdsLease });
     detectors.push(detector);
     trackers.push(tracker);
     const stopRetrying = retryStoreWrites({
@@ -240,6 +242,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
             });
         },
       });
+      detectorRef.elector = elector;
       electors.push(elector);
       elector.start();
     }
