@@ -2,6 +2,7 @@
 import type { AnalysisCache } from "../analysis/cache.js";
 import type { Analysis } from "../analysis/types.js";
 import type { Database } from "../store/database.js";
+import { fromJsonb, toJsonb } from "../store/jsonb.js";
 
 export class StoreAnalysisCache implements AnalysisCache {
   constructor(private readonly db: Database) {}
@@ -11,15 +12,14 @@ export class StoreAnalysisCache implements AnalysisCache {
       "select analysis from drift_analysis_cache where fingerprint = $1",
       [fingerprint],
     );
-    const a = rows[0]?.analysis;
-    return typeof a === "string" ? (JSON.parse(a) as Analysis) : a;
+    return rows[0] ? fromJsonb<Analysis>(rows[0].analysis) : undefined;
   }
 
   async set(fingerprint: string, analysis: Analysis): Promise<void> {
     await this.db.query(
       `insert into drift_analysis_cache (fingerprint, analysis) values ($1, $2)
        on conflict (fingerprint) do update set analysis = excluded.analysis, created_at = now()`,
-      [fingerprint, JSON.stringify(analysis)],
+      [fingerprint, toJsonb(analysis)],
     );
   }
 }

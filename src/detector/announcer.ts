@@ -30,6 +30,11 @@ export interface AnnouncerOptions {
   openRecord?: (id: string) => DriftRecord | undefined;
   /** Whether this replica reports its cluster now (leads it); only then it sends the snooze-ended reminder. */
   leading?: () => boolean;
+  /**
+   * The lease fence: whether this replica may still speak for its cluster. A transition it recorded but can no
+   * longer deliver is logged as such (the record is in the store; the new leader does not announce it again).
+   */
+  holdsLease?: () => boolean;
   /** How often snoozes set elsewhere are read from the store (default 30 s). */
   snoozePollMs?: number;
 }
@@ -105,6 +110,13 @@ export class Announcer {
 
   private async deliver(ev: DriftEvent, { stream = true } = {}): Promise<void> {
     try {
+      if (this.opts.holdsLease && !this.opts.holdsLease()) {
+        this.opts.logger.warn(
+          { driftId: ev.record.id, event: ev.event },
+          "drift transition not announced: this replica no longer holds its lease",
+        );
+        return;
+      }
       logDriftEvent(this.opts.logger, ev);
       if (stream) this.opts.bus.publish(ev);
       if (ev.snoozedUntil) return; // snoozed: the log line (and the dashboard's stream) only

@@ -21,6 +21,7 @@ import type { Announcer } from "./announcer.js";
 import { DesiredWatch } from "./desired-watch.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent } from "./records.js";
+import { SourceErrorReport, sourceErrorFor, sourceLocation } from "./source-errors.js";
 import type { Tracker } from "./tracker.js";
 import { WorkQueue } from "./work-queue.js";
 
@@ -59,6 +60,7 @@ export class ClusterDetector {
   readonly crdSchemas: CrdSchemas;
   private readonly publishedSchemas: PublishedSchemas;
   private readonly desiredWatch: DesiredWatch;
+  private readonly sourceErrors: SourceErrorReport;
   private desired: DesiredSnapshot | undefined;
   private desiredByKey = new Map<string, DesiredObject>();
   /** The live view catching up with the latest desired state (new watches listing). */
@@ -78,6 +80,7 @@ export class ClusterDetector {
     this.crdSchemas = new CrdSchemas(opts.cluster.client);
     this.publishedSchemas = new PublishedSchemas(opts.cluster.client);
     this.queue = new WorkQueue(opts.debounceMs ?? 200);
+    this.sourceErrors = new SourceErrorReport(opts.name, opts.logger, opts.metrics);
     this.liveView = new LiveView({
       client: opts.cluster.client,
       discovery: this.discovery,
@@ -271,13 +274,25 @@ export class ClusterDetector {
     this.opts.metrics.lastFullDetection.set(Date.now() / 1000);
     this.results.clear();
     const events = await this.track(results);
-    // Records of objects no longer desired (or no longer declared at all) are closed.
+    // Records of objects no longer desired (or no longer declared at all) are closed; those of documents that cannot
+    // be read now are held open, marked, until they read again.
+    const held = new Map<string, number>();
     for (const rec of this.opts.tracker.openRecords) {
-      if (this.results.has(rec.key)) continue;
+      if (this.results.has(rec.key)) {
+        if (rec.sourceError) await this.opts.tracker.setSourceError(rec.key, undefined);
+        continue;
+      }
+      const sourceError = sourceErrorFor(rec.source, snapshot.errors);
+      if (sourceError) {
+        await this.opts.tracker.setSourceError(rec.key, sourceError);
+        const at = sourceLocation(rec.source);
+        held.set(at, (held.get(at) ?? 0) + 1);
+        continue;
+      }
       const ev = await this.opts.tracker.forget(rec.key);
       if (ev) events.push(ev);
     }
-    await this.opts.tracker.flush();
+    this.sourceErrors.update(snapshot.errors, held);
     this.opts.announcer.announce(events);
     this.stats.full++;
     this.stats.lastFullMs = seconds * 1000;
@@ -306,7 +321,6 @@ export class ClusterDetector {
     if (!results) return;
     this.opts.metrics.detectionDuration.observe({ scope: "object" }, (performance.now() - started) / 1000);
     const events = await this.track(results);
-    await this.opts.tracker.flush();
     this.opts.announcer.announce(events);
     this.stats.object++;
     this.stats.objectsDetected += results.length;

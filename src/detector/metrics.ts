@@ -11,7 +11,11 @@ export class DriftMetrics {
   readonly lastFullDetection: Gauge;
   readonly leader: Gauge;
   readonly sourceAvailable: Gauge<"cluster">;
+  readonly sourceErrors: Gauge<"cluster">;
   readonly storeAvailable: Gauge;
+  readonly storeWriteFailures: Counter<"reason">;
+  readonly storePendingWrites: Gauge<"cluster">;
+  readonly storeLag: Gauge<"cluster">;
   readonly watchEvents: Counter<"outcome">;
   /** Where the apiserver request counts come from: the clusters' clients, read at scrape time. */
   kubeRequests: () => Iterable<{ cluster: string; method: string; count: number }> = () => [];
@@ -61,12 +65,37 @@ export class DriftMetrics {
       labelNames: ["cluster"],
       registers,
     });
+    this.sourceErrors = new Gauge({
+      name: "drift_detector_source_errors",
+      help: "Desired documents (files' documents, hub units) that cannot be read; their open drifts stay open",
+      labelNames: ["cluster"],
+      registers,
+    });
     this.storeAvailable = new Gauge({
       name: "drift_detector_store_available",
       help: "1 when the store accepts writes, 0 while records are kept in memory",
       registers,
     });
     this.storeAvailable.set(1);
+    this.storeWriteFailures = new Counter({
+      name: "drift_detector_store_write_failures_total",
+      help: "Failed drift record writes: refused (that record; the others go on) or unavailable (the store)",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of ["refused", "unavailable"]) this.storeWriteFailures.inc({ reason }, 0);
+    this.storePendingWrites = new Gauge({
+      name: "drift_detector_store_pending_writes",
+      help: "Drift records whose latest state is not in the store yet (kept in memory, retried)",
+      labelNames: ["cluster"],
+      registers,
+    });
+    this.storeLag = new Gauge({
+      name: "drift_detector_store_lag_seconds",
+      help: "How long the oldest drift record change not yet in the store has waited; 0 when all are stored",
+      labelNames: ["cluster"],
+      registers,
+    });
     this.watchEvents = new Counter({
       name: "drift_detector_watch_events_total",
       help: "Watch-triggered work: queued (could change a verdict) or dropped (status-only, unchanged)",

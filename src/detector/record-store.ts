@@ -4,6 +4,7 @@
 import type { Severity } from "../drift/types.js";
 import { ExpectedError } from "../lib/errors.js";
 import { type Database, PG_UNIQUE_VIOLATION, pgErrorCode, type Queryable } from "../store/database.js";
+import { fromJsonb, toJsonb } from "../store/jsonb.js";
 import type { DriftRecord, DriftRecordStatus } from "./records.js";
 
 export interface RecordQuery {
@@ -25,9 +26,7 @@ interface Row {
   record: DriftRecord | string;
 }
 
-function parse(row: Row): DriftRecord {
-  return typeof row.record === "string" ? (JSON.parse(row.record) as DriftRecord) : row.record;
-}
+const parse = (row: Row): DriftRecord => fromJsonb<DriftRecord>(row.record);
 
 export class RecordStore {
   constructor(private readonly db: Database) {}
@@ -64,7 +63,7 @@ export class RecordStore {
         rec.status,
         rec.severity,
         rec.fingerprint,
-        JSON.stringify(rec),
+        toJsonb(rec),
         rec.updatedAt,
         rec.resolvedAt,
         expectedFingerprint,
@@ -82,7 +81,7 @@ export class RecordStore {
         await tx.query(
           `update drift_record set status = $2, severity = $3, fingerprint = $4, record = $5, updated_at = $6, resolved_at = $7
            where id = $1`,
-          [rec.id, rec.status, rec.severity, rec.fingerprint, JSON.stringify(rec), rec.updatedAt, rec.resolvedAt],
+          [rec.id, rec.status, rec.severity, rec.fingerprint, toJsonb(rec), rec.updatedAt, rec.resolvedAt],
         );
     });
   }
@@ -126,7 +125,7 @@ export class RecordStore {
         rec.status,
         rec.severity,
         rec.fingerprint,
-        JSON.stringify(rec),
+        toJsonb(rec),
         rec.openedAt,
         rec.updatedAt,
         rec.resolvedAt,

@@ -43,6 +43,11 @@ export interface DriftRecord {
   updatedAt: string;
   resolvedAt: string | null;
   history: DriftHistoryEntry[];
+  /**
+   * Set while the desired document of the object cannot be read (bad YAML, ...): the record stays open as it was
+   * (nothing resolved what the source no longer says) until the document reads again. Absent otherwise.
+   */
+  sourceError?: string;
 }
 
 /** A transition of a record, announced once by the reporters. */

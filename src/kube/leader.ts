@@ -1,6 +1,9 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a lease is taken over only after
 // this process has seen it unchanged for a whole lease duration (local clock, so clock skew between replicas does
 // not matter), or at once when its holder released it. Optimistic concurrency (resourceVersion) decides races.
+// client-go's timings: lease 15 s, renew deadline 10 s, retry 2 s (scaled alike for other lease durations). Each
+// attempt gives up well within the renew deadline, and a leader that has not renewed for the renew deadline stops
+// leading on a timer of its own, whatever its requests are doing: so it has stopped before anyone may take over.
 
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -27,9 +30,9 @@ export interface LeaderElectionOptions {
   name: string;
   identity: string;
   leaseDurationMs: number;
-  /** How often to try to acquire or renew; client-go's default is 2 s. */
+  /** How often to try to acquire or renew; default 2 s (client-go's), at most a fifth of the lease duration. */
   retryPeriodMs?: number;
-  /** A leader that could not renew for this long steps down (before others may take over). */
+  /** A leader that could not renew for this long steps down (before others may take over); default ⅔ of the lease. */
   renewDeadlineMs?: number;
   logger: Logger;
   onChange?: (leading: boolean) => void;
@@ -57,14 +60,26 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private inFlight: Promise<void> | undefined;
   private reachable = true;
+  private deadline: NodeJS.Timeout | undefined;
+  /** One attempt (GET and PUT) is abandoned after this long: half the renew deadline. */
+  private readonly attemptTimeoutMs: number;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.retryMs = opts.retryPeriodMs ?? Math.min(2000, opts.leaseDurationMs / 5);
     this.renewDeadlineMs = opts.renewDeadlineMs ?? (opts.leaseDurationMs * 2) / 3;
+    this.attemptTimeoutMs = this.renewDeadlineMs / 2;
   }
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * The fence for what only the leader may do (announce, remediate): leading, with a renewal recent enough that no
+   * other replica can have taken the lease over.
+   */
+  holdsLease(): boolean {
+    return this.leading && Date.now() - this.lastRenew < this.renewDeadlineMs;
   }
 
   get identity(): string {
@@ -82,7 +97,7 @@ export class LeaderElector {
 
   private tick = (): void => {
     if (this.stopped) return;
-    this.inFlight = this.tryAcquireOrRenew()
+    this.inFlight = this.tryAcquireOrRenew(AbortSignal.timeout(this.attemptTimeoutMs))
       .then(() => this.setReachable(true))
       .catch((err) => {
         this.opts.logger.debug({ err: String(err) }, "lease attempt failed");
@@ -90,7 +105,6 @@ export class LeaderElector {
       })
       .finally(() => {
         this.inFlight = undefined;
-        if (this.leading && Date.now() - this.lastRenew > this.renewDeadlineMs) this.setLeading(false);
         if (!this.stopped) {
           this.timer = setTimeout(this.tick, this.retryMs);
           this.timer.unref();
@@ -107,6 +121,7 @@ export class LeaderElector {
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;
     this.leading = leading;
+    if (!leading) clearTimeout(this.deadline);
     this.opts.logger.info(
       { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity },
       leading ? "became leader" : "stopped leading",
@@ -114,13 +129,13 @@ export class LeaderElector {
     this.opts.onChange?.(leading);
   }
 
-  private async tryAcquireOrRenew(): Promise<void> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<void> {
     const { client, name, identity } = this.opts;
     const now = new Date();
     const durationS = Math.ceil(this.opts.leaseDurationMs / 1000);
     let lease: LeaseRecord | undefined;
     try {
-      lease = (await client.request({ method: "GET", path: `${this.path}/${name}` })).body as LeaseRecord;
+      lease = (await client.request({ method: "GET", path: `${this.path}/${name}`, signal })).body as LeaseRecord;
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
     }
@@ -128,6 +143,7 @@ export class LeaderElector {
       const created = await client.request({
         method: "POST",
         path: this.path,
+        signal,
         body: {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
@@ -141,7 +157,7 @@ export class LeaderElector {
           },
         },
       });
-      return this.won(created.body as LeaseRecord);
+      return this.won(created.body as LeaseRecord, now);
     }
     const spec = lease.spec ?? {};
     const key = `${spec.holderIdentity ?? ""}|${spec.renewTime ?? ""}`;
@@ -165,8 +181,8 @@ export class LeaderElector {
       },
     };
     try {
-      const updated = await client.request({ method: "PUT", path: `${this.path}/${name}`, body: next });
-      this.won(updated.body as LeaseRecord);
+      const updated = await client.request({ method: "PUT", path: `${this.path}/${name}`, body: next, signal });
+      this.won(updated.body as LeaseRecord, now);
     } catch (err) {
       // 409: someone else wrote the lease first; they lead, we follow.
       if (err instanceof KubeApiError && err.status === 409) this.setLeading(false);
@@ -174,11 +190,24 @@ export class LeaderElector {
     }
   }
 
-  private won(lease: LeaseRecord): void {
+  /** `at`: when the attempt began (the lease's renewTime), so the deadline runs out before anyone else's clock. */
+  private won(lease: LeaseRecord, at: Date): void {
     this.current = lease;
-    this.lastRenew = Date.now();
+    this.lastRenew = at.getTime();
     this.observed = { key: `${lease.spec.holderIdentity}|${lease.spec.renewTime}`, at: Date.now() };
     this.setLeading(true);
+    clearTimeout(this.deadline);
+    this.deadline = setTimeout(
+      () => {
+        this.opts.logger.warn(
+          { lease: `${this.opts.namespace}/${this.opts.name}`, renewDeadlineMs: this.renewDeadlineMs },
+          "lease not renewed within the renew deadline",
+        );
+        this.setLeading(false);
+      },
+      this.lastRenew + this.renewDeadlineMs - Date.now(),
+    );
+    this.deadline.unref();
   }
 
   /** Stops campaigning; a leader hands the lease back so a follower takes over at once. */
@@ -186,15 +215,18 @@ export class LeaderElector {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.inFlight;
+    clearTimeout(this.deadline);
     if (!this.leading || !this.current) return;
     this.setLeading(false);
     try {
       const path = `${this.path}/${this.opts.name}`;
-      const lease = (await this.opts.client.request({ method: "GET", path })).body as LeaseRecord;
+      const signal = AbortSignal.timeout(this.attemptTimeoutMs);
+      const lease = (await this.opts.client.request({ method: "GET", path, signal })).body as LeaseRecord;
       if (lease.spec.holderIdentity !== this.opts.identity) return;
       await this.opts.client.request({
         method: "PUT",
         path,
+        signal,
         body: {
           ...lease,
           spec: {

@@ -3,6 +3,7 @@
 import type { Snooze } from "../detector/snooze-watch.js";
 import type { IgnoreRule } from "../drift/engine.js";
 import type { Database } from "../store/database.js";
+import { fromJsonb, toJsonb } from "../store/jsonb.js";
 import type { ActionOutcomeKind, RemediationAction } from "./types.js";
 
 export interface AuditEntry {
@@ -39,7 +40,7 @@ interface AuditRow {
   details: Record<string, unknown> | string;
 }
 
-const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
+const json = <T>(v: T | string): T => fromJsonb<T>(v);
 const iso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString();
 
 export class RemediationStore {
@@ -57,10 +58,10 @@ export class RemediationStore {
         entry.recordId,
         entry.resource,
         entry.cluster,
-        JSON.stringify(entry.paths),
+        toJsonb(entry.paths),
         entry.outcome,
         entry.message,
-        JSON.stringify(entry.details),
+        toJsonb(entry.details),
       ],
     );
     return toEntry(rows[0]!);
@@ -88,7 +89,7 @@ export class RemediationStore {
   async addIgnoreRule(recordId: string, rule: IgnoreRule, createdBy: string): Promise<number> {
     const rows = await this.db.query<{ id: string | number }>(
       "insert into remediation_ignore_rule (created_at, created_by, record_id, rule) values ($1, $2, $3, $4) returning id",
-      [new Date(), createdBy, recordId, JSON.stringify(rule)],
+      [new Date(), createdBy, recordId, toJsonb(rule)],
     );
     return Number(rows[0]!.id);
   }

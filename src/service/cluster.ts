@@ -15,6 +15,7 @@ import type { RecordStore } from "../detector/record-store.js";
 import { postKubeEvent } from "../detector/reporters/kube-event.js";
 import type { WebhookNotifier } from "../detector/reporters/webhook.js";
 import type { SnoozeSource } from "../detector/snooze-watch.js";
+import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
@@ -67,8 +68,10 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     store: ctx.recordStore,
     logger,
     onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
+    onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
   });
-  const detectorRef: { current?: ClusterDetector } = {};
+  const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
+  const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
   const announcer = new Announcer({
     logger: ctx.logger,
     metrics,
@@ -91,6 +94,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     snoozes: ctx.snoozes,
     openRecord: (id) => tracker.openRecords.find((r) => r.id === id),
     leading: () => detectorRef.current?.running ?? false,
+    holdsLease,
     snoozePollMs: tuning?.snoozePollMs,
   });
   const detector = new ClusterDetector({
@@ -112,11 +116,23 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
   });
   detectorRef.current = detector;
-  // Pending record writes are retried in the background while the store is away.
-  const flushTimer = setInterval(() => void tracker.flush(), 5000);
-  flushTimer.unref();
-  shutdown.add(`stop retrying writes for ${name}`, () => clearInterval(flushTimer));
-  const watched: WatchedCluster = { name, cluster, detector, tracker, source, sourcePollMs: settings.sourcePoll };
+  const stopRetrying = retryStoreWrites({
+    cluster: name,
+    tracker,
+    readiness: ctx.readiness,
+    metrics,
+    lagLimitMs: settings.storeLagLimit,
+  });
+  shutdown.add(`stop retrying writes for ${name}`, stopRetrying);
+  const watched: WatchedCluster = {
+    name,
+    cluster,
+    detector,
+    tracker,
+    source,
+    sourcePollMs: settings.sourcePoll,
+    holdsLease,
+  };
 
   if (!settings.leaderElection) {
     detector.start();
@@ -142,6 +158,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
         });
     },
   });
+  detectorRef.elector = elector;
   elector.start();
   return { watched, announcer, elector };
 }

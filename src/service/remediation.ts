@@ -37,6 +37,8 @@ export interface WatchedCluster {
   source: DesiredSource;
   /** How often the detector polls the source: a hub write is seen within this. */
   sourcePollMs: number;
+  /** The lease fence (leader election on): false as soon as the lease may no longer be this replica's. */
+  holdsLease?: () => boolean;
 }
 
 export interface ServiceRemediationOptions {
@@ -151,7 +153,7 @@ export class ServiceRemediation {
     const verifyMs = this.opts.verifyTimeoutMs ?? 5000;
     return {
       kube: { client: watched.cluster.client, discovery: watched.detector.discovery },
-      leading: watched.detector.running,
+      leading: watched.detector.running && (watched.holdsLease?.() ?? true),
       desiredObject: async (record) => {
         const snapshot = await watched.source.load();
         return snapshot.objects.find((d) => sameObject(d.ref, record.ref, watched.cluster.namespace));

@@ -63,7 +63,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   let db: Database | undefined;
   try {
-    db = await openStore({ databaseUrl: settings.databaseUrl ?? "", dataDir: settings.dataDir, initInChild: true });
+    db = await openStore({
+      databaseUrl: settings.databaseUrl ?? "",
+      dataDir: settings.dataDir,
+      initInChild: true,
+      timeouts: {
+        connectTimeoutMs: settings.databaseConnectTimeout,
+        statementTimeoutMs: settings.databaseStatementTimeout,
+        idleInTransactionTimeoutMs: settings.databaseIdleInTransactionTimeout,
+      },
+    });
     shutdown.add("close the store", () => db?.close());
   } catch (err) {
     // Without a store at start the service still detects and reports; records live in memory until restart.
@@ -165,7 +174,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await Promise.all(detectors.map((d) => d.stop()));
     for (const a of announcers) a.stop();
     await Promise.all(announcers.map((a) => a.idle()));
-    await Promise.all(trackers.map((t) => t.flush()));
+    await Promise.all(trackers.map((t) => t.close()));
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });

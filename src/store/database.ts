@@ -33,3 +33,13 @@ export function pgErrorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
+
+/**
+ * The server refused this statement for what it holds (a value it cannot store, a constraint, a limit), rather than
+ * being unreachable or failing as a whole: writing other rows may still work. By SQLSTATE class: 22 data exception,
+ * 23 integrity constraint violation, 54 program limit exceeded, P0 raised by a trigger or function.
+ */
+export function isRefusal(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code !== undefined && /^(22|23|54|P0)/.test(code);
+}

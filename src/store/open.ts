@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Database } from "./database.js";
 import { migrate } from "./migrate.js";
 import { openPglite } from "./pglite.js";
-import { openPostgres } from "./postgres.js";
+import { openPostgres, type PostgresTimeouts } from "./postgres.js";
 
 export interface StoreOptions {
   /** PostgreSQL URL; when set the embedded store is not used. Default: `DATABASE_URL`. */
@@ -16,12 +16,16 @@ export interface StoreOptions {
    * memory peak never stays in this one (costs a few seconds once).
    */
   initInChild?: boolean;
+  /** PostgreSQL only (defaults: DEFAULT_POSTGRES_TIMEOUTS). */
+  timeouts?: Partial<PostgresTimeouts>;
 }
 
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(options: StoreOptions = {}): Promise<Database> {
   const url = options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
-  const db = url ? await openPostgres(url) : await openPglite(dataDirOf(options), { initInChild: options.initInChild });
+  const db = url
+    ? await openPostgres(url, options.timeouts)
+    : await openPglite(dataDirOf(options), { initInChild: options.initInChild });
   try {
     await migrate(db);
   } catch (err) {

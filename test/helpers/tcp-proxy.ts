@@ -1,27 +1,34 @@
-// A TCP pass-through on loopback that a test can cut and restore: a network partition between a client and a real
-// server (TLS stays end to end). It imitates nothing; while cut, connections are reset as a dead route would.
+// A TCP pass-through on loopback that a test can cut, stall and restore: a network partition between a client and a
+// real server (TLS stays end to end). It imitates nothing; while cut, connections are reset as a dead route would;
+// while stalled, nothing flows either way and nothing is closed (packets dropped), so requests hang until timeouts.
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxy {
   port: number;
   /** Resets every open connection and every new one until restore(). */
   cut(): void;
+  /** Holds every byte of every connection, open or new, until restore(). */
+  stall(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<{ client: Socket; upstream: Socket }>();
+  const held: Array<() => void> = [];
   let cut = false;
-  const server: Server = createServer((client) => {
-    if (cut) {
-      client.resetAndDestroy();
-      return;
-    }
+  let stalled = false;
+  const connect = (client: Socket) => {
     const upstream = createConnection(target);
+    const pair = { client, upstream };
+    pairs.add(pair);
     for (const s of [client, upstream]) {
       sockets.add(s);
-      s.on("close", () => sockets.delete(s));
+      s.on("close", () => {
+        sockets.delete(s);
+        pairs.delete(pair);
+      });
       s.on("error", () => {
         client.destroy();
         upstream.destroy();
@@ -29,6 +36,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     client.pipe(upstream);
     upstream.pipe(client);
+  };
+  const server: Server = createServer((client) => {
+    if (cut) {
+      client.resetAndDestroy();
+      return;
+    }
+    if (!stalled) return connect(client);
+    client.on("error", () => client.destroy());
+    held.push(() => connect(client));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -37,8 +53,24 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       cut = true;
       for (const s of sockets) s.resetAndDestroy();
     },
+    stall() {
+      stalled = true;
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause(); // kept in the socket's buffer, not lost
+        upstream.pause();
+      }
+    },
     restore() {
       cut = false;
+      if (!stalled) return;
+      stalled = false;
+      for (const { client, upstream } of pairs) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+      for (const start of held.splice(0)) start();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -59,7 +59,7 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
   throw new Error(`postgres did not become ready: ${log()}`);
 }
 
-export async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startPostgres(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), "drift-pg-"));
   const user = runAs();
@@ -92,6 +92,7 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
   }
   return {
     url,
+    pid: child.pid as number,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -128,8 +128,10 @@ export async function renderDetail(state) {
       ${severityBadge(record.severity)}
       <span class="status status-${record.status}">${record.status}</span>
       ${record.resourceStatus === "Missing" ? html`<span class="tag tag-missing">missing from the cluster</span>` : ""}
+      ${record.sourceError ? html`<span class="tag tag-source-error">source error</span>` : ""}
       ${snooze ? html`<span class="tag">snoozed until ${new Date(snooze.until).toLocaleString()}</span>` : ""}
     </div>
+    ${record.sourceError ? html`<p class="source-error" role="status">The desired document cannot be read (${record.sourceError}): this drift stays open as it was until it reads again.</p>` : ""}
     <p class="meta">
       ${src?.type === "file" ? html`Desired in <code>${src.path}</code>` : html`Desired in <strong>${src.space}</strong> / <strong>${src.unit}</strong> at revision ${src.revision} (${src.type})`}
       · cluster <strong>${record.cluster}</strong> · opened ${time(record.openedAt)} · updated ${time(record.updatedAt)}
