@@ -43,6 +43,18 @@ export interface DriftRecord {
   updatedAt: string;
   resolvedAt: string | null;
   history: DriftHistoryEntry[];
+  /** Set when this drift (the same fingerprint) came back soon after the object's previous record resolved. */
+  recurrence?: DriftRecurrence;
+}
+
+/** A drift that keeps coming back after each revert or apply: a controller or webhook fighting the hub. */
+export interface DriftRecurrence {
+  /** How many times in a row it reopened, each within the window of the previous resolution. */
+  reopened: number;
+  /** The record it reopens. */
+  previousId: string;
+  /** The condition: `reopened` reached the loop threshold. */
+  looping: boolean;
 }
 
 /** A transition of a record, announced once by the reporters. */

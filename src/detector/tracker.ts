@@ -9,6 +9,7 @@ import type { ResourceResult, Severity } from "../drift/types.js";
 import { errorMessage } from "../lib/errors.js";
 import type { RecordStore } from "./record-store.js";
 import { changeAuthors, type DriftEvent, type DriftEventType, type DriftRecord } from "./records.js";
+import { type RecurrenceOptions, RecurrenceWatch } from "./recurrence.js";
 
 export interface TrackerOptions {
   cluster: string;
@@ -17,6 +18,8 @@ export interface TrackerOptions {
   now?: () => Date;
   /** Called when the store goes away or comes back (a metric, readiness detail). */
   onStoreAvailability?: (available: boolean) => void;
+  /** When a drift that keeps reopening counts as a loop. */
+  recurrence?: RecurrenceOptions;
 }
 
 export class Tracker {
@@ -25,9 +28,11 @@ export class Tracker {
   private readonly pending = new Map<string, DriftRecord>();
   private storeAvailable = true;
   private readonly now: () => Date;
+  private readonly recurrence: RecurrenceWatch;
 
   constructor(private readonly opts: TrackerOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.recurrence = new RecurrenceWatch(opts.recurrence);
   }
 
   get openRecords(): DriftRecord[] {
@@ -105,7 +110,9 @@ export class Tracker {
   }
 
   private async openNew(key: string, result: ResourceResult, fingerprint: string): Promise<DriftEvent | undefined> {
-    const at = this.now().toISOString();
+    const now = this.now();
+    const at = now.toISOString();
+    const recurrence = this.recurrence.reopening(key, fingerprint, now);
     const rec: DriftRecord = {
       id: randomUUID(),
       cluster: this.opts.cluster,
@@ -118,6 +125,7 @@ export class Tracker {
       updatedAt: at,
       resolvedAt: null,
       history: [historyEntry(at, "opened", result, fingerprint)],
+      ...(recurrence ? { recurrence } : {}),
     };
     const store = this.opts.store;
     if (store && this.storeAvailable) {
@@ -218,7 +226,10 @@ export class Tracker {
 
   private apply(rec: DriftRecord): void {
     if (rec.status === "open") this.open.set(rec.key, rec);
-    else if (this.open.get(rec.key)?.id === rec.id) this.open.delete(rec.key);
+    else if (this.open.get(rec.key)?.id === rec.id) {
+      this.open.delete(rec.key);
+      this.recurrence.noteResolved(rec, this.now());
+    }
   }
 
   private async write(rec: DriftRecord): Promise<void> {

@@ -105,6 +105,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.setResults(detectors.flatMap((d) => [...d.results.values()]));
   };
   const watched: WatchedCluster[] = [];
+  metrics.detectionInterval.set(settings.interval / 1000);
+  metrics.ready = () => readiness.ready;
+  metrics.watchesSynced = () =>
+    detectors.filter((d) => d.running).map((d) => ({ cluster: d.name, synced: d.liveView.isSynced }));
+  metrics.openRecords = () => trackers.flatMap((t) => t.openRecords);
   metrics.kubeRequests = () =>
     watched.flatMap(({ name, cluster, detector }) => [
       ...Object.entries(cluster.client.stats.byMethod).map(([method, count]) => ({ cluster: name, method, count })),

@@ -47,17 +47,17 @@ function envVar(objects: KubeObject[], name: string): Any {
 beforeAll(async () => {
   kubeconfig = inject("kubeconfig");
   scratch = await mkdtemp(join(tmpdir(), "deploy-test-"));
-  // The sandbox has no Prometheus Operator: install the ServiceMonitor CRD stand-in, and create the real namespace
+  // The sandbox has no Prometheus Operator: install the ServiceMonitor and PrometheusRule CRD stand-ins, and create the real namespace
   // (namespaced objects cannot be dry-run into a namespace that does not exist).
-  await kubectl(
-    ["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, "sandbox/servicemonitor-crd.yaml")],
-    {
+  for (const crd of ["servicemonitor", "prometheusrule"]) {
+    await kubectl(
+      ["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, `sandbox/${crd}-crd.yaml`)],
+      { kubeconfig },
+    );
+    await kubectl(["wait", "--for=condition=Established", "--timeout=60s", `crd/${crd}s.monitoring.coreos.com`], {
       kubeconfig,
-    },
-  );
-  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/servicemonitors.monitoring.coreos.com"], {
-    kubeconfig,
-  });
+    });
+  }
   await kubectl(["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, "base/namespace.yaml")], {
     kubeconfig,
   });
@@ -146,6 +146,28 @@ describe("deploy/ overlays", () => {
     expect(envVar(objects, "DRIFT_MODE").value).toBe("server");
     const { stdout } = await dryRunApply(objects);
     expect(stdout).toContain("clusterrole.rbac.authorization.k8s.io/drift-detector-write serverside-applied");
+  });
+
+  it("the alerts component adds the PrometheusRule, and passes the dry-run", async () => {
+    const dir = join(scratch, "alerts");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "kustomization.yaml"),
+      stringify({
+        resources: [relative(dir, join(DEPLOY, "overlays/prod"))],
+        components: [relative(dir, join(DEPLOY, "components/alerts"))],
+      }),
+    );
+    const objects = await renderKustomization(dir);
+    const rule = find(objects, "PrometheusRule", "drift-detector") as Any;
+    expect(rule.metadata.namespace).toBe("devops-apps");
+    expect(rule.spec.groups.flatMap((g: Any) => g.rules).length).toBeGreaterThan(10);
+    const { stdout } = await dryRunApply(objects);
+    expect(stdout).toContain("prometheusrule.monitoring.coreos.com/drift-detector serverside-applied (server dry run)");
+    // and the stand-in is strict enough to catch a misspelt field
+    const broken = structuredClone(rule);
+    broken.spec.groups[0].rules[0].fro = "5m";
+    await expect(dryRunApply([broken])).rejects.toThrow(/unknown field|field not declared/);
   });
 
   it("the ServiceMonitor stand-in still rejects a misspelt field (the dry-run can fail)", async () => {
