@@ -6,8 +6,8 @@
 //
 // It makes three drifts with the demo's kubectl (scales the backend in <prefix>-qa, sets a release-candidate image
 // on the backend in <prefix>-prod, a LOG_LEVEL in <prefix>-staging), waits until the service reports them with an
-// analysis, then captures with Debian's chromium: the overview, the drift list, the image drift's detail and its
-// revert dry-run preview. A preview changes nothing: the drifts stay open (revert them from the dashboard).
+// analysis, then captures with Debian's chromium: the overview, the fleet, the drift list, the image drift's detail
+// and its revert dry-run preview. A preview changes nothing: the drifts stay open (revert them from the dashboard).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -112,6 +112,11 @@ async function main(): Promise<void> {
     await page.locator('#live[data-state="live"]').waitFor();
     await page.getByRole("heading", { name: "Recent events" }).waitFor();
     await shot(page, "overview");
+
+    await page.goto(`${demo.detectorUrl}/#/fleet`);
+    await page.locator("table.matrix").first().waitFor();
+    await page.locator("#chart-opened canvas").waitFor();
+    await shot(page, "fleet", true);
 
     await page.goto(`${demo.detectorUrl}/#/drifts`);
     await page.locator("table.list tbody tr").first().waitFor();

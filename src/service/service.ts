@@ -15,6 +15,7 @@ import { ClusterDetector } from "../detector/cluster-detector.js";
 import { ServiceEngineConfig } from "../detector/engine-config.js";
 import { DriftEventBus } from "../detector/event-bus.js";
 import { DriftMetrics } from "../detector/metrics.js";
+import { RecordStats } from "../detector/record-stats.js";
 import { RecordStore } from "../detector/record-store.js";
 import { postKubeEvent } from "../detector/reporters/kube-event.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
@@ -26,6 +27,8 @@ import { loadPolicyFile } from "../remediation/policy.js";
 import { registerApi } from "../server/api.js";
 import { registerDashboard } from "../server/dashboard/routes.js";
 import type { Remediator } from "../server/remediator.js";
+import { registerChartLibrary } from "../server/routes/chart-library.js";
+import { registerStatsRoutes } from "../server/routes/stats.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
 import { defaultHubs, ServiceRemediation, type WatchedCluster } from "./remediation.js";
@@ -141,6 +144,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     apiToken: settings.apiToken,
     remediator: opts.remediator ?? remediation,
   });
+  registerStatsRoutes(server, {
+    history: db ? new RecordStats(db) : undefined,
+    units: () => sources.flatMap((s) => s.units?.() ?? []),
+    results: () => detectors.flatMap((d) => [...d.results.values()]),
+  });
+  registerChartLibrary(server);
 
   for (const spec of clusterSpecs(settings)) {
     const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
