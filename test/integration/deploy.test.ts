@@ -44,6 +44,21 @@ function envVar(objects: KubeObject[], name: string): Any {
   return container(objects).env.find((e: Any) => e.name === name);
 }
 
+/** An overlay with one of deploy/components added, as a user's kustomization would have it. */
+async function renderWithComponent(overlay: string, component: string): Promise<KubeObject[]> {
+  const dir = join(scratch, component);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, "kustomization.yaml"),
+    // Kustomize refuses absolute paths: refer to deploy/ relative to the scratch folder.
+    stringify({
+      resources: [relative(dir, join(DEPLOY, "overlays", overlay))],
+      components: [relative(dir, join(DEPLOY, "components", component))],
+    }),
+  );
+  return renderKustomization(dir);
+}
+
 beforeAll(async () => {
   kubeconfig = inject("kubeconfig");
   scratch = await mkdtemp(join(tmpdir(), "deploy-test-"));
@@ -130,17 +145,7 @@ describe("deploy/ overlays", () => {
   }
 
   it("the server-mode component adds the write ClusterRole and DRIFT_MODE=server, and passes the dry-run", async () => {
-    const dir = join(scratch, "server-mode");
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      join(dir, "kustomization.yaml"),
-      // Kustomize refuses absolute paths: refer to deploy/ relative to the scratch folder.
-      stringify({
-        resources: [relative(dir, join(DEPLOY, "overlays/dev"))],
-        components: [relative(dir, join(DEPLOY, "components/server-mode"))],
-      }),
-    );
-    const objects = await renderKustomization(dir);
+    const objects = await renderWithComponent("dev", "server-mode");
     const write = find(objects, "ClusterRoleBinding", "drift-detector-write") as Any;
     expect(write.subjects).toEqual([{ kind: "ServiceAccount", name: "drift-detector", namespace: "devops-apps" }]);
     expect(envVar(objects, "DRIFT_MODE").value).toBe("server");
@@ -149,16 +154,7 @@ describe("deploy/ overlays", () => {
   });
 
   it("the alerts component adds the PrometheusRule, and passes the dry-run", async () => {
-    const dir = join(scratch, "alerts");
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      join(dir, "kustomization.yaml"),
-      stringify({
-        resources: [relative(dir, join(DEPLOY, "overlays/prod"))],
-        components: [relative(dir, join(DEPLOY, "components/alerts"))],
-      }),
-    );
-    const objects = await renderKustomization(dir);
+    const objects = await renderWithComponent("prod", "alerts");
     const rule = find(objects, "PrometheusRule", "drift-detector") as Any;
     expect(rule.metadata.namespace).toBe("devops-apps");
     expect(rule.spec.groups.flatMap((g: Any) => g.rules).length).toBeGreaterThan(10);
