@@ -1,9 +1,11 @@
 // The stuck-drift-loop signal: the same drift reopening soon after each resolution becomes a condition on the record
 // and a gauge; a different drift, or one that comes back late, starts counting again.
+import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createMetricsRegistry } from "../../src/app/metrics.js";
 import { DriftMetrics } from "../../src/detector/metrics.js";
+import { logDriftEvent } from "../../src/detector/reporters/log.js";
 import { Tracker } from "../../src/detector/tracker.js";
 import type { ResourceResult } from "../../src/drift/types.js";
 
@@ -56,6 +58,16 @@ describe("drift recurrence", () => {
       expect(ev?.record.recurrence).toEqual({ reopened, previousId, looping: reopened >= 3 });
       previousId = ev?.record.id;
     }
+
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write: (chunk, _enc, cb) => {
+        lines.push(JSON.parse(String(chunk)));
+        cb();
+      },
+    });
+    logDriftEvent(pino(sink), { event: "opened", record: tracker.openRecords[0]! });
+    expect(lines[0]).toMatchObject({ event: "opened", reopened: 3, msg: expect.stringContaining("a loop") });
 
     const registry = createMetricsRegistry();
     const metrics = new DriftMetrics(registry);
