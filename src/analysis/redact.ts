@@ -2,12 +2,11 @@
 // Secret values; this is the second line: Secret data of any object, values under secret-looking names (env vars,
 // data keys, annotation keys), and strings that look like credentials wherever they appear.
 import type { Change, ObjectRef } from "../drift/types.js";
+import { isSecretName } from "../lib/secret-names.js";
 
 export const REDACTED = "[redacted]";
 export const WITHHELD = "[secret value withheld]";
 
-// *PASSWORD*, *TOKEN*, *KEY*, *SECRET* as the issue asks, plus close relatives; over-redaction is the safe side.
-const SECRET_NAME = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|KEY|SECRET|CREDENTIAL|PRIVATE|AUTHORIZATION|COOKIE/i;
 // Kubernetes reference fields whose values are names, not secrets (secretKeyRef.key, secretKeyRef.name).
 const REFERENCE_FIELDS = new Set(["key", "name", "secretName", "secretRef", "secretKeyRef"]);
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
@@ -31,10 +30,6 @@ const TEXT_PATTERNS: Array<[RegExp, string]> = [
     `$1$2${REDACTED}`,
   ],
 ];
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
 
 export interface Redactor {
   /** A string with credential-looking parts (and the known secrets) replaced. */

@@ -1,11 +1,7 @@
 // Log redaction by key name: values under secret-looking keys never reach the log, at any depth.
-const SECRET_KEY = /pass(word|wd)?$|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie/i;
+import { isSecretName } from "../lib/secret-names.js";
 
 export const REDACTED = "[redacted]";
-
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
 
 /** A copy of `value` with every secret-looking key's value replaced; cycles and depth are bounded. */
 export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
@@ -16,7 +12,8 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   if (value instanceof Error) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== "" ? REDACTED : redactSecrets(v, depth + 1, seen);
+    out[k] =
+      isSecretName(k) && v !== null && v !== undefined && v !== "" ? REDACTED : redactSecrets(v, depth + 1, seen);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+// The CLI: one commander program; each command registers itself from its own file under commands/.
 import { Command, CommanderError } from "commander";
 import { ExpectedError, errorMessage } from "../lib/errors.js";
 

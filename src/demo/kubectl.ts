@@ -1,17 +1,7 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../drift/types.js";
-
-/** The kubectl beside a sandbox's kubeconfig (`D/bin/kubectl`), else the one on the PATH. */
-export function kubectlFor(kubeconfig?: string): string {
-  if (kubeconfig) {
-    const beside = join(dirname(kubeconfig), "bin", "kubectl");
-    if (existsSync(beside)) return beside;
-  }
-  return "kubectl";
-}
+import { kubectlFor } from "../sandbox/kubectl.js";
 
 export interface KubectlResult {
   stdout: string;

@@ -1,3 +1,5 @@
+// `npm run demo`: the whole system on this machine, step by step (sandbox, hub, global-app and the detector's own
+// units, the detector service), then the story (story.ts). Everything lives under .demo/.
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";

@@ -3,8 +3,8 @@ import { ConfigHubClient } from "../desired/confighub-client.js";
 import type { DriftRecord } from "../detector/records.js";
 import { describeAttribution, describeRef } from "../detector/records.js";
 import type { Change } from "../drift/types.js";
+import { DriftApiClient } from "../server/client.js";
 import { applySpace } from "./apply.js";
-import { DetectorClient } from "./detector-client.js";
 import { kubectl } from "./kubectl.js";
 import type { Progress } from "./progress.js";
 import { promoteDetector, SELF_PROMOTION_STEPS } from "./self-promotion.js";
@@ -24,7 +24,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
   const { prefix, kubeconfig } = state;
   const prod = `${prefix}-prod`;
   const staging = `${prefix}-staging`;
-  const detector = new DetectorClient(state.detectorUrl, state.apiToken);
+  const detector = new DriftApiClient({ url: state.detectorUrl, token: state.apiToken, timeoutMs: 60_000 });
   const hub = new ConfigHubClient({ url: state.hubUrl, token: state.hubToken });
   const run = async (args: string[]) => {
     progress.say(`    $ kubectl ${args.join(" ")}`);
@@ -45,7 +45,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
       const found = await waitUntil(
         "both drifts, analysed",
         async () => {
-          const open = await detector.drifts();
+          const open = (await detector.list()).items;
           const backend = open.find(
             (r) => r.ref.kind === "Deployment" && r.ref.name === "backend" && r.ref.namespace === prod,
           );
@@ -56,7 +56,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
             `${open.length} open drift(s)${backend ? ", backend found" : ""}${frontend ? ", frontend found" : ""}`,
           );
           if (!backend || !frontend) return undefined;
-          const full = await Promise.all([detector.drift(backend.id), detector.drift(frontend.id)]);
+          const full = await Promise.all([detector.get(backend.id), detector.get(frontend.id)]);
           return full.every((r) => r.analysis) ? full : undefined;
         },
         { timeoutMs: 180_000, intervalMs: 1_000 },
@@ -67,11 +67,11 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
   for (const record of [scaled, hotfixed]) for (const line of describeDrift(record)) progress.say(line);
 
   await progress.step(`Reverting the backend's replicas (drift ${scaled.id}) to what the hub says`, async () => {
-    const result = await detector.action(scaled.id, "revert");
+    const result = await detector.act(scaled.id, { action: "revert", actor: "demo" });
     progress.say(`    ${result.message}`);
     await waitUntil(
       "the replica drift to resolve",
-      async () => ((await detector.drift(scaled.id)).status === "resolved" ? true : undefined),
+      async () => ((await detector.get(scaled.id)).status === "resolved" ? true : undefined),
       {
         timeoutMs: 120_000,
         intervalMs: 1_000,
@@ -87,7 +87,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
   await progress.step(
     `Accepting the hot-fix (drift ${hotfixed.id}) into the hub as a new revision of ${staging}/frontend`,
     async () => {
-      const result = await detector.action(hotfixed.id, "accept");
+      const result = await detector.act(hotfixed.id, { action: "accept", actor: "demo" });
       progress.say(`    ${result.message}`);
     },
   );

@@ -1,3 +1,5 @@
+// The desired-state side of a detection: what a source hands over (a snapshot of DesiredObjects with their
+// provenance) and the one error a source as a whole can raise.
 import type { DesiredError, DesiredObject } from "../drift/types.js";
 import { ExpectedError } from "../lib/errors.js";
 

@@ -2,7 +2,7 @@
 // `scenarios` and the service. I/O lives here (discovery, live reads, dry-runs); the verdict is the engine's.
 
 import type { DesiredSnapshot } from "../desired/source.js";
-import { type CompareInput, compareObject, type EngineOptions, errorVerdict } from "../drift/engine.js";
+import { type CompareInput, compareObject, type EngineOptions, errorVerdict, SCALABLE_KINDS } from "../drift/engine.js";
 import type {
   ComparisonMode,
   DesiredError,
@@ -30,7 +30,6 @@ import { errorMessage } from "../lib/errors.js";
 import { directLiveReader, type LiveReader } from "./live.js";
 
 export const FIELD_MANAGER = "drift-detector";
-const SCALABLE_KINDS = new Set(["Deployment", "StatefulSet", "ReplicaSet"]);
 
 export interface DetectOptions {
   mode: ComparisonMode;
@@ -190,7 +189,7 @@ async function autoscalers(
   for (const entry of entries) {
     if (!("info" in entry) || !entry.desired.ref.namespace) continue;
     const spec = entry.desired.object.spec as { replicas?: unknown } | undefined;
-    if (SCALABLE_KINDS.has(entry.desired.ref.kind) || spec?.replicas !== undefined) {
+    if (SCALABLE_KINDS.has(`${entry.info.group}/${entry.desired.ref.kind}`) || spec?.replicas !== undefined) {
       namespaces.add(entry.desired.ref.namespace);
     }
   }

@@ -3,7 +3,13 @@
 // read with each batch of drift events, and polled (then timed to the earliest end) to notice snoozes that end.
 import type { Logger } from "pino";
 import { errorMessage } from "../lib/errors.js";
-import type { Snooze } from "../remediation/store.js";
+
+/** A record muted until a time (remediation's `ignore` with `until` writes them). */
+export interface Snooze {
+  recordId: string;
+  until: string;
+  createdBy: string;
+}
 
 export interface SnoozeSource {
   activeSnoozes(now?: Date): Promise<Map<string, Snooze>>;

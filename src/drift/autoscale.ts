@@ -2,6 +2,14 @@
 import { groupOf } from "./defaults.js";
 import type { KubeObject } from "./types.js";
 
+/** Built-in kinds (`group/Kind`, core group empty) with a scale subresource: whose `spec.replicas` an HPA may own. */
+export const SCALABLE_KINDS: ReadonlySet<string> = new Set([
+  "apps/Deployment",
+  "apps/StatefulSet",
+  "apps/ReplicaSet",
+  "/ReplicationController",
+]);
+
 /** The HPA (in the same namespace) whose scaleTargetRef names this workload, if any. */
 export function autoscalerOf(workload: KubeObject, hpas: readonly KubeObject[]): KubeObject | undefined {
   const ns = workload.metadata.namespace;

@@ -1,12 +1,10 @@
 // The walk: desired and live side by side, guided by the kind's schema. Declared fields must match; live-only
 // fields are drift only when an imperative manager owns them and they are not a server default.
-import { autoscalerOf } from "./autoscale.js";
+import { autoscalerOf, SCALABLE_KINDS } from "./autoscale.js";
 import { schemaFromCrd } from "./crdschema.js";
-import { groupOf, SCALABLE_KINDS, schemaFor } from "./defaults.js";
-import type { CompareInput, EngineOptions } from "./engine.js";
-import { IMPERATIVE_MANAGERS, OWN_MANAGERS, worseSeverity } from "./engine.js";
+import { groupOf, schemaFor } from "./defaults.js";
 import { annotationRules, compileIgnoreRules, ignoreReason, rulesFor } from "./ignore.js";
-import { attribution, culprit, type OwnerQuery } from "./managedfields.js";
+import { attribution, culprit, IMPERATIVE_MANAGERS, OWN_MANAGERS, type OwnerQuery } from "./managedfields.js";
 import { DEFAULT_SECRET_HASH_KEY, isSecretPath, maskValue } from "./mask.js";
 import {
   findByKey,
@@ -20,8 +18,17 @@ import {
 import { NameMatcher, PathStack } from "./paths.js";
 import { quantitiesEqual } from "./quantity.js";
 import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
-import { type SeverityPolicy, severityPolicy } from "./severity.js";
-import type { Change, ChangeType, IgnoredChange, KubeObject, ManagedFieldsEntry, ResourceResult } from "./types.js";
+import { type SeverityPolicy, severityPolicy, worseSeverity } from "./severity.js";
+import type {
+  Change,
+  ChangeType,
+  CompareInput,
+  EngineOptions,
+  IgnoredChange,
+  KubeObject,
+  ManagedFieldsEntry,
+  ResourceResult,
+} from "./types.js";
 
 interface Compiled {
   owners: OwnerQuery;

@@ -4,9 +4,9 @@
 
 import { z } from "zod";
 import { ExpectedError } from "../lib/errors.js";
-import type { EngineOptions } from "./engine.js";
 import { IgnoreConfigSchema } from "./ignore.js";
 import { SeverityRuleSchema } from "./severity.js";
+import type { EngineOptions } from "./types.js";
 
 export const EngineConfigSchema = z
   .object({

@@ -2,18 +2,9 @@
 // schema tree the built-in kinds use, so client mode knows a CRD's defaults without a dry-run.
 import { METADATA } from "./defaults.js";
 import { obj, type SchemaNode, SKIP } from "./schema.js";
+import type { OpenAPISchema } from "./types.js";
 
-/** The subset of an openAPIV3Schema (apiextensions.k8s.io/v1 JSONSchemaProps) the engine reads. */
-export interface OpenAPISchema {
-  type?: string;
-  default?: unknown;
-  properties?: Record<string, OpenAPISchema>;
-  additionalProperties?: OpenAPISchema | boolean;
-  items?: OpenAPISchema;
-  "x-kubernetes-list-type"?: string;
-  "x-kubernetes-list-map-keys"?: string[];
-  "x-kubernetes-preserve-unknown-fields"?: boolean;
-}
+export type { OpenAPISchema } from "./types.js";
 
 const cache = new WeakMap<OpenAPISchema, SchemaNode>();
 

@@ -375,11 +375,3 @@ export function groupOf(apiVersion: string): string {
 export function schemaFor(apiVersion: string, kind: string): SchemaNode {
   return ROOTS.get(`${groupOf(apiVersion)}/${kind}`) ?? GENERIC_ROOT;
 }
-
-/** Kinds whose `spec.replicas` a HorizontalPodAutoscaler may own. */
-export const SCALABLE_KINDS: ReadonlySet<string> = new Set([
-  "apps/Deployment",
-  "apps/StatefulSet",
-  "apps/ReplicaSet",
-  "/ReplicationController",
-]);

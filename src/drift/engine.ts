@@ -15,64 +15,20 @@
  */
 
 import { compareResource } from "./compare.js";
-import type { OpenAPISchema } from "./crdschema.js";
-import type { IgnoreRule } from "./ignore.js";
-import type { SeverityRule } from "./severity.js";
 import type {
+  CompareInput,
   ComparisonMode,
   DesiredObject,
   DetectionReport,
-  KubeObject,
+  EngineOptions,
   ObjectRef,
   ResourceResult,
-  Severity,
 } from "./types.js";
 
-export type { OpenAPISchema } from "./crdschema.js";
-export type { IgnoreRule } from "./ignore.js";
-export type { SeverityRule } from "./severity.js";
-
-export interface CompareInput {
-  /** As the user wrote it (namespace filled in). */
-  desired: DesiredObject;
-  /** undefined → status Missing (severity critical). */
-  live?: KubeObject;
-  /** Server mode only: server-side apply dry-run (force, field manager "drift-detector") of `desired` onto live. */
-  serverApplied?: KubeObject;
-  /** Server mode only: dry-run create of `desired` under a generated name: what the server defaults on a fresh object. */
-  serverDefaulted?: KubeObject;
-  /** Related live objects. */
-  context: {
-    /** The HPAs in the object's namespace (autoscaled replicas are not drift). */
-    hpas: KubeObject[];
-    /**
-     * For a custom resource: the `openAPIV3Schema` of its version from the CRD, so client mode knows the schema's
-     * defaults and list keys (server mode gets them from the dry-runs). Optional; without it custom resources are
-     * compared generically.
-     */
-    crdSchema?: OpenAPISchema;
-  };
-}
-
-export interface EngineOptions {
-  mode: ComparisonMode;
-  /**
-   * Field managers whose live-only fields count as drift (globs, `*` wildcard; a leading `!` excludes).
-   * Default: IMPERATIVE_MANAGERS (`kubectl*` except `kubectl-client-side-apply`).
-   */
-  imperativeManagers?: string[];
-  /** Global ignore rules (the per-object annotation `drift-detector.io/ignore` adds to them). */
-  ignoreRules?: IgnoreRule[];
-  /** Severity rules, tried before the defaults; the first match wins. */
-  severityRules?: SeverityRule[];
-  /** Our own appliers (e.g. confighub, drift-detector): never preferred when naming who changed a field. */
-  ownManagers?: string[];
-  /** Key for the short hash shown in place of Secret values (keyed so short values cannot be guessed offline). */
-  secretHashKey?: string;
-}
-
-export const IMPERATIVE_MANAGERS: readonly string[] = ["kubectl*", "!kubectl-client-side-apply"];
-export const OWN_MANAGERS: readonly string[] = ["confighub", "drift-detector"];
+export { SCALABLE_KINDS } from "./autoscale.js";
+export { IMPERATIVE_MANAGERS, OWN_MANAGERS } from "./managedfields.js";
+export { worseSeverity } from "./severity.js";
+export type { CompareInput, EngineOptions, IgnoreRule, OpenAPISchema, SeverityRule } from "./types.js";
 
 /** Compares one desired object with the cluster. Never throws for odd input: a broken object becomes an Error result. */
 export function compareObject(input: CompareInput, options: EngineOptions): ResourceResult {
@@ -103,10 +59,4 @@ export function summarize(results: ResourceResult[], mode: ComparisonMode): Dete
     else summary.errors++;
   }
   return { apiVersion: "drift-detector/v1", mode, summary, resources: results };
-}
-
-/** The worse of two severities (null = none yet). */
-export function worseSeverity(a: Severity | null, b: Severity): Severity {
-  const rank = { critical: 0, high: 1, medium: 2, low: 3 } as const;
-  return a === null || rank[b] < rank[a] ? b : a;
 }

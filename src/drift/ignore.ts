@@ -2,24 +2,11 @@
 // annotation `drift-detector.io/ignore` on the desired object. Format documented in docs/ignore-rules.md.
 import { z } from "zod";
 import { globToRegExp, NameMatcher, PointerPattern } from "./paths.js";
-import type { Change, KubeObject } from "./types.js";
+import type { Change, IgnoreRule, KubeObject } from "./types.js";
+
+export type { IgnoreRule } from "./types.js";
 
 export const IGNORE_ANNOTATION = "drift-detector.io/ignore";
-
-export interface IgnoreRule {
-  /** JSON Pointer patterns (`*` one token such as a list index, `**` any number); a path covers everything below it. */
-  paths?: string[];
-  /** Globs over the manager a change is attributed to (`keda-operator`, `argo*`). */
-  managers?: string[];
-  /** Which objects the rule is for; absent: all. Kind globs match `Kind` or `group/Kind`. */
-  kinds?: string[];
-  namespaces?: string[];
-  names?: string[];
-  /** Label selector over the desired object's labels (all must match). */
-  matchLabels?: Record<string, string>;
-  /** Shown in the result's `ignored` list. */
-  reason?: string;
-}
 
 const pointer = z.string().refine((s) => s.startsWith("/"), { message: "a JSON Pointer starts with /" });
 export const IgnoreRuleSchema = z

@@ -9,6 +9,11 @@ import type { Attribution, ManagedFieldsEntry } from "./types.js";
 
 type FieldsNode = Record<string, unknown>;
 
+/** Managers whose live-only fields are drift by default: hand edits with kubectl, not its client-side apply. */
+export const IMPERATIVE_MANAGERS: readonly string[] = ["kubectl*", "!kubectl-client-side-apply"];
+/** Our own appliers, never preferred when naming who changed a field. */
+export const OWN_MANAGERS: readonly string[] = ["confighub", "drift-detector"];
+
 // Parsed `k:`/`v:` keys, shared across objects: the same few keys recur in every Deployment.
 const keyCache = new Map<string, unknown>();
 function parseItemKey(key: string): unknown {

@@ -2,15 +2,9 @@
 // match wins; a resource's severity is its worst change's.
 import { z } from "zod";
 import { globToRegExp, PointerPattern, parsePointer } from "./paths.js";
-import type { Severity } from "./types.js";
+import type { Severity, SeverityRule } from "./types.js";
 
-export interface SeverityRule {
-  /** Kind name glob (`Role`, `*Binding`); absent: any kind. */
-  kind?: string;
-  /** JSON Pointer pattern (`*` one token, `**` any); matches the path and everything below it. */
-  path: string;
-  severity: Severity;
-}
+export type { SeverityRule } from "./types.js";
 
 export const SeverityRuleSchema = z.object({
   kind: z.string().min(1).optional(),
@@ -122,4 +116,9 @@ function forEachLeafPath(value: unknown, tokens: string[], visit: (t: readonly s
     forEachLeafPath(v, tokens, visit);
     tokens.pop();
   }
+}
+
+/** The worse of two severities (null = none yet). */
+export function worseSeverity(a: Severity | null, b: Severity): Severity {
+  return a === null || RANK[b] < RANK[a] ? b : a;
 }

@@ -121,3 +121,77 @@ export interface DetectionReport {
   summary: DetectionSummary;
   resources: ResourceResult[];
 }
+
+export interface IgnoreRule {
+  /** JSON Pointer patterns (`*` one token such as a list index, `**` any number); a path covers everything below it. */
+  paths?: string[];
+  /** Globs over the manager a change is attributed to (`keda-operator`, `argo*`). */
+  managers?: string[];
+  /** Which objects the rule is for; absent: all. Kind globs match `Kind` or `group/Kind`. */
+  kinds?: string[];
+  namespaces?: string[];
+  names?: string[];
+  /** Label selector over the desired object's labels (all must match). */
+  matchLabels?: Record<string, string>;
+  /** Shown in the result's `ignored` list. */
+  reason?: string;
+}
+
+export interface SeverityRule {
+  /** Kind name glob (`Role`, `*Binding`); absent: any kind. */
+  kind?: string;
+  /** JSON Pointer pattern (`*` one token, `**` any); matches the path and everything below it. */
+  path: string;
+  severity: Severity;
+}
+
+/** The subset of an openAPIV3Schema (apiextensions.k8s.io/v1 JSONSchemaProps) the engine reads. */
+export interface OpenAPISchema {
+  type?: string;
+  default?: unknown;
+  properties?: Record<string, OpenAPISchema>;
+  additionalProperties?: OpenAPISchema | boolean;
+  items?: OpenAPISchema;
+  "x-kubernetes-list-type"?: string;
+  "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+}
+
+export interface CompareInput {
+  /** As the user wrote it (namespace filled in). */
+  desired: DesiredObject;
+  /** undefined → status Missing (severity critical). */
+  live?: KubeObject;
+  /** Server mode only: server-side apply dry-run (force, field manager "drift-detector") of `desired` onto live. */
+  serverApplied?: KubeObject;
+  /** Server mode only: dry-run create of `desired` under a generated name: what the server defaults on a fresh object. */
+  serverDefaulted?: KubeObject;
+  /** Related live objects. */
+  context: {
+    /** The HPAs in the object's namespace (autoscaled replicas are not drift). */
+    hpas: KubeObject[];
+    /**
+     * For a custom resource: the `openAPIV3Schema` of its version from the CRD, so client mode knows the schema's
+     * defaults and list keys (server mode gets them from the dry-runs). Optional; without it custom resources are
+     * compared generically.
+     */
+    crdSchema?: OpenAPISchema;
+  };
+}
+
+export interface EngineOptions {
+  mode: ComparisonMode;
+  /**
+   * Field managers whose live-only fields count as drift (globs, `*` wildcard; a leading `!` excludes).
+   * Default: IMPERATIVE_MANAGERS (`kubectl*` except `kubectl-client-side-apply`).
+   */
+  imperativeManagers?: string[];
+  /** Global ignore rules (the per-object annotation `drift-detector.io/ignore` adds to them). */
+  ignoreRules?: IgnoreRule[];
+  /** Severity rules, tried before the defaults; the first match wins. */
+  severityRules?: SeverityRule[];
+  /** Our own appliers (e.g. confighub, drift-detector): never preferred when naming who changed a field. */
+  ownManagers?: string[];
+  /** Key for the short hash shown in place of Secret values (keyed so short values cannot be guessed offline). */
+  secretHashKey?: string;
+}

@@ -1,3 +1,4 @@
+// The embedded hub, ConfigHub's model on our store: spaces, units, immutable revisions, clone/upgrade/restore.
 import { randomUUID } from "node:crypto";
 import { jsonEqual } from "../lib/json.js";
 import type { Database, Queryable } from "../store/database.js";

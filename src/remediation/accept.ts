@@ -3,18 +3,36 @@
 // promotion. Masked Secret values are refused: the hub would store "***".
 import { changeAuthors, describeRef } from "../detector/records.js";
 import { unifiedDiff } from "./text-diff.js";
-import { type DriftRecordView, RemediationError } from "./types.js";
+import { type Action, type DriftRecordView, type HubUnitAccess, RemediationError } from "./types.js";
 import { acceptIntoUnitData, UnitEditError } from "./unit-edit.js";
 
-/** The unit operations accept needs, from the embedded hub or ConfigHub (the adapter maps names to IDs). */
-export interface HubUnitAccess {
-  /** The unit's head revision; throws RemediationError(404) when the unit is gone. */
-  headRevision(space: string, unit: string): Promise<number>;
-  /** The head data and its ETag (`"<DataHash>"`). */
-  getData(space: string, unit: string): Promise<{ data: string; etag: string }>;
-  /** Writes new head data; a stale `ifMatch` throws RemediationError(409) and writes nothing. Returns the new head. */
-  putData(space: string, unit: string, data: string, opts: { ifMatch: string; description: string }): Promise<number>;
-}
+/** The verb: preview the unit's new data as a diff, or write it as a revision and verify by re-detection. */
+export const accept: Action = async ({ record, request, target }) => {
+  const base = { action: request.action, dryRun: request.dryRun, recordId: record.id };
+  const out = await acceptDrift(target.hubFor?.(record.source), record, request.actor, request.dryRun);
+  const src = record.source.type === "file" ? "" : `${record.source.space}/${record.source.unit}`;
+  const details = { revision: out.revision, unit: src, description: out.description };
+  if (request.dryRun) {
+    const message = `would write revision ${out.revision} of ${src} with the live values`;
+    return { result: { ...base, outcome: "previewed", message, diff: out.diff, revision: out.revision }, details };
+  }
+  const state = await target.redetect(record, { reloadDesired: true });
+  const message =
+    state === "resolved"
+      ? `accepted into ${src} as revision ${out.revision}; the drift is resolved`
+      : `wrote revision ${out.revision} of ${src}, but re-detection still finds drift (is the new revision the one compared?)`;
+  return {
+    result: {
+      ...base,
+      outcome: state === "resolved" ? "succeeded" : "failed",
+      message,
+      diff: out.diff,
+      revision: out.revision,
+      recordState: state,
+    },
+    details,
+  };
+};
 
 export interface AcceptOutcome {
   revision: number;

@@ -1,8 +1,7 @@
 // `accept`'s view of a hub (embedded, ours over HTTP, or ConfigHub), on the shared HubApi.
 import { createHash } from "node:crypto";
 import type { HubApi } from "../hub/api.js";
-import type { HubUnitAccess } from "./accept.js";
-import { RemediationError } from "./types.js";
+import { type HubUnitAccess, RemediationError } from "./types.js";
 
 export function hubUnitAccess(api: HubApi): HubUnitAccess {
   return {

@@ -1,39 +1,27 @@
-// The Remediator: one action on one drift record, checked against the mode, carried out, verified by
-// re-detection, and audited (who, when, what, outcome) whatever happens.
+// The Remediator is the gate every action passes: the mode, the record's state, the cluster's leader, one action per
+// record at a time, and the audit (who, when, what, outcome) whatever happens. The verbs themselves are in the table.
 
 import { describeRef } from "../detector/records.js";
-import type { DesiredObject } from "../drift/types.js";
-import { parseDuration } from "../lib/duration.js";
 import { errorMessage } from "../lib/errors.js";
-import { acceptDrift, type HubUnitAccess } from "./accept.js";
-import { ignoreRuleFor } from "./ignore.js";
-import { type RevertDeps, revertDrift } from "./revert.js";
+import { accept } from "./accept.js";
+import { ignore } from "./ignore.js";
+import { revert } from "./revert.js";
 import type { RemediationStore } from "./store.js";
 import {
+  type Action,
   type ActionRequest,
   type ActionResult,
   type DriftRecordView,
   REMEDIATION_ACTIONS,
+  type RemediationAction,
   RemediationError,
   type RemediationMode,
+  type RemediationTarget,
   type Remediator,
 } from "./types.js";
 
-/** One watched cluster as remediation sees it (the service's ClusterDetector behind it). */
-export interface RemediationTarget {
-  kube: RevertDeps;
-  /** Only the cluster's leader acts (its detector verifies the outcome); false on a follower. */
-  leading?: boolean;
-  /** The desired object for the record's resource as the source holds it now; undefined when no longer desired. */
-  desiredObject(record: DriftRecordView): Promise<DesiredObject | undefined>;
-  /**
-   * Detects the record's resource now (reloading the desired state first when asked, after a hub write), lets the
-   * tracker record the verdict, and says whether the record is now resolved.
-   */
-  redetect(record: DriftRecordView, opts: { reloadDesired: boolean }): Promise<"open" | "resolved">;
-  /** For `accept`: the client of the hub a record's source names (hub or confighub). */
-  hubFor?(source: DriftRecordView["source"]): HubUnitAccess | undefined;
-}
+/** The verbs, each whole in its own file (preview and effect); the gate below is the same for all. */
+const ACTIONS: Record<RemediationAction, Action> = { revert, accept, ignore };
 
 export interface RemediatorOptions {
   mode: RemediationMode;
@@ -106,7 +94,14 @@ export class DriftRemediator implements Remediator {
       }
       this.busy.add(recordId);
       try {
-        const { result, details } = await this.run(record, request, target);
+        const { result, details } = await ACTIONS[request.action]({
+          record,
+          request,
+          target,
+          now: this.now,
+          store: this.opts.store,
+          onIgnoreRule: this.opts.onIgnoreRule,
+        });
         return await audit(result, details);
       } finally {
         this.busy.delete(recordId);
@@ -129,127 +124,5 @@ export class DriftRemediator implements Remediator {
       }).catch(() => {});
       throw failure;
     }
-  }
-
-  private async run(
-    record: DriftRecordView,
-    request: ActionRequest,
-    target: RemediationTarget,
-  ): Promise<{ result: Omit<ActionResult, "auditId">; details: Record<string, unknown> }> {
-    const base = { action: request.action, dryRun: request.dryRun, recordId: record.id };
-    const what = describeRef(record.ref);
-    switch (request.action) {
-      case "revert": {
-        const desired = await target.desiredObject(record);
-        if (!desired)
-          throw new RemediationError(409, `${what} is no longer in the desired state: nothing to revert to`);
-        const out = await revertDrift(target.kube, record, desired, request.dryRun);
-        const details = { fields: out.fields, removed: out.removed, created: out.created };
-        if (request.dryRun) {
-          const message = out.created
-            ? `would create ${what} from the desired state`
-            : `would change ${out.fields.length} field(s) of ${what} back to the desired state`;
-          return { result: { ...base, outcome: "previewed", message, fields: out.fields }, details };
-        }
-        const state = await target.redetect(record, { reloadDesired: false });
-        if (state !== "resolved") {
-          return {
-            result: {
-              ...base,
-              outcome: "failed",
-              message: `reverted ${what}, but re-detection still finds drift (another writer, or a field the hub cannot own?)`,
-              fields: out.fields,
-              recordState: state,
-            },
-            details,
-          };
-        }
-        return {
-          result: {
-            ...base,
-            outcome: "succeeded",
-            message: `reverted ${what}; the drift is resolved`,
-            fields: out.fields,
-            recordState: state,
-          },
-          details,
-        };
-      }
-      case "accept": {
-        const out = await acceptDrift(target.hubFor?.(record.source), record, request.actor, request.dryRun);
-        const src = record.source.type === "file" ? "" : `${record.source.space}/${record.source.unit}`;
-        const details = { revision: out.revision, unit: src, description: out.description };
-        if (request.dryRun) {
-          return {
-            result: {
-              ...base,
-              outcome: "previewed",
-              message: `would write revision ${out.revision} of ${src} with the live values`,
-              diff: out.diff,
-              revision: out.revision,
-            },
-            details,
-          };
-        }
-        const state = await target.redetect(record, { reloadDesired: true });
-        return {
-          result: {
-            ...base,
-            outcome: state === "resolved" ? "succeeded" : "failed",
-            message:
-              state === "resolved"
-                ? `accepted into ${src} as revision ${out.revision}; the drift is resolved`
-                : `wrote revision ${out.revision} of ${src}, but re-detection still finds drift (is the new revision the one compared?)`,
-            diff: out.diff,
-            revision: out.revision,
-            recordState: state,
-          },
-          details,
-        };
-      }
-      case "ignore": {
-        if (request.until !== undefined) {
-          const until = this.untilOf(request.until);
-          if (!request.dryRun) await this.opts.store.snooze(record.id, until, request.actor);
-          const message = `${request.dryRun ? "would snooze" : "snoozed"} the drift of ${what} until ${until.toISOString()}`;
-          return {
-            result: { ...base, outcome: request.dryRun ? "previewed" : "succeeded", message },
-            details: { until: until.toISOString() },
-          };
-        }
-        const rule = ignoreRuleFor(record, request);
-        if (request.dryRun) {
-          return {
-            result: { ...base, outcome: "previewed", message: `would ignore ${rule.paths?.join(", ")} on ${what}` },
-            details: { rule },
-          };
-        }
-        const ruleId = await this.opts.store.addIgnoreRule(record.id, rule, request.actor);
-        await this.opts.onIgnoreRule?.();
-        const state = await target.redetect(record, { reloadDesired: false });
-        return {
-          result: {
-            ...base,
-            outcome: "succeeded",
-            message: `ignoring ${rule.paths?.join(", ")} on ${what} from now on${state === "resolved" ? "; the drift is resolved" : ""}`,
-            recordState: state,
-          },
-          details: { rule, ruleId },
-        };
-      }
-    }
-  }
-
-  private untilOf(text: string): Date {
-    const ms = parseDuration(text);
-    const until = ms !== undefined ? new Date(this.now().getTime() + ms) : new Date(text);
-    if (Number.isNaN(until.getTime()) || !/\d/.test(text)) {
-      throw new RemediationError(
-        400,
-        `until=${JSON.stringify(text)} is neither a time (ISO 8601) nor a duration (2h, 30m)`,
-      );
-    }
-    if (until.getTime() <= this.now().getTime()) throw new RemediationError(400, `until=${text} is in the past`);
-    return until;
   }
 }

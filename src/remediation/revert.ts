@@ -4,6 +4,8 @@
 // operations. Every write carries the resourceVersion it was planned on, so a newer change makes it fail (409)
 // instead of being overwritten blindly. Items of keyed lists (containers, env, ports) are followed by their merge
 // key, not their index: removing an extra env var shifts the ones after it, and they are still the same fields.
+
+import { describeRef } from "../detector/records.js";
 import { schemaFromCrd } from "../drift/crdschema.js";
 import { schemaFor } from "../drift/defaults.js";
 import { isEmpty } from "../drift/normalize.js";
@@ -12,7 +14,7 @@ import type { SchemaNode } from "../drift/schema.js";
 import type { Change, DesiredObject, KubeObject } from "../drift/types.js";
 import type { KubeClient } from "../kube/client.js";
 import { CrdSchemas } from "../kube/crd-schemas.js";
-import type { Discovery, ResourceInfo } from "../kube/discovery.js";
+import type { ResourceInfo } from "../kube/discovery.js";
 import { resourcePath } from "../kube/discovery.js";
 import { KubeApiError } from "../kube/errors.js";
 import { APPLY_PATCH_CONTENT_TYPE, getObject } from "../kube/objects.js";
@@ -21,16 +23,10 @@ import { jsonEqual } from "../lib/json.js";
 import { getAt, removeAt } from "../lib/json-pointer.js";
 import { diffByKey, diffObjects, type KeyedFieldChange, maskSecretFields } from "./json-diff.js";
 import { AmbiguousKeyError, fieldWithin, type Located, locate, pointerIn } from "./keyed-path.js";
-import { type DriftRecordView, type FieldChange, RemediationError } from "./types.js";
+import { type Action, type DriftRecordView, type FieldChange, RemediationError, type RevertDeps } from "./types.js";
 
 /** The hub's field manager: a revert makes the cluster look as if the hub had applied it. */
 export const HUB_FIELD_MANAGER = "confighub";
-
-export interface RevertDeps {
-  client: KubeClient;
-  discovery: Discovery;
-  fieldManager?: string;
-}
 
 export interface RevertOutcome {
   /** What changes (changed) in the live object; Secret values masked. */
@@ -39,6 +35,37 @@ export interface RevertOutcome {
   removed: string[];
   created: boolean;
 }
+
+/** The verb: preview the fields that would change, or write them and verify by re-detection. */
+export const revert: Action = async ({ record, request, target }) => {
+  const base = { action: request.action, dryRun: request.dryRun, recordId: record.id };
+  const what = describeRef(record.ref);
+  const desired = await target.desiredObject(record);
+  if (!desired) throw new RemediationError(409, `${what} is no longer in the desired state: nothing to revert to`);
+  const out = await revertDrift(target.kube, record, desired, request.dryRun);
+  const details = { fields: out.fields, removed: out.removed, created: out.created };
+  if (request.dryRun) {
+    const message = out.created
+      ? `would create ${what} from the desired state`
+      : `would change ${out.fields.length} field(s) of ${what} back to the desired state`;
+    return { result: { ...base, outcome: "previewed", message, fields: out.fields }, details };
+  }
+  const state = await target.redetect(record, { reloadDesired: false });
+  const message =
+    state === "resolved"
+      ? `reverted ${what}; the drift is resolved`
+      : `reverted ${what}, but re-detection still finds drift (another writer, or a field the hub cannot own?)`;
+  return {
+    result: {
+      ...base,
+      outcome: state === "resolved" ? "succeeded" : "failed",
+      message,
+      fields: out.fields,
+      recordState: state,
+    },
+    details,
+  };
+};
 
 /** Attempts when the object moved on between our read and our write (controllers write status all the time). */
 // Controllers write status while a workload rolls out; each write makes our precondition stale. Enough attempts

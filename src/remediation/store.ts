@@ -1,5 +1,6 @@
 // Remediation's state in the store: the audit (who, when, what, outcome), ignore rules added from drift records
 // (in the engine's IgnoreRule format, docs/ignore-rules.md) and snoozes.
+import type { Snooze } from "../detector/snooze-watch.js";
 import type { IgnoreRule } from "../drift/engine.js";
 import type { Database } from "../store/database.js";
 import type { ActionOutcomeKind, RemediationAction } from "./types.js";
@@ -22,12 +23,6 @@ export interface AuditEntry {
 }
 
 export type NewAuditEntry = Omit<AuditEntry, "id" | "at"> & { at?: Date };
-
-export interface Snooze {
-  recordId: string;
-  until: string;
-  createdBy: string;
-}
 
 interface AuditRow {
   id: string | number;

@@ -2,6 +2,10 @@
 // narrow views of the rest of the service that the actions need (so each action is testable on its own).
 
 import type { DriftRecord } from "../detector/records.js";
+import type { IgnoreRule } from "../drift/engine.js";
+import type { DesiredObject } from "../drift/types.js";
+import type { KubeClient } from "../kube/client.js";
+import type { Discovery } from "../kube/discovery.js";
 import { ExpectedError } from "../lib/errors.js";
 
 export const REMEDIATION_ACTIONS = ["revert", "accept", "ignore"] as const;
@@ -84,3 +88,60 @@ export interface Remediator {
   readonly mode: RemediationMode;
   act(recordId: string, request: ActionRequest): Promise<ActionResult>;
 }
+
+/** The cluster access a revert needs. */
+export interface RevertDeps {
+  client: KubeClient;
+  discovery: Discovery;
+  fieldManager?: string;
+}
+
+/** The unit operations accept needs, from the embedded hub or ConfigHub (the adapter maps names to IDs). */
+export interface HubUnitAccess {
+  /** The unit's head revision; throws RemediationError(404) when the unit is gone. */
+  headRevision(space: string, unit: string): Promise<number>;
+  /** The head data and its ETag (`"<DataHash>"`). */
+  getData(space: string, unit: string): Promise<{ data: string; etag: string }>;
+  /** Writes new head data; a stale `ifMatch` throws RemediationError(409) and writes nothing. Returns the new head. */
+  putData(space: string, unit: string, data: string, opts: { ifMatch: string; description: string }): Promise<number>;
+}
+
+/** One watched cluster as remediation sees it (the service's ClusterDetector behind it). */
+export interface RemediationTarget {
+  kube: RevertDeps;
+  /** Only the cluster's leader acts (its detector verifies the outcome); false on a follower. */
+  leading?: boolean;
+  /** The desired object for the record's resource as the source holds it now; undefined when no longer desired. */
+  desiredObject(record: DriftRecordView): Promise<DesiredObject | undefined>;
+  /**
+   * Detects the record's resource now (reloading the desired state first when asked, after a hub write), lets the
+   * tracker record the verdict, and says whether the record is now resolved.
+   */
+  redetect(record: DriftRecordView, opts: { reloadDesired: boolean }): Promise<"open" | "resolved">;
+  /** For `accept`: the client of the hub a record's source names (hub or confighub). */
+  hubFor?(source: DriftRecordView["source"]): HubUnitAccess | undefined;
+}
+
+/** What one verb gets: the record, the request, the record's cluster and the remediation's own state. */
+export interface ActionContext {
+  record: DriftRecordView;
+  request: ActionRequest;
+  target: RemediationTarget;
+  now: () => Date;
+  /** Where `ignore` keeps snoozes and rules (RemediationStore; the audit is the gate's). */
+  store: {
+    snooze(recordId: string, until: Date, createdBy: string): Promise<void>;
+    addIgnoreRule(recordId: string, rule: IgnoreRule, createdBy: string): Promise<number>;
+  };
+  /** After an ignore rule was stored: make the next detection use it. */
+  onIgnoreRule?: () => Promise<void>;
+}
+
+/** What a verb did (or would do): the caller's answer and the audit entry's details. */
+export interface ActionRun {
+  result: Omit<ActionResult, "auditId">;
+  details: Record<string, unknown>;
+}
+
+/** One verb, whole: its preview (dryRun) and its effect. */
+export type Action = (ctx: ActionContext) => Promise<ActionRun>;

@@ -1,3 +1,5 @@
+// The sandbox: a real local control plane (etcd, kube-apiserver, kube-controller-manager) started from the binaries
+// that build.ts makes from testenv/, with its own PKI and kubeconfig, all under one folder; start, stop and status.
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";

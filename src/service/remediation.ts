@@ -1,4 +1,5 @@
-// Remediation inside `drift-detector run`: the Remediator the API calls, its targets (one per watched cluster, on
+// Remediation inside `drift-detector run`: the Remediator the API calls (none without a store: nothing could be
+// audited, so the API answers 501), its targets (one per watched cluster, on
 // the public surface of the ClusterDetector and its Tracker), the hub clients for `accept`, the store, and in
 // `auto` mode the AutoRemediator on the drift event bus.
 import type { Logger } from "pino";
@@ -12,18 +13,17 @@ import type { IgnoreRule } from "../drift/engine.js";
 import type { HubApi } from "../hub/api.js";
 import type { Cluster } from "../kube/cluster.js";
 import { errorMessage } from "../lib/errors.js";
-import type { HubUnitAccess } from "../remediation/accept.js";
 import { AutoRemediator } from "../remediation/auto.js";
 import { hubUnitAccess } from "../remediation/hub-access.js";
 import { PolicyError, type RemediationPolicy } from "../remediation/policy.js";
-import { DriftRemediator, type RemediationTarget } from "../remediation/remediator.js";
+import { DriftRemediator } from "../remediation/remediator.js";
 import { RemediationStore } from "../remediation/store.js";
 import {
-  type ActionRequest,
-  type ActionResult,
   type DriftRecordView,
+  type HubUnitAccess,
   RemediationError,
   type RemediationMode,
+  type RemediationTarget,
 } from "../remediation/types.js";
 import type { Database } from "../store/database.js";
 
@@ -52,17 +52,6 @@ export interface ServiceRemediationOptions {
   logger: Logger;
   /** How long re-detection may take to show a revert's effect. */
   verifyTimeoutMs?: number;
-}
-
-/** The shape src/server/api.ts calls (src/server/remediator.ts), with the optional extras of an action. */
-export interface ApiRemediationRequest {
-  record: DriftRecord;
-  action: ActionRequest["action"];
-  dryRun: boolean;
-  actor?: string;
-  until?: string;
-  paths?: string[];
-  reason?: string;
 }
 
 export class ServiceRemediation {
@@ -100,22 +89,6 @@ export class ServiceRemediation {
       });
       this.unsubscribe = opts.bus.subscribe(this.auto.onEvent);
     }
-  }
-
-  /** For the API: `remediate(...)` as src/server/remediator.ts declares it; failures carry an HTTP status. */
-  async remediate(req: ApiRemediationRequest): Promise<ActionResult & { [k: string]: unknown }> {
-    if (!this.remediator) {
-      throw new RemediationError(501, "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit");
-    }
-    const result = await this.remediator.act(req.record.id, {
-      action: req.action,
-      dryRun: req.dryRun,
-      actor: req.actor?.trim() || "api",
-      until: req.until,
-      paths: req.paths,
-      reason: req.reason,
-    });
-    return { ...result };
   }
 
   /**

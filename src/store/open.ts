@@ -1,3 +1,5 @@
+// The store every stateful part shares: PostgreSQL when DATABASE_URL is set, else the embedded PGlite under the data
+// directory (or in memory for tests), migrated on open.
 import { resolve } from "node:path";
 import type { Database } from "./database.js";
 import { migrate } from "./migrate.js";

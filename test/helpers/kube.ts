@@ -1,11 +1,11 @@
 // The run's sandbox cluster for integration tests: a KubeConfig from the injected path, and a fresh namespace per
 // test (`kubeTest`) or per suite (`createTestNamespace`), deleted afterwards; the controller manager finalizes it.
+
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { test as base, inject } from "vitest";
+import { kubectlFor } from "../../src/sandbox/kubectl.js";
 
 /** The admin KubeConfig of the run's sandbox. */
 export function loadKubeConfig(): KubeConfig {
@@ -15,10 +15,7 @@ export function loadKubeConfig(): KubeConfig {
 }
 
 /** kubectl matching the sandbox (D/bin/kubectl next to D/kubeconfig), else the one on PATH. */
-export function kubectlPath(): string {
-  const beside = join(dirname(inject("kubeconfig")), "bin", "kubectl");
-  return existsSync(beside) ? beside : "kubectl";
-}
+export const kubectlPath = (): string => kubectlFor(inject("kubeconfig"));
 
 /** Runs kubectl against the sandbox in `namespace`; returns stdout, throws on failure. */
 export function kubectlIn(namespace: string, ...args: string[]): string {

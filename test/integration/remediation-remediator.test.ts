@@ -2,39 +2,30 @@
 // write nothing (masked Secret values, directory sources), ignore as snooze or rule, and an audit entry for each.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Change } from "../../src/drift/types.js";
-import { DriftRemediator, type RemediationTarget } from "../../src/remediation/remediator.js";
+import { DriftRemediator } from "../../src/remediation/remediator.js";
 import { RemediationStore } from "../../src/remediation/store.js";
-import { type DriftRecordView, RemediationError } from "../../src/remediation/types.js";
+import { type DriftRecordView, RemediationError, type RemediationTarget } from "../../src/remediation/types.js";
 import type { Database } from "../../src/store/database.js";
 import { openStore } from "../../src/store/open.js";
+import { aChange, aRecordView } from "../helpers/builders.js";
 
 let db: Database;
 let store: RemediationStore;
 const now = new Date("2026-11-26T10:00:00Z");
 
-const change = (c: Partial<Change>): Change => ({
-  path: "/spec/replicas",
-  field: "spec.replicas",
-  type: "changed",
-  desired: 2,
-  live: 5,
-  masked: false,
-  severity: "medium",
-  by: { manager: "kubectl", operation: "Update", subresource: "scale", time: "2026-11-26T09:59:00Z" },
-  ...c,
-});
+const change = (c: Partial<Change>): Change =>
+  aChange({
+    by: { manager: "kubectl", operation: "Update", subresource: "scale", time: "2026-11-26T09:59:00Z" },
+    ...c,
+  });
 
 const records: Record<string, DriftRecordView> = {
-  open: {
+  open: aRecordView({
     id: "open",
-    status: "open",
     ref: { apiVersion: "apps/v1", kind: "Deployment", namespace: "qa", name: "web" },
     source: { type: "hub", space: "qa", unit: "web", revision: 3 },
-    resourceStatus: "Drifted",
-    severity: "medium",
     changes: [change({})],
-    ignored: [],
-  },
+  }),
 };
 records.resolved = { ...records.open!, id: "resolved", status: "resolved" };
 records.secret = {

@@ -3,6 +3,9 @@
 // 2 bad input or the service could not be asked.
 import { userInfo } from "node:os";
 import type { Command } from "commander";
+import type { Change } from "../../drift/types.js";
+import type { RemediationAction } from "../../remediation/types.js";
+import { DriftApiClient, type DriftListQuery } from "../../server/client.js";
 import { CliError } from "../errors.js";
 
 interface Common {
@@ -11,28 +14,6 @@ interface Common {
 }
 
 const DEFAULT_SERVER = "http://127.0.0.1:8080";
-
-interface Change {
-  field: string;
-  type: string;
-  desired?: unknown;
-  live?: unknown;
-  by: { manager: string; operation: string; subresource: string; time: string | null } | null;
-}
-interface RecordJson {
-  id: string;
-  cluster: string;
-  status: string;
-  resourceStatus: string;
-  severity: string;
-  ref: { kind: string; namespace?: string; name: string };
-  source: { type: string; path?: string; space?: string; unit?: string; revision?: number };
-  changes: Change[];
-  openedAt: string;
-  resolvedAt: string | null;
-  history?: Array<{ at: string; event: string; paths: string[]; by: string[] }>;
-  analysis?: { summary: string; recommendation?: { action: string; rationale: string } } | null;
-}
 
 function serverOf(opts: Common): string {
   const url = opts.server ?? process.env.DRIFT_SERVER ?? DEFAULT_SERVER;
@@ -43,49 +24,15 @@ function serverOf(opts: Common): string {
   }
 }
 
-async function call(opts: Common, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
-  const server = serverOf(opts);
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (method === "POST") {
-    const token = process.env.DRIFT_API_TOKEN;
-    if (!token) throw new CliError("DRIFT_API_TOKEN is not set: actions need the service's API token");
-    headers.authorization = `Bearer ${token}`;
-  }
-  let res: Response;
-  try {
-    res = await fetch(`${server}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(
-      `cannot reach the drift-detector service at ${server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-    );
-  }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) {
-    const m = json as { message?: string; error?: string } | undefined;
-    const message = m?.message ?? m?.error ?? (text.slice(0, 200) || `HTTP ${res.status}`);
-    // 409 (resolved record, a newer change) is the action's answer, not bad input: exit 1.
-    throw new CliError(
-      `${res.status === 401 ? "the token was rejected (DRIFT_API_TOKEN)" : message} (HTTP ${res.status})`,
-      res.status === 409 ? 1 : 2,
-    );
-  }
-  return json;
+/** The service's API client; actions need DRIFT_API_TOKEN (reads send it too when set). */
+function client(opts: Common, needsToken = false): DriftApiClient {
+  const token = process.env.DRIFT_API_TOKEN;
+  if (needsToken && !token) throw new CliError("DRIFT_API_TOKEN is not set: actions need the service's API token");
+  return new DriftApiClient({ url: serverOf(opts), token });
 }
 
-const describeRef = (r: RecordJson["ref"]) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
+const describeRef = (r: { kind: string; namespace?: string; name: string }) =>
+  `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
 const show = (v: unknown) => (v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
 const who = (c: Change) =>
   c.by ? `${c.by.manager} (${c.by.operation}${c.by.subresource ? ` ${c.by.subresource}` : ""})` : "unknown";
@@ -125,10 +72,12 @@ export function register(program: Command): void {
       .option("--namespace <ns>", "only this namespace")
       .option("--severity <level>", "only this severity: critical, high, medium, low"),
   ).action(async (opts: Common & { status: string; namespace?: string; severity?: string }) => {
-    const q = new URLSearchParams({ status: opts.status, limit: "1000" });
-    if (opts.namespace) q.set("namespace", opts.namespace);
-    if (opts.severity) q.set("severity", opts.severity);
-    const page = (await call(opts, "GET", `/api/drifts?${q}`)) as { items: RecordJson[] };
+    const page = await client(opts).list({
+      status: opts.status as DriftListQuery["status"],
+      limit: 1000,
+      namespace: opts.namespace,
+      severity: opts.severity,
+    });
     print(opts, page, () => {
       if (page.items.length === 0) return opts.status === "open" ? "no open drift" : "no drift records";
       return table([
@@ -151,12 +100,9 @@ export function register(program: Command): void {
       .description("one drift record: changes, who made them, analysis, history, audit")
       .argument("<id>"),
   ).action(async (id: string, opts: Common) => {
-    const r = (await call(opts, "GET", `/api/drifts/${encodeURIComponent(id)}`)) as RecordJson;
-    const audit = (
-      (await call(opts, "GET", `/api/drifts/${encodeURIComponent(id)}/audit`).catch(() => ({ items: [] }))) as {
-        items: Array<{ at: string; actor: string; action: string; dryRun: boolean; outcome: string; message: string }>;
-      }
-    ).items;
+    const api = client(opts);
+    const r = await api.get(id);
+    const audit = await api.audit(id).catch(() => []);
     print(opts, { ...r, audit }, () => {
       const src =
         r.source.type === "file" ? r.source.path : `${r.source.space}/${r.source.unit} revision ${r.source.revision}`;
@@ -201,18 +147,18 @@ export function register(program: Command): void {
         .option("--as <name>", "who approves it (audit, hub revision); default: your user name"),
     );
 
-  const act = async (name: string, id: string, opts: Common & { dryRun?: boolean; as?: string }, extra = {}) => {
-    const result = (await call(opts, "POST", `/api/drifts/${encodeURIComponent(id)}/actions`, {
+  const act = async (
+    name: RemediationAction,
+    id: string,
+    opts: Common & { dryRun?: boolean; as?: string },
+    extra = {},
+  ) => {
+    const result = await client(opts, true).act(id, {
       action: name,
       dryRun: !!opts.dryRun,
       actor: actor(opts),
       ...extra,
-    })) as {
-      outcome: string;
-      message: string;
-      fields?: Array<{ path: string; before?: unknown; after?: unknown }>;
-      diff?: string;
-    };
+    });
     print(opts, result, () => {
       const lines = [result.message];
       for (const f of result.fields ?? []) lines.push(`  ${f.path}: ${show(f.before)} -> ${show(f.after)}`);

@@ -3,10 +3,11 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import type { ComparisonMode } from "../../drift/types.js";
 import { loadCluster, verifyCluster } from "../../kube/cluster.js";
+import { kubectlFor } from "../../sandbox/kubectl.js";
 import { loadScenarios } from "../../scenarios/format.js";
 import { type RunSummary, runScenarios } from "../../scenarios/runner.js";
 import { CliError } from "../errors.js";
@@ -68,7 +69,7 @@ export async function runScenarioCommand(
       kubeconfig = started.kubeconfig;
       kubectl ??= started.kubectl;
     }
-    kubectl ??= defaultKubectl(kubeconfig);
+    kubectl ??= kubectlFor(kubeconfig);
     const cluster = loadCluster({ kubeconfig });
     await verifyCluster(cluster);
     try {
@@ -91,10 +92,4 @@ export async function runScenarioCommand(
       await rm(sandboxDir, { recursive: true, force: true }).catch(() => {});
     }
   }
-}
-
-/** The sandbox layout puts kubectl at D/bin/kubectl beside D/kubeconfig; otherwise whatever is on the PATH. */
-function defaultKubectl(kubeconfig: string): string {
-  const beside = join(dirname(kubeconfig), "bin", "kubectl");
-  return existsSync(beside) ? beside : "kubectl";
 }

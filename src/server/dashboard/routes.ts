@@ -1,19 +1,11 @@
-// The web dashboard at `/` (plain HTML, CSS and ES modules from ./static, no build step) and the read-only
-// remediation endpoints it shows: the audit, the mode, the snoozes. Register with `registerDashboard(app, deps)`.
+// The web dashboard at `/`: plain HTML, CSS and ES modules from ./static (no build step); the data it shows comes
+// from the API (../routes/).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import type { RemediationStore } from "../../remediation/store.js";
-import type { RemediationMode } from "../../remediation/types.js";
-
-export interface DashboardDeps {
-  mode: RemediationMode;
-  store?: RemediationStore;
-  /** Whether mutating endpoints are enabled (a token is configured): the dashboard hides actions otherwise. */
-  actionsEnabled: boolean;
-}
+import { registerChartLibrary } from "./chart-library.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -37,7 +29,8 @@ export function staticDir(): string {
   return candidates.find((d) => existsSync(join(d, "index.html"))) ?? candidates[0]!;
 }
 
-export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
+export function registerDashboard(app: FastifyInstance): void {
+  registerChartLibrary(app);
   const root = staticDir();
   const cache = new Map<string, Buffer>();
   const serve = async (file: string) => {
@@ -65,19 +58,5 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     } catch {
       return reply.code(404).send({ error: "not found" });
     }
-  });
-
-  app.get("/api/remediation", async () => {
-    const snoozes = deps.store ? [...(await deps.store.activeSnoozes()).values()] : [];
-    return { mode: deps.mode, actionsEnabled: deps.actionsEnabled && deps.mode !== "off", snoozes };
-  });
-
-  app.get<{ Params: { id: string } }>("/api/drifts/:id/audit", async (req) => {
-    return { items: deps.store ? await deps.store.auditEntries({ recordId: req.params.id }) : [] };
-  });
-
-  app.get<{ Querystring: { limit?: string } }>("/api/audit", async (req) => {
-    const limit = Number(req.query.limit ?? 100) || 100;
-    return { items: deps.store ? await deps.store.auditEntries({ limit }) : [] };
   });
 }

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { analysisRequestsCounter } from "../../src/analysis/metrics.js";
-import { createMetricsRegistry } from "../../src/app/metrics.js";
-import { DriftMetrics } from "../../src/detector/metrics.js";
+import { analysisRequestsCounter } from "../../../src/analysis/metrics.js";
+import { createMetricsRegistry } from "../../../src/app/metrics.js";
+import { DriftMetrics } from "../../../src/detector/metrics.js";
 
 // The dashboard is only useful if its queries name metrics the service exports, and it must chart every metric of
 // the contract (CONTRACT.md, "Metrics").
@@ -17,7 +17,7 @@ const CONTRACT_METRICS = [
   "drift_detector_leader",
 ];
 
-const path = resolve(import.meta.dirname, "../../deploy/grafana/drift-detector.json");
+const path = resolve(import.meta.dirname, "../../../deploy/grafana/drift-detector.json");
 
 /** Metric names in the dashboard's queries (histogram series back to their metric). */
 async function queriedMetrics(): Promise<Set<string>> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { DesiredUnit } from "../../src/desired/source.js";
-import type { ResourceResult } from "../../src/drift/types.js";
-import { environmentMatrix } from "../../src/server/environment-matrix.js";
+import type { DesiredUnit } from "../../../src/desired/source.js";
+import type { ResourceResult } from "../../../src/drift/types.js";
+import { environmentMatrix } from "../../../src/server/environment-matrix.js";
 
 function unit(space: string, name: string, id: string, upstream?: [string, number], head = 1): DesiredUnit {
   return {

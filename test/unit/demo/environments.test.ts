@@ -1,12 +1,12 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { loadExampleApp, parseEnvironments } from "../../src/demo/environments.js";
-import { applyOverrides } from "../../src/demo/overrides.js";
-import { groupSelfUnits } from "../../src/demo/self-units.js";
-import type { KubeObject } from "../../src/drift/types.js";
+import { loadExampleApp, parseEnvironments } from "../../../src/demo/environments.js";
+import { applyOverrides } from "../../../src/demo/overrides.js";
+import { groupSelfUnits } from "../../../src/demo/self-units.js";
+import type { KubeObject } from "../../../src/drift/types.js";
 
-const GLOBAL_APP = resolve(import.meta.dirname, "../../examples/global-app");
+const GLOBAL_APP = resolve(import.meta.dirname, "../../../examples/global-app");
 
 // biome-ignore lint/suspicious/noExplicitAny: reading into parsed manifests
 type Any = any;

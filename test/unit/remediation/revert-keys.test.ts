@@ -1,12 +1,12 @@
 // Revert's pure parts that follow list items by merge key: finding a record's field in a later version of the
 // object, and diffing two versions with keyed lists matched by key.
 import { describe, expect, it } from "vitest";
-import { schemaFor } from "../../src/drift/defaults.js";
-import { compareObject } from "../../src/drift/engine.js";
-import type { KubeObject } from "../../src/drift/types.js";
-import { diffByKey } from "../../src/remediation/json-diff.js";
-import { AmbiguousKeyError, fieldWithin, locate, pointerIn } from "../../src/remediation/keyed-path.js";
-import { namedBy } from "../../src/remediation/revert.js";
+import { schemaFor } from "../../../src/drift/defaults.js";
+import { compareObject } from "../../../src/drift/engine.js";
+import type { KubeObject } from "../../../src/drift/types.js";
+import { diffByKey } from "../../../src/remediation/json-diff.js";
+import { AmbiguousKeyError, fieldWithin, locate, pointerIn } from "../../../src/remediation/keyed-path.js";
+import { namedBy } from "../../../src/remediation/revert.js";
 
 const schema = schemaFor("apps/v1", "Deployment");
 

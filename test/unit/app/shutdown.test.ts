@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { Shutdown } from "../../src/app/shutdown.js";
+import { Shutdown } from "../../../src/app/shutdown.js";
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];

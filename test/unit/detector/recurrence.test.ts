@@ -3,37 +3,24 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createMetricsRegistry } from "../../src/app/metrics.js";
-import { DriftMetrics } from "../../src/detector/metrics.js";
-import { logDriftEvent } from "../../src/detector/reporters/log.js";
-import { Tracker } from "../../src/detector/tracker.js";
-import type { ResourceResult } from "../../src/drift/types.js";
+import { createMetricsRegistry } from "../../../src/app/metrics.js";
+import { DriftMetrics } from "../../../src/detector/metrics.js";
+import { logDriftEvent } from "../../../src/detector/reporters/log.js";
+import { Tracker } from "../../../src/detector/tracker.js";
+import type { ResourceResult } from "../../../src/drift/types.js";
+import { aChange, aResult } from "../../helpers/builders.js";
 
-const KEY = "apps/v1|Deployment|qa|web";
+const KEY = "apps/v1|Deployment|ns|backend";
 
+/** The Deployment drifted to `replicas` (the same drift every time for the same number), or back in sync. */
 function result(replicas?: number): ResourceResult {
-  return {
-    ref: { apiVersion: "apps/v1", kind: "Deployment", namespace: "qa", name: "web" },
-    source: { type: "file", path: "app.yaml" },
-    status: replicas === undefined ? "InSync" : "Drifted",
-    severity: replicas === undefined ? null : "medium",
-    changes:
-      replicas === undefined
-        ? []
-        : [
-            {
-              path: "/spec/replicas",
-              field: "spec.replicas",
-              type: "changed",
-              desired: 2,
-              live: replicas,
-              masked: false,
-              severity: "medium",
-              by: { manager: "hpa-fighter", operation: "Update", subresource: "", time: null },
-            },
-          ],
-    ignored: [],
-  };
+  return replicas === undefined
+    ? aResult({ status: "InSync", severity: null, changes: [] })
+    : aResult({
+        changes: [
+          aChange({ live: replicas, by: { manager: "hpa-fighter", operation: "Update", subresource: "", time: null } }),
+        ],
+      });
 }
 
 function trackerAt(clock: { t: number }) {
@@ -73,7 +60,7 @@ describe("drift recurrence", () => {
     const metrics = new DriftMetrics(registry);
     metrics.openRecords = () => tracker.openRecords;
     expect(await registry.getSingleMetricAsString("drift_detector_looping_drifts")).toContain(
-      'drift_detector_looping_drifts{namespace="qa",kind="Deployment"} 1',
+      'drift_detector_looping_drifts{namespace="ns",kind="Deployment"} 1',
     );
   });
 

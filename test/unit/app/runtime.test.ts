@@ -2,11 +2,11 @@
 // redaction, readiness, and the service's settings rules.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { Readiness } from "../../src/app/health.js";
-import { createLogger } from "../../src/app/logger.js";
-import { SettingsError } from "../../src/app/settings.js";
-import { parseDuration } from "../../src/lib/duration.js";
-import { clusterSpecs, loadRunSettings } from "../../src/service/settings.js";
+import { Readiness } from "../../../src/app/health.js";
+import { createLogger } from "../../../src/app/logger.js";
+import { SettingsError } from "../../../src/app/settings.js";
+import { parseDuration } from "../../../src/lib/duration.js";
+import { clusterSpecs, loadRunSettings } from "../../../src/service/settings.js";
 
 const base = { DRIFT_SOURCE: "./manifests", DRIFT_ANALYSIS: "rules" };
 

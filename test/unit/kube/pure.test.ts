@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { exitCodeOf, useColor } from "../../src/cli/commands/check.js";
-import { summarize } from "../../src/drift/engine.js";
-import type { ResourceResult } from "../../src/drift/types.js";
-import { resourcePath } from "../../src/kube/discovery.js";
-import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../../src/kube/dryrun-cache.js";
-import { UnknownKindError } from "../../src/kube/errors.js";
-import { mapLimit } from "../../src/lib/concurrency.js";
+import { exitCodeOf, useColor } from "../../../src/cli/commands/check.js";
+import { summarize } from "../../../src/drift/engine.js";
+import type { ResourceResult } from "../../../src/drift/types.js";
+import { resourcePath } from "../../../src/kube/discovery.js";
+import { appliedKey, DryRunCache, defaultedKey, objectHash } from "../../../src/kube/dryrun-cache.js";
+import { UnknownKindError } from "../../../src/kube/errors.js";
+import { mapLimit } from "../../../src/lib/concurrency.js";
 
 describe("DryRunCache", () => {
   const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "qa", name: "web" };

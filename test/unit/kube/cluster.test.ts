@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadCluster } from "../../src/kube/cluster.js";
-import { KubeConfigError } from "../../src/kube/errors.js";
+import { loadCluster } from "../../../src/kube/cluster.js";
+import { KubeConfigError } from "../../../src/kube/errors.js";
 
 const kubeconfig = (current: string) => `apiVersion: v1
 kind: Config

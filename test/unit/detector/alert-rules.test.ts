@@ -3,13 +3,13 @@ import { resolve } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { analysisRequestsCounter } from "../../src/analysis/metrics.js";
-import { createMetricsRegistry } from "../../src/app/metrics.js";
-import { DriftMetrics } from "../../src/detector/metrics.js";
+import { analysisRequestsCounter } from "../../../src/analysis/metrics.js";
+import { createMetricsRegistry } from "../../../src/app/metrics.js";
+import { DriftMetrics } from "../../../src/detector/metrics.js";
 
 // promtool-style checks of deploy/components/alerts: the rule file is a PrometheusRule whose every expression parses
 // as PromQL (Prometheus' own lezer grammar), names only metrics the service exports, and has a runbook section.
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(import.meta.dirname, "../../..");
 
 interface Rule {
   alert?: string;

@@ -1,6 +1,6 @@
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { registerStatsRoutes } from "../../src/server/routes/stats.js";
+import { registerStatsRoutes } from "../../../src/server/routes/stats.js";
 
 describe("/api/stats routes", () => {
   it("answers whole buckets up to now, refuses a bad query in one line, and says when there is no history", async () => {

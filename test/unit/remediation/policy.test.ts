@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { DriftEvent, DriftRecord } from "../../src/detector/records.js";
-import { AUTO_ACTOR, AutoRemediator } from "../../src/remediation/auto.js";
-import { allowingRule, PolicyError, parsePolicy } from "../../src/remediation/policy.js";
-import type { ActionRequest, DriftRecordView, Remediator } from "../../src/remediation/types.js";
+import type { DriftEvent, DriftRecord } from "../../../src/detector/records.js";
+import { AUTO_ACTOR, AutoRemediator } from "../../../src/remediation/auto.js";
+import { allowingRule, PolicyError, parsePolicy } from "../../../src/remediation/policy.js";
+import type { ActionRequest, DriftRecordView, Remediator } from "../../../src/remediation/types.js";
+import { aRecordView } from "../../helpers/builders.js";
 
-const record = (over: Partial<DriftRecordView> = {}): DriftRecordView => ({
-  id: "r1",
-  status: "open",
-  ref: { apiVersion: "apps/v1", kind: "Deployment", namespace: "qa", name: "backend" },
-  source: { type: "hub", space: "qa", unit: "backend", revision: 3 },
-  resourceStatus: "Drifted",
-  severity: "medium",
-  changes: [],
-  ignored: [],
-  ...over,
-});
+const record = aRecordView;
 
 const policy = parsePolicy({
   rules: [{ name: "qa", severities: ["medium", "low"], kinds: ["Deployment"], namespaces: ["qa", "team-*"] }],

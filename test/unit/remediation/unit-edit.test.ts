@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Change, ObjectRef } from "../../src/drift/types.js";
-import { unifiedDiff } from "../../src/remediation/text-diff.js";
-import { acceptIntoUnitData, itemSelectors, UnitEditError } from "../../src/remediation/unit-edit.js";
+import type { Change, ObjectRef } from "../../../src/drift/types.js";
+import { unifiedDiff } from "../../../src/remediation/text-diff.js";
+import { acceptIntoUnitData, itemSelectors, UnitEditError } from "../../../src/remediation/unit-edit.js";
 
 const DATA = `# the backend of cubbychat
 apiVersion: v1

@@ -1,10 +1,10 @@
 // Pure parts of the detection loop: which watch events can change a verdict, and the debounced work queue.
 import { describe, expect, it } from "vitest";
-import { slackMessage } from "../../src/detector/reporters/webhook.js";
-import { WorkQueue } from "../../src/detector/work-queue.js";
-import type { KubeObject } from "../../src/drift/types.js";
-import { cacheView } from "../../src/kube/informer.js";
-import { relevanceDigest } from "../../src/kube/relevance.js";
+import { slackMessage } from "../../../src/detector/reporters/webhook.js";
+import { WorkQueue } from "../../../src/detector/work-queue.js";
+import type { KubeObject } from "../../../src/drift/types.js";
+import { cacheView } from "../../../src/kube/informer.js";
+import { relevanceDigest } from "../../../src/kube/relevance.js";
 
 const deployment = (): KubeObject => ({
   apiVersion: "apps/v1",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Progress } from "../../src/demo/progress.js";
+import { Progress } from "../../../src/demo/progress.js";
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withInterval } from "../../src/demo/self-promotion.js";
+import { withInterval } from "../../../src/demo/self-promotion.js";
 
 const DATA = `apiVersion: v1
 kind: Service

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DirectorySource, parseManifests } from "../../src/desired/directory.js";
-import { openSource, SourceSpecError } from "../../src/desired/open.js";
-import { SourceUnavailableError } from "../../src/desired/source.js";
+import { DirectorySource, parseManifests } from "../../../src/desired/directory.js";
+import { openSource, SourceSpecError } from "../../../src/desired/open.js";
+import { SourceUnavailableError } from "../../../src/desired/source.js";
 
 describe("parseManifests", () => {
   it("reads every document, skips empty ones and numbers documents from 1", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { getAt, removeAt } from "../../src/lib/json-pointer.js";
-import { diffObjects, maskSecretFields } from "../../src/remediation/json-diff.js";
-import { sortForRemoval } from "../../src/remediation/revert.js";
+import { getAt, removeAt } from "../../../src/lib/json-pointer.js";
+import { diffObjects, maskSecretFields } from "../../../src/remediation/json-diff.js";
+import { sortForRemoval } from "../../../src/remediation/revert.js";
 
 describe("diffObjects", () => {
   it("lists leaf changes by pointer and leaves server bookkeeping out", () => {

@@ -1,31 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { Change, ResourceResult } from "../../src/drift/types.js";
-import { isBroken, parseScenario } from "../../src/scenarios/format.js";
-import { isConflict, type KubectlRun, runKubectlRetryingConflicts, splitWords } from "../../src/scenarios/kubectl.js";
-import { KeyedLocks } from "../../src/scenarios/locks.js";
-import { globMatch, matchExpectations } from "../../src/scenarios/match.js";
+import { isBroken, parseScenario } from "../../../src/scenarios/format.js";
+import {
+  isConflict,
+  type KubectlRun,
+  runKubectlRetryingConflicts,
+  splitWords,
+} from "../../../src/scenarios/kubectl.js";
+import { KeyedLocks } from "../../../src/scenarios/locks.js";
+import { globMatch, matchExpectations } from "../../../src/scenarios/match.js";
+import { aChange, aResult } from "../../helpers/builders.js";
 
-const change = (over: Partial<Change>): Change => ({
-  path: "/spec/replicas",
-  field: "spec.replicas",
-  type: "changed",
-  desired: 2,
-  live: 5,
-  masked: false,
-  severity: "medium",
-  by: { manager: "kubectl-scale", operation: "Update", subresource: "scale", time: null },
-  ...over,
-});
-
-const result = (over: Partial<ResourceResult>): ResourceResult => ({
-  ref: { apiVersion: "apps/v1", kind: "Deployment", namespace: "ns", name: "backend" },
-  source: { type: "file", path: "s.yaml", document: 1 },
-  status: "Drifted",
-  severity: "medium",
-  changes: [change({})],
-  ignored: [],
-  ...over,
-});
+const change = aChange;
+const result = aResult;
 
 describe("matchExpectations", () => {
   it("passes an exact match", () => {

@@ -1,0 +1,72 @@
+// /api/drifts: the records (list, one) and the actions on one (token-protected; the Remediator does the rest).
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { BadContinueError, type RecordPage, type RecordQuery } from "../../detector/record-store.js";
+import { SEVERITIES } from "../../drift/types.js";
+import { REMEDIATION_ACTIONS } from "../../remediation/types.js";
+import { requireToken } from "../auth.js";
+import type { ApiDeps } from "../deps.js";
+import { describeZod } from "../query.js";
+import { findRecord, memoryPage, summary } from "../records.js";
+
+const listQuery = z.object({
+  status: z.enum(["open", "resolved", "all"]).default("open"),
+  namespace: z.string().optional(),
+  severity: z.enum(SEVERITIES as [string, ...string[]]).optional(),
+  cluster: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  continue: z.string().optional(),
+});
+
+const actionBody = z.object({
+  action: z.enum(REMEDIATION_ACTIONS),
+  dryRun: z.boolean().default(false),
+  // who approves (audit, hub revision), ignore's snooze time or paths and reason
+  actor: z.string().max(200).optional(),
+  until: z.string().max(100).optional(),
+  paths: z.array(z.string().max(1000)).max(200).optional(),
+  reason: z.string().max(500).optional(),
+});
+
+export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get("/api/drifts", async (req, reply) => {
+    const q = listQuery.safeParse(req.query);
+    if (!q.success) return reply.code(400).send({ error: `bad query: ${describeZod(q.error)}` });
+    const query = q.data as RecordQuery;
+    let page: RecordPage;
+    try {
+      page = deps.store ? await deps.store.list(query) : memoryPage(deps.openRecords(), query);
+    } catch (err) {
+      if (err instanceof BadContinueError) return reply.code(400).send({ error: err.message });
+      page = memoryPage(deps.openRecords(), query);
+      reply.header("warning", '199 drift-detector "store unavailable: open records from memory"');
+    }
+    return { items: page.items.map(summary), continue: page.continue ?? null };
+  });
+
+  app.get<{ Params: { id: string } }>("/api/drifts/:id", async (req, reply) => {
+    const record = await findRecord(deps, req.params.id);
+    if (!record) return reply.code(404).send({ error: `no drift record ${req.params.id}` });
+    return record;
+  });
+
+  app.post<{ Params: { id: string } }>(
+    "/api/drifts/:id/actions",
+    { preHandler: requireToken(deps.apiToken) },
+    async (req, reply) => {
+      const body = actionBody.safeParse(req.body ?? {});
+      if (!body.success) {
+        return reply.code(400).send({
+          error: `bad request: ${describeZod(body.error)}; expected {"action": "revert"|"accept"|"ignore", "dryRun": true|false}`,
+        });
+      }
+      const { remediator } = deps.remediation;
+      if (!remediator) {
+        return reply
+          .code(501)
+          .send({ error: "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit" });
+      }
+      return remediator.act(req.params.id, { ...body.data, actor: body.data.actor?.trim() || "api" });
+    },
+  );
+}

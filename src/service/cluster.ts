@@ -1,0 +1,147 @@
+// One watched cluster inside `run`: its client and desired source, its tracker, announcer and detector, and the
+// Lease that decides whether this replica detects and reports it (replicas share clusters; only a leader acts).
+import type { Logger } from "pino";
+import type { Analyzer } from "../analysis/types.js";
+import type { Readiness } from "../app/health.js";
+import type { Shutdown } from "../app/shutdown.js";
+import { openSource } from "../desired/open.js";
+import type { DesiredSource } from "../desired/source.js";
+import { Announcer } from "../detector/announcer.js";
+import { ClusterDetector } from "../detector/cluster-detector.js";
+import type { ServiceEngineConfig } from "../detector/engine-config.js";
+import type { DriftEventBus } from "../detector/event-bus.js";
+import type { DriftMetrics } from "../detector/metrics.js";
+import type { RecordStore } from "../detector/record-store.js";
+import { postKubeEvent } from "../detector/reporters/kube-event.js";
+import type { WebhookNotifier } from "../detector/reporters/webhook.js";
+import type { SnoozeSource } from "../detector/snooze-watch.js";
+import { Tracker } from "../detector/tracker.js";
+import { loadCluster } from "../kube/cluster.js";
+import { LeaderElector } from "../kube/leader.js";
+import type { WatchedCluster } from "./remediation.js";
+import type { ClusterSpec, RunSettings } from "./settings.js";
+
+/** What every cluster of the service shares. */
+export interface ClusterContext {
+  settings: RunSettings;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  metrics: DriftMetrics;
+  readiness: Readiness;
+  bus: DriftEventBus;
+  /** This replica's name in Leases and Events. */
+  identity: string;
+  shutdown: Shutdown;
+  /** Every desired source opened, closed by the service at shutdown (also when a later cluster fails to start). */
+  sources: DesiredSource[];
+  recordStore?: RecordStore;
+  analyzer?: Analyzer;
+  webhook?: WebhookNotifier;
+  snoozes?: SnoozeSource;
+  engineConfig: ServiceEngineConfig;
+  /** After each detection: the service's gauges over all clusters. */
+  onResults: () => void;
+  tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number; snoozePollMs?: number };
+  /** Whether this replica leads any cluster (the leader gauge is one for the replica). */
+  anyLeading: () => boolean;
+  shuttingDown: () => boolean;
+}
+
+export interface StartedCluster {
+  watched: WatchedCluster;
+  announcer: Announcer;
+  /** Absent without leader election: the detector runs at once. */
+  elector?: LeaderElector;
+}
+
+export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Promise<StartedCluster> {
+  const { settings, env, shutdown, metrics, webhook, tuning } = ctx;
+  const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
+  shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
+  const source = await openSource(spec.source, { env });
+  ctx.sources.push(source);
+  const name = cluster.contextName;
+  const logger = ctx.logger.child({ cluster: name });
+  const tracker = new Tracker({
+    cluster: name,
+    store: ctx.recordStore,
+    logger,
+    onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
+  });
+  const detectorRef: { current?: ClusterDetector } = {};
+  const announcer = new Announcer({
+    logger: ctx.logger,
+    metrics,
+    bus: ctx.bus,
+    analyzer: ctx.analyzer,
+    attachAnalysis: (record, analysis) => tracker.attachAnalysis(record, analysis),
+    sinks: [
+      (ev) =>
+        postKubeEvent(
+          {
+            client: cluster.client,
+            instance: ctx.identity,
+            logger,
+            liveObject: (r) => detectorRef.current?.liveView.get(r.ref),
+          },
+          ev,
+        ),
+      ...(webhook ? [(ev: Parameters<WebhookNotifier["notify"]>[0]) => webhook.notify(ev)] : []),
+    ],
+    snoozes: ctx.snoozes,
+    openRecord: (id) => tracker.openRecords.find((r) => r.id === id),
+    leading: () => detectorRef.current?.running ?? false,
+    snoozePollMs: tuning?.snoozePollMs,
+  });
+  const detector = new ClusterDetector({
+    name,
+    cluster,
+    source,
+    mode: settings.mode,
+    intervalMs: settings.interval,
+    sourcePollMs: settings.sourcePoll,
+    tracker,
+    announcer,
+    metrics,
+    readiness: ctx.readiness,
+    logger,
+    onResults: ctx.onResults,
+    engine: ctx.engineConfig.engine,
+    beforeFull: () => ctx.engineConfig.reload(),
+    debounceMs: tuning?.debounceMs,
+    watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
+  });
+  detectorRef.current = detector;
+  // Pending record writes are retried in the background while the store is away.
+  const flushTimer = setInterval(() => void tracker.flush(), 5000);
+  flushTimer.unref();
+  shutdown.add(`stop retrying writes for ${name}`, () => clearInterval(flushTimer));
+  const watched: WatchedCluster = { name, cluster, detector, tracker, source, sourcePollMs: settings.sourcePoll };
+
+  if (!settings.leaderElection) {
+    detector.start();
+    metrics.leader.set(1);
+    return { watched, announcer };
+  }
+  detector.standby();
+  const elector = new LeaderElector({
+    client: cluster.client,
+    namespace: settings.leaseNamespace ?? cluster.namespace ?? "default",
+    name: settings.leaseName,
+    identity: ctx.identity,
+    leaseDurationMs: settings.leaseDuration,
+    retryPeriodMs: tuning?.leaseRetryMs,
+    logger,
+    onReachability: (reachable) => detector.setApiserverReachable(reachable),
+    onChange: (leading) => {
+      metrics.leader.set(ctx.anyLeading() || leading ? 1 : 0);
+      if (leading) detector.start();
+      else
+        void detector.stop().then(() => {
+          if (!ctx.shuttingDown()) detector.standby();
+        });
+    },
+  });
+  elector.start();
+  return { watched, announcer, elector };
+}
