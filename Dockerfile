@@ -3,7 +3,7 @@
 # filesystem. State lives under /data (a volume); with DATABASE_URL it lives in PostgreSQL and /data stays empty.
 
 # --- build: compile the TypeScript sources to dist/ ---
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -15,7 +15,7 @@ RUN npm run build \
     && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
 
 # --- runtime: production dependencies and dist/ only ---
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     DRIFT_DATA_DIR=/data \
     DRIFT_LISTEN=0.0.0.0:8080

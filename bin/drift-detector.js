@@ -6,6 +6,13 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// An older Node fails deep inside a dependency (undici needs 22.19+): say so in one line instead.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  process.stderr.write(`drift-detector needs Node.js 24 or newer (package.json "engines"); this is ${process.version}\n`);
+  process.exit(1);
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const built = join(root, "dist", "cli", "main.js");
 

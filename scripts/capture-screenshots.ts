@@ -5,18 +5,22 @@
 //   npm run demo -- --stop
 //
 // It makes three drifts with the demo's kubectl (scales the backend in <prefix>-qa, sets a release-candidate image
-// on the backend in <prefix>-prod, a LOG_LEVEL in <prefix>-staging), waits until the service reports them with an
-// analysis, then captures with Debian's chromium: the overview, the drift list, the image drift's detail and its
-// revert dry-run preview. A preview changes nothing: the drifts stay open (revert them from the dashboard).
+// on the backend in <prefix>-prod, a LOG_LEVEL in <prefix>-staging) and a qa revision in the hub that is not promoted
+// (so that staging is behind its upstream), waits until the service reports them with an analysis, then captures
+// with Debian's chromium: the overview, the fleet, the drift list, the image drift's detail and its revert dry-run
+// preview. A preview changes nothing: the drifts stay open (revert them from the dashboard).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
+import { ConfigHubClient } from "../src/desired/confighub-client.js";
 import { launchChromium } from "../test/helpers/chromium.js";
 
 interface DemoState {
   prefix: string;
+  hubUrl: string;
+  hubToken: string;
   kubeconfig: string;
   kubectl: string;
   detectorUrl: string;
@@ -89,6 +93,14 @@ async function main(): Promise<void> {
   kubectl(ns("qa"), "scale", "deployment/backend", "--replicas=4");
   kubectl(ns("prod"), "set", "image", "deployment/backend", `backend=${RC_IMAGE}`);
   kubectl(ns("staging"), "set", "env", "deployment/backend", "LOG_LEVEL=trace");
+  // A new revision of the qa backend in the hub, not promoted yet: staging is behind its upstream in the matrix.
+  const hub = new ConfigHubClient({ url: demo.hubUrl, token: demo.hubToken });
+  const data = await hub.getUnitData(ns("qa"), "backend");
+  await hub.putUnitData(ns("qa"), "backend", data.replace(/replicas: \d+/, "replicas: 2"), {
+    description: "2 replicas",
+  });
+  await hub.close();
+  process.stdout.write(`  a new revision of ${ns("qa")}/backend in the hub, not promoted\n`);
   await openRecord(ns("qa"), "backend", "/spec/replicas");
   await openRecord(ns("staging"), "backend", "/spec/template/spec/containers");
   const image = await openRecord(ns("prod"), "backend", "/spec/template/spec/containers");
@@ -112,6 +124,15 @@ async function main(): Promise<void> {
     await page.locator('#live[data-state="live"]').waitFor();
     await page.getByRole("heading", { name: "Recent events" }).waitFor();
     await shot(page, "overview");
+
+    await until("staging behind qa in the environment matrix", async () => {
+      const res = await fetch(`${demo.detectorUrl}/api/stats/environments`);
+      return (await res.text()).includes(`"upstreamSpace":"${ns("qa")}"`) || undefined;
+    });
+    await page.goto(`${demo.detectorUrl}/#/fleet`);
+    await page.locator("table.matrix").first().waitFor();
+    await page.locator("#chart-opened canvas").waitFor();
+    await shot(page, "fleet", true);
 
     await page.goto(`${demo.detectorUrl}/#/drifts`);
     await page.locator("table.list tbody tr").first().waitFor();

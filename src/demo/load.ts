@@ -60,6 +60,17 @@ export async function loadApp(
 export const SELF_DEV_SPACE = "drift-detector-dev";
 export const SELF_PROD_SPACE = "drift-detector-prod";
 
+/** Puts namespaced objects (and the Namespace itself, and RBAC subjects) into `namespace`. */
+function inNamespace(objects: KubeObject[], namespace: string): KubeObject[] {
+  return objects.map((o) => {
+    const copy = structuredClone(o) as KubeObject & { subjects?: Array<{ namespace?: string }> };
+    if (copy.kind === "Namespace") copy.metadata.name = namespace;
+    else if (copy.metadata.namespace) copy.metadata.namespace = namespace;
+    for (const s of copy.subjects ?? []) if (s.namespace) s.namespace = namespace;
+    return copy;
+  });
+}
+
 /**
  * The drift-detector's own manifests: deploy/overlays/dev rendered into units of `drift-detector-dev`, then
  * `drift-detector-prod` cloned from it with deploy/overlays/prod written as prod's own revision, so that a change
@@ -69,7 +80,13 @@ export const SELF_PROD_SPACE = "drift-detector-prod";
 export async function loadSelfUnits(
   hub: HubApi,
   deployDir: string,
-  opts: { kubectl?: string; spaces?: { dev: string; prod: string }; devLabels?: Record<string, string> } = {},
+  opts: {
+    kubectl?: string;
+    spaces?: { dev: string; prod: string };
+    devLabels?: Record<string, string>;
+    /** Prod's objects in a namespace of their own (the demo's one sandbox plays both clusters). */
+    prodNamespace?: string;
+  } = {},
 ): Promise<{ dev: string; prod: string; units: string[] }> {
   const { dev, prod } = opts.spaces ?? { dev: SELF_DEV_SPACE, prod: SELF_PROD_SPACE };
   const devUnits = groupSelfUnits(await renderKustomization(`${deployDir}/overlays/dev`, { kubectl: opts.kubectl }));
@@ -86,7 +103,8 @@ export async function loadSelfUnits(
   await hub.createSpace({ Slug: prod, Labels: { app: "drift-detector", env: "prod" } });
   for (const slug of devUnits.keys()) {
     await hub.cloneUnit(prod, dev, slug, { Slug: slug });
-    const objects = prodUnits.get(slug);
+    const rendered = prodUnits.get(slug);
+    const objects = rendered && opts.prodNamespace ? inNamespace(rendered, opts.prodNamespace) : rendered;
     if (objects) await hub.putUnitData(prod, slug, formatObjects(objects), { description: "deploy/overlays/prod" });
   }
   return { dev, prod, units: [...devUnits.keys()] };

@@ -14,6 +14,7 @@ import type { DemoLayout } from "./layout.js";
 import { loadApp, loadSelfUnits, SELF_DEV_SPACE, SELF_PROD_SPACE } from "./load.js";
 import { randomPrefix } from "./prefix.js";
 import type { Progress } from "./progress.js";
+import { SELF_PROD_NAMESPACE } from "./self-promotion.js";
 import { serviceRunning, startService } from "./services.js";
 import { type DemoState, writeState } from "./state.js";
 import { httpOk, waitUntil } from "./wait.js";
@@ -93,6 +94,7 @@ export async function setUp(layout: DemoLayout, progress: Progress, env: NodeJS.
       await loadSelfUnits(hub, join(root, "deploy"), {
         kubectl: sandbox.kubectl,
         devLabels: { [WATCH_LABEL]: "true" },
+        prodNamespace: SELF_PROD_NAMESPACE,
       });
     },
   );

@@ -7,17 +7,18 @@ import { DriftApiClient } from "../server/client.js";
 import { applySpace } from "./apply.js";
 import { kubectl } from "./kubectl.js";
 import type { Progress } from "./progress.js";
+import { promoteDetector, SELF_PROMOTION_STEPS } from "./self-promotion.js";
 import type { DemoState } from "./state.js";
 import { waitUntil } from "./wait.js";
 
-export const STORY_STEPS = 6;
+export const STORY_STEPS = 6 + SELF_PROMOTION_STEPS;
 
 export const HOTFIX_IMAGE = "ghcr.io/confighubai/cubbychat/frontend:1.1.2-hotfix";
 
 /**
  * The story, with real kubectl against the sandbox: someone scales the backend in prod, someone hot-fixes the
  * frontend image in staging; the detector reports both with who/when/what and an analysis; the scale is reverted,
- * the hot-fix accepted into the hub and promoted to prod.
+ * the hot-fix accepted into the hub and promoted to prod. Then the detector's own promotion and rollback.
  */
 export async function playStory(state: DemoState, progress: Progress): Promise<void> {
   const { prefix, kubeconfig } = state;
@@ -109,6 +110,8 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
     if (stdout.trim() !== HOTFIX_IMAGE) throw new Error(`${prod}/frontend runs ${stdout.trim()}, not ${HOTFIX_IMAGE}`);
     progress.say(`    ${prod}/frontend now runs ${stdout.trim()}`);
   });
+
+  await promoteDetector(state, progress);
 }
 
 function imageOf(data: string): string | undefined {

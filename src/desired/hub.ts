@@ -5,7 +5,7 @@ import type { HubApi } from "../hub/api.js";
 import { checkSlug } from "../hub/slug.js";
 import type { Space, Unit } from "../hub/types.js";
 import { mapLimit } from "../lib/concurrency.js";
-import { type DesiredSnapshot, type DesiredSource, SourceUnavailableError } from "./source.js";
+import { type DesiredSnapshot, type DesiredSource, type DesiredUnit, SourceUnavailableError } from "./source.js";
 
 /** Which revision of each unit is desired: the one last applied (falling back to released, then head), or head. */
 export type RevisionChoice = "applied" | "head";
@@ -29,6 +29,7 @@ export class HubSource implements DesiredSource {
   readonly description: string;
   private readonly cache = new Map<string, { hash: string; parsed: Parsed }>();
   private closing: Promise<void> | undefined;
+  private loadedUnits: DesiredUnit[] = [];
 
   constructor(
     private readonly api: HubApi,
@@ -45,10 +46,19 @@ export class HubSource implements DesiredSource {
     const objects: DesiredObject[] = [];
     const errors: DesiredError[] = [];
     const versionParts: string[] = [];
+    const loadedUnits: DesiredUnit[] = [];
     for (const space of spaces) {
       const units = await this.unavailableOnError(() => this.api.listUnits(space.SpaceID));
       const parsed = await mapLimit(units, 8, async ({ Unit: unit }) => {
         const rev = chooseRevision(unit, this.revision);
+        loadedUnits.push({
+          space: space.Slug,
+          unit: unit.Slug,
+          unitId: unit.UnitID,
+          revision: rev,
+          headRevision: unit.HeadRevisionNum,
+          upstream: unit.UpstreamUnitID ? { unitId: unit.UpstreamUnitID, revision: unit.UpstreamRevisionNum } : null,
+        });
         versionParts.push(
           `${space.SpaceID}/${unit.UnitID}@${rev}:${rev === unit.HeadRevisionNum ? unit.DataHash : ""}`,
         );
@@ -59,11 +69,16 @@ export class HubSource implements DesiredSource {
         errors.push(...p.errors);
       }
     }
+    this.loadedUnits = loadedUnits;
     versionParts.sort();
     const version = createHash("sha256")
       .update(`${this.revision}\n${versionParts.join("\n")}`)
       .digest("hex");
     return { objects, errors, version };
+  }
+
+  units(): DesiredUnit[] {
+    return this.loadedUnits;
   }
 
   /** Closes the hub connection (the embedded hub's store, or the HTTP client); once, however often called. */

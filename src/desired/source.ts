@@ -12,12 +12,26 @@ export interface DesiredSnapshot {
   version: string;
 }
 
+/** A unit of a hub space as last loaded. */
+export interface DesiredUnit {
+  space: string;
+  unit: string;
+  unitId: string;
+  /** The revision compared (applied, or head) and the newest one. */
+  revision: number;
+  headRevision: number;
+  /** The unit it was cloned from, and the upstream revision it was last created or upgraded from. */
+  upstream: { unitId: string; revision: number } | null;
+}
+
 /** Where desired state comes from: a directory, the embedded hub, or ConfigHub. */
 export interface DesiredSource {
   /** For logs and messages, e.g. `hub:acorn-bear-prod` or `./manifests`. */
   readonly description: string;
   /** Reads the whole desired state. Throws SourceUnavailableError when the source cannot be read at all. */
   load(): Promise<DesiredSnapshot>;
+  /** The hub units of the last load, with their upstreams (hub sources only): the dashboard's environment matrix. */
+  units?(): DesiredUnit[];
   /** Frees what the source holds (a database, HTTP connections); no `load()` after it. Sources holding nothing omit it. */
   close?(): Promise<void>;
 }

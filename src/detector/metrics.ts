@@ -1,7 +1,7 @@
 // The service's Prometheus metrics, named exactly as in CONTRACT.md (plus a few operational extras).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { ResourceResult } from "../drift/types.js";
-import type { DriftEventType } from "./records.js";
+import type { DriftEventType, DriftRecord } from "./records.js";
 
 export class DriftMetrics {
   readonly resources: Gauge<"status">;
@@ -20,6 +20,12 @@ export class DriftMetrics {
   /** Where the apiserver request counts come from: the clusters' clients, read at scrape time. */
   kubeRequests: () => Iterable<{ cluster: string; method: string; count: number }> = () => [];
   readonly notifications: Counter<"outcome">;
+  readonly detectionInterval: Gauge;
+  /** Read at scrape time, for the alert rules (deploy/components/alerts): readiness as /readyz answers it, the watch
+   * state of each cluster this replica detects, and the open records (the stuck-drift-loop gauge). */
+  ready: () => boolean = () => false;
+  watchesSynced: () => Iterable<{ cluster: string; synced: boolean }> = () => [];
+  openRecords: () => Iterable<DriftRecord> = () => [];
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -118,6 +124,48 @@ export class DriftMetrics {
       help: "Webhook notifications by outcome (sent, failed, dropped)",
       labelNames: ["outcome"],
       registers,
+    });
+    this.detectionInterval = new Gauge({
+      name: "drift_detector_detection_interval_seconds",
+      help: "The configured interval between full detections (DRIFT_INTERVAL): verdicts older than twice it are stale",
+      registers,
+    });
+    new Gauge({
+      name: "drift_detector_ready",
+      help: "1 while the replica is ready (GET /readyz answers 200), else 0",
+      registers,
+      collect() {
+        this.set(metrics.ready() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "drift_detector_watches_synced",
+      help: "1 while every watch of the cluster is listed and watching, 0 while one is out of sync (leading replicas)",
+      labelNames: ["cluster"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { cluster, synced } of metrics.watchesSynced()) this.set({ cluster }, synced ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "drift_detector_looping_drifts",
+      help: "Open drifts that came back soon after each of their last resolutions (a controller fighting the hub)",
+      labelNames: ["namespace", "kind"],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, { namespace: string; kind: string; n: number }>();
+        for (const r of metrics.openRecords()) {
+          if (!r.recurrence?.looping) continue;
+          const namespace = r.ref.namespace ?? "";
+          const k = `${namespace}|${r.ref.kind}`;
+          const e = counts.get(k) ?? { namespace, kind: r.ref.kind, n: 0 };
+          e.n++;
+          counts.set(k, e);
+        }
+        for (const e of counts.values()) this.set({ namespace: e.namespace, kind: e.kind }, e.n);
+      },
     });
   }
 

@@ -48,6 +48,18 @@ export interface DriftRecord {
    * (nothing resolved what the source no longer says) until the document reads again. Absent otherwise.
    */
   sourceError?: string;
+  /** Set when this drift (the same fingerprint) came back soon after the object's previous record resolved. */
+  recurrence?: DriftRecurrence;
+}
+
+/** A drift that keeps coming back after each revert or apply: a controller or webhook fighting the hub. */
+export interface DriftRecurrence {
+  /** How many times in a row it reopened, each within the window of the previous resolution. */
+  reopened: number;
+  /** The record it reopens. */
+  previousId: string;
+  /** The condition: `reopened` reached the loop threshold. */
+  looping: boolean;
 }
 
 /** A transition of a record, announced once by the reporters. */

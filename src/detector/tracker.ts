@@ -11,6 +11,7 @@ import { errorMessage } from "../lib/errors.js";
 import { isRefusal } from "../store/database.js";
 import type { RecordStore } from "./record-store.js";
 import { changeAuthors, type DriftEvent, type DriftEventType, type DriftRecord } from "./records.js";
+import { type RecurrenceOptions, RecurrenceWatch } from "./recurrence.js";
 
 export interface TrackerOptions {
   cluster: string;
@@ -21,6 +22,8 @@ export interface TrackerOptions {
   onStoreAvailability?: (available: boolean) => void;
   /** Called on each failed write: the store refused the record, or could not be reached. */
   onWriteFailure?: (reason: WriteFailure) => void;
+  /** When a drift that keeps reopening counts as a loop. */
+  recurrence?: RecurrenceOptions;
 }
 
 export type WriteFailure = "refused" | "unavailable";
@@ -53,9 +56,11 @@ export class Tracker {
   private probeAt = 0;
   private flushing?: Promise<void>;
   private readonly now: () => Date;
+  private readonly recurrence: RecurrenceWatch;
 
   constructor(private readonly opts: TrackerOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.recurrence = new RecurrenceWatch(opts.recurrence);
   }
 
   get openRecords(): DriftRecord[] {
@@ -208,7 +213,9 @@ export class Tracker {
   }
 
   private async openNew(key: string, result: ResourceResult, fingerprint: string): Promise<DriftEvent | undefined> {
-    const at = this.now().toISOString();
+    const now = this.now();
+    const at = now.toISOString();
+    const recurrence = this.recurrence.reopening(key, fingerprint, now);
     const rec: DriftRecord = {
       id: randomUUID(),
       cluster: this.opts.cluster,
@@ -221,6 +228,7 @@ export class Tracker {
       updatedAt: at,
       resolvedAt: null,
       history: [historyEntry(at, "opened", result, fingerprint)],
+      ...(recurrence ? { recurrence } : {}),
     };
     const store = this.opts.store;
     if (store && this.storeAvailable) {
@@ -319,7 +327,10 @@ export class Tracker {
 
   private apply(rec: DriftRecord): void {
     if (rec.status === "open") this.open.set(rec.key, rec);
-    else if (this.open.get(rec.key)?.id === rec.id) this.open.delete(rec.key);
+    else if (this.open.get(rec.key)?.id === rec.id) {
+      this.open.delete(rec.key);
+      this.recurrence.noteResolved(rec, this.now());
+    }
   }
 
   /** Keeps `rec` for a later write, replacing an older version of it (whose wait counts for the lag). */

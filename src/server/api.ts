@@ -6,6 +6,7 @@ import { registerDriftRoutes } from "./routes/drifts.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerRemediationRoutes } from "./routes/remediation.js";
 import { registerResourceRoutes } from "./routes/resources.js";
+import { registerStatsRoutes } from "./routes/stats.js";
 
 export type { ApiDeps } from "./deps.js";
 
@@ -14,4 +15,5 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerResourceRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerRemediationRoutes(app, deps);
+  if (deps.stats) registerStatsRoutes(app, deps.stats);
 }

@@ -4,6 +4,7 @@ import type { DriftRecord } from "../detector/records.js";
 import type { ResourceResult } from "../drift/types.js";
 import type { RemediationStore } from "../remediation/store.js";
 import type { RemediationMode, Remediator } from "../remediation/types.js";
+import type { StatsDeps } from "./routes/stats.js";
 
 /** What the API reads and calls: the service hands it these, and nothing of the detectors' insides. */
 export interface ApiDeps {
@@ -22,4 +23,6 @@ export interface ApiDeps {
     /** The audit, snoozes and ignore rules. */
     store?: RemediationStore;
   };
+  /** The fleet page's data (routes/stats.ts); without it those routes are not served. */
+  stats?: StatsDeps;
 }

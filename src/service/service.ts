@@ -13,6 +13,7 @@ import type { ClusterDetector } from "../detector/cluster-detector.js";
 import { ServiceEngineConfig } from "../detector/engine-config.js";
 import { DriftEventBus } from "../detector/event-bus.js";
 import { DriftMetrics } from "../detector/metrics.js";
+import { RecordStats } from "../detector/record-stats.js";
 import { RecordStore } from "../detector/record-store.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
 import type { Tracker } from "../detector/tracker.js";
@@ -107,6 +108,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const updateGauges = () => {
     metrics.setResults(watched().flatMap((w) => [...w.detector.results.values()]));
   };
+  metrics.detectionInterval.set(settings.interval / 1000);
+  metrics.ready = () => readiness.ready;
+  metrics.watchesSynced = () =>
+    watched()
+      .filter((w) => w.detector.running)
+      .map((w) => ({ cluster: w.name, synced: w.detector.liveView.isSynced }));
+  metrics.openRecords = () => watched().flatMap((w) => w.tracker.openRecords);
   metrics.kubeRequests = () =>
     watched().flatMap(({ name, cluster, detector }) => [
       ...Object.entries(cluster.client.stats.byMethod).map(([method, count]) => ({ cluster: name, method, count })),
@@ -136,6 +144,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     bus,
     apiToken: settings.apiToken,
     remediation: { mode: settings.remediation, remediator: remediation.remediator, store: remediation.store },
+    stats: {
+      history: db ? new RecordStats(db) : undefined,
+      units: () => sources.flatMap((s) => s.units?.() ?? []),
+      results: () => watched().flatMap((w) => [...w.detector.results.values()]),
+    },
   });
 
   const ctx: ClusterContext = {

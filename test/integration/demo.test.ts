@@ -39,7 +39,7 @@ describe("drift-detector demo", () => {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 840_000,
     });
-    expect(stdout).toMatch(/✔ \[12\/12\] Promoting it to /);
+    expect(stdout).toMatch(/✔ \[12\/15\] Promoting it to \S+-prod: /);
     expect(stdout).toMatch(/spec\.replicas: 3 → 5 {2}by kubectl/);
     expect(stdout).toMatch(/containers\[name=frontend\]\.image: .*1\.1\.1" → ".*1\.1\.2-hotfix" {2}by kubectl-set/);
     expect(stdout).toMatch(/analysis \(rules\): /);
@@ -47,6 +47,16 @@ describe("drift-detector demo", () => {
     expect(stdout).toMatch(/backend has 3 replicas again/);
     expect(stdout).toMatch(/accepted into \S+-staging\/frontend as revision \d+/);
     expect(stdout).toMatch(/now runs ghcr\.io\/confighubai\/cubbychat\/frontend:1\.1\.2-hotfix/);
+    // the detector's own promotion: changed in dev, promoted to prod keeping prod's overrides, rolled back
+    expect(stdout).toMatch(/✔ \[13\/15\] The detector's own change: DRIFT_INTERVAL=2m in drift-detector-dev/);
+    expect(stdout).toMatch(/sandbox: devops-apps\/drift-detector runs with DRIFT_INTERVAL=2m/);
+    expect(stdout).toMatch(/✔ \[14\/15\] Promoting it to drift-detector-prod: hub unit update --patch --upgrade/);
+    expect(stdout).toMatch(/sandbox: drift-detector-prod\/drift-detector runs with DRIFT_INTERVAL=2m/);
+    expect(stdout).toMatch(/keeps prod's 2 replicas/);
+    expect(stdout).toMatch(/✔ \[15\/15\] Rolling drift-detector-prod back: hub unit update --restore \d+/);
+    expect(stdout).toMatch(
+      /sandbox: drift-detector-prod\/drift-detector runs with DRIFT_INTERVAL=5m\n[\s\S]*Dashboard:/,
+    );
     expect(stdout).toMatch(/Dashboard: +http:\/\/127\.0\.0\.1:\d+\//);
     expect(await processesIn(dir)).not.toEqual([]);
 

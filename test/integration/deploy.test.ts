@@ -44,20 +44,35 @@ function envVar(objects: KubeObject[], name: string): Any {
   return container(objects).env.find((e: Any) => e.name === name);
 }
 
+/** An overlay with one of deploy/components added, as a user's kustomization would have it. */
+async function renderWithComponent(overlay: string, component: string): Promise<KubeObject[]> {
+  const dir = join(scratch, component);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, "kustomization.yaml"),
+    // Kustomize refuses absolute paths: refer to deploy/ relative to the scratch folder.
+    stringify({
+      resources: [relative(dir, join(DEPLOY, "overlays", overlay))],
+      components: [relative(dir, join(DEPLOY, "components", component))],
+    }),
+  );
+  return renderKustomization(dir);
+}
+
 beforeAll(async () => {
   kubeconfig = inject("kubeconfig");
   scratch = await mkdtemp(join(tmpdir(), "deploy-test-"));
-  // The sandbox has no Prometheus Operator: install the ServiceMonitor CRD stand-in, and create the real namespace
+  // The sandbox has no Prometheus Operator: install the ServiceMonitor and PrometheusRule CRD stand-ins, and create the real namespace
   // (namespaced objects cannot be dry-run into a namespace that does not exist).
-  await kubectl(
-    ["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, "sandbox/servicemonitor-crd.yaml")],
-    {
+  for (const crd of ["servicemonitor", "prometheusrule"]) {
+    await kubectl(
+      ["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, `sandbox/${crd}-crd.yaml`)],
+      { kubeconfig },
+    );
+    await kubectl(["wait", "--for=condition=Established", "--timeout=60s", `crd/${crd}s.monitoring.coreos.com`], {
       kubeconfig,
-    },
-  );
-  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/servicemonitors.monitoring.coreos.com"], {
-    kubeconfig,
-  });
+    });
+  }
   await kubectl(["apply", "--server-side", `--field-manager=${MANAGER}`, "-f", join(DEPLOY, "base/namespace.yaml")], {
     kubeconfig,
   });
@@ -130,22 +145,25 @@ describe("deploy/ overlays", () => {
   }
 
   it("the server-mode component adds the write ClusterRole and DRIFT_MODE=server, and passes the dry-run", async () => {
-    const dir = join(scratch, "server-mode");
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      join(dir, "kustomization.yaml"),
-      // Kustomize refuses absolute paths: refer to deploy/ relative to the scratch folder.
-      stringify({
-        resources: [relative(dir, join(DEPLOY, "overlays/dev"))],
-        components: [relative(dir, join(DEPLOY, "components/server-mode"))],
-      }),
-    );
-    const objects = await renderKustomization(dir);
+    const objects = await renderWithComponent("dev", "server-mode");
     const write = find(objects, "ClusterRoleBinding", "drift-detector-write") as Any;
     expect(write.subjects).toEqual([{ kind: "ServiceAccount", name: "drift-detector", namespace: "devops-apps" }]);
     expect(envVar(objects, "DRIFT_MODE").value).toBe("server");
     const { stdout } = await dryRunApply(objects);
     expect(stdout).toContain("clusterrole.rbac.authorization.k8s.io/drift-detector-write serverside-applied");
+  });
+
+  it("the alerts component adds the PrometheusRule, and passes the dry-run", async () => {
+    const objects = await renderWithComponent("prod", "alerts");
+    const rule = find(objects, "PrometheusRule", "drift-detector") as Any;
+    expect(rule.metadata.namespace).toBe("devops-apps");
+    expect(rule.spec.groups.flatMap((g: Any) => g.rules).length).toBeGreaterThan(10);
+    const { stdout } = await dryRunApply(objects);
+    expect(stdout).toContain("prometheusrule.monitoring.coreos.com/drift-detector serverside-applied (server dry run)");
+    // and the stand-in is strict enough to catch a misspelt field
+    const broken = structuredClone(rule);
+    broken.spec.groups[0].rules[0].fro = "5m";
+    await expect(dryRunApply([broken])).rejects.toThrow(/unknown field|field not declared/);
   });
 
   it("the ServiceMonitor stand-in still rejects a misspelt field (the dry-run can fail)", async () => {

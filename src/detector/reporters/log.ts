@@ -15,9 +15,12 @@ export function logDriftEvent(logger: Logger, { event, record, snoozedUntil, sno
       driftId: record.id,
       ...(snoozedUntil ? { snoozedUntil } : {}),
       ...(snoozeEnded ? { snoozeEnded } : {}),
+      ...(event === "opened" && record.recurrence ? { reopened: record.recurrence.reopened } : {}),
     },
     snoozeEnded
       ? `drift still open after its snooze: ${describeRef(record.ref)}`
-      : `drift ${event}: ${describeRef(record.ref)}`,
+      : event === "opened" && record.recurrence?.looping
+        ? `drift opened again (${record.recurrence.reopened} times in a row, a loop): ${describeRef(record.ref)}`
+        : `drift ${event}: ${describeRef(record.ref)}`,
   );
 }

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
+import { registerChartLibrary } from "./chart-library.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -29,6 +30,7 @@ export function staticDir(): string {
 }
 
 export function registerDashboard(app: FastifyInstance): void {
+  registerChartLibrary(app);
   const root = staticDir();
   const cache = new Map<string, Buffer>();
   const serve = async (file: string) => {

@@ -56,6 +56,9 @@ export const api = {
   audit: (id) => request("GET", `/api/drifts/${encodeURIComponent(id)}/audit`),
   allAudit: () => request("GET", "/api/audit?limit=200"),
   remediation: () => request("GET", "/api/remediation"),
+  environments: () => request("GET", "/api/stats/environments"),
+  timeline: (bucket) => request("GET", `/api/stats/timeline?bucket=${bucket}`),
+  resolution: () => request("GET", "/api/stats/resolution"),
   act: (id, body) =>
     request("POST", `/api/drifts/${encodeURIComponent(id)}/actions`, { ...body, actor: session.actor || undefined }),
 };

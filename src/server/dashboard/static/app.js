@@ -1,7 +1,8 @@
-// The dashboard: a hash router over four views, one shared state fed by the API and the live event stream.
+// The dashboard: a hash router over five views, one shared state fed by the API and the live event stream.
 import { api, session, subscribe } from "./api.js";
 import { renderAudit } from "./audit-view.js";
 import { renderDetail } from "./detail-view.js";
+import { renderFleet } from "./fleet-view.js";
 import { renderList } from "./list-view.js";
 import { renderOverview } from "./overview-view.js";
 import { openTokenDialog, toast } from "./ui.js";
@@ -23,6 +24,7 @@ function parseRoute() {
   if (parts[0] === "drifts" && parts[1]) return { view: "detail", id: decodeURIComponent(parts[1]), params };
   if (parts[0] === "drifts") return { view: "list", params };
   if (parts[0] === "audit") return { view: "audit", params };
+  if (parts[0] === "fleet") return { view: "fleet", params };
   return { view: "overview", params };
 }
 
@@ -35,7 +37,13 @@ export async function render({ quiet = false } = {}) {
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const views = { overview: renderOverview, list: renderList, detail: renderDetail, audit: renderAudit };
+  const views = {
+    overview: renderOverview,
+    fleet: renderFleet,
+    list: renderList,
+    detail: renderDetail,
+    audit: renderAudit,
+  };
   try {
     const content = await views[state.route.view](state);
     if (seq !== renderSeq) return; // a newer navigation won

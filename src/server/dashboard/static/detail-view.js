@@ -2,7 +2,7 @@
 // analysis, the history timeline, the audit of actions, and the action buttons.
 import { openAction } from "./actions.js";
 import { api, session } from "./api.js";
-import { by, describeRef, formatValue, html, severityBadge, time } from "./html.js";
+import { by, describeRef, formatValue, html, loopTag, severityBadge, time } from "./html.js";
 import { fragment } from "./ui.js";
 
 const LAYOUT_KEY = "drift-detector.diff-layout";
@@ -129,6 +129,7 @@ export async function renderDetail(state) {
       <span class="status status-${record.status}">${record.status}</span>
       ${record.resourceStatus === "Missing" ? html`<span class="tag tag-missing">missing from the cluster</span>` : ""}
       ${record.sourceError ? html`<span class="tag tag-source-error">source error</span>` : ""}
+      ${loopTag(record)}
       ${snooze ? html`<span class="tag">snoozed until ${new Date(snooze.until).toLocaleString()}</span>` : ""}
     </div>
     ${record.sourceError ? html`<p class="source-error" role="status">The desired document cannot be read (${record.sourceError}): this drift stays open as it was until it reads again.</p>` : ""}
@@ -136,6 +137,13 @@ export async function renderDetail(state) {
       ${src?.type === "file" ? html`Desired in <code>${src.path}</code>` : html`Desired in <strong>${src.space}</strong> / <strong>${src.unit}</strong> at revision ${src.revision} (${src.type})`}
       · cluster <strong>${record.cluster}</strong> · opened ${time(record.openedAt)} · updated ${time(record.updatedAt)}
     </p>
+    ${
+      record.recurrence?.looping
+        ? html`<p class="callout callout-loop" role="note"><strong>Stuck drift loop:</strong> this drift came back
+          ${record.recurrence.reopened} times in a row soon after it was resolved. Something reapplies it after each
+          revert or apply (a controller, a webhook): reverting again will not hold. See who changed it below.</p>`
+        : ""
+    }
     <section class="card" aria-labelledby="actions-title"><h2 id="actions-title">Actions</h2>${actionBar(record, state.remediation)}</section>
     <section class="card" aria-labelledby="diff-title">
       <div class="card-head"><h2 id="diff-title">What differs (${record.changes.length})</h2>

@@ -71,3 +71,10 @@ export function by(attribution) {
   const how = attribution.subresource ? `${attribution.operation} ${attribution.subresource}` : attribution.operation;
   return html`<span class="who"><strong>${attribution.manager}</strong> <span class="muted">(${how})</span></span>`;
 }
+
+/** The stuck-drift-loop tag of a record that keeps reopening after each resolution. */
+export function loopTag(record) {
+  const r = record.recurrence;
+  if (!r?.looping) return "";
+  return html`<span class="tag tag-loop" title="reopened ${r.reopened} times in a row soon after being resolved">loop ×${r.reopened}</span>`;
+}

@@ -1,6 +1,6 @@
 // The drift list with filters (status, severity, namespace, text), kept in the URL so views can be linked.
 import { api } from "./api.js";
-import { describeRef, html, severityBadge, time } from "./html.js";
+import { describeRef, html, loopTag, severityBadge, time } from "./html.js";
 import { spaceOf } from "./overview-view.js";
 import { fragment } from "./ui.js";
 
@@ -69,7 +69,8 @@ export async function renderList(state) {
               <td>${severityBadge(r.severity)}</td>
               <td><a class="resource" href="#/drifts/${encodeURIComponent(r.id)}">${describeRef(r.ref)}</a>
                 ${r.resourceStatus === "Missing" ? html`<span class="tag tag-missing">missing</span>` : ""}
-                ${r.sourceError ? html`<span class="tag tag-source-error" title="${r.sourceError}">source error</span>` : ""}</td>
+                ${r.sourceError ? html`<span class="tag tag-source-error" title="${r.sourceError}">source error</span>` : ""}
+                ${loopTag(r)}</td>
               <td>${r.source?.type === "file" ? html`<span class="muted">${r.source.path}</span>` : html`${r.source.space} / ${r.source.unit} <span class="muted">rev ${r.source.revision}</span>`}</td>
               <td><span class="fields">${(r.changes ?? []).slice(0, 3).map((c) => html`<code>${c.field}</code> `)}${(r.changes ?? []).length > 3 ? html`<span class="muted">+${r.changes.length - 3}</span>` : ""}</span></td>
               <td>${authors(r).join(", ") || html`<span class="muted">unknown</span>`}</td>

@@ -33,6 +33,7 @@ export async function renderOverview() {
   const items = open.items;
   const bySeverity = new Map(SEVERITIES.map((s) => [s, 0]));
   for (const r of items) bySeverity.set(r.severity, (bySeverity.get(r.severity) ?? 0) + 1);
+  const looping = items.filter((r) => r.recurrence?.looping).length;
   const events = recent.items
     .map((r) => ({ record: r, ...lastTransition(r) }))
     .sort((a, b) => String(b.at).localeCompare(String(a.at)))
@@ -62,7 +63,14 @@ export async function renderOverview() {
         (s) => html`<a class="tile tile-${s}" href="#/drifts?severity=${s}">
           <span class="tile-n">${bySeverity.get(s)}</span><span class="tile-l">${s}</span></a>`,
       )}
+      ${
+        looping > 0
+          ? html`<a class="tile tile-critical" href="#/drifts" title="drifts that came back after each revert or apply">
+          <span class="tile-n">${looping}</span><span class="tile-l">stuck in a loop</span></a>`
+          : ""
+      }
     </section>
+    <p class="muted"><a href="#/fleet">Fleet</a>: every unit across its environments, and drift over time.</p>
     <div class="grid3">
       ${table(
         "By namespace",
