@@ -15,6 +15,7 @@ const commandModules: Record<string, () => Promise<CommandModule>> = {
   hub: () => import("./commands/hub.js"),
   drift: () => import("./commands/drift.js"),
   demo: () => import("./commands/demo.js"),
+  rbac: () => import("./commands/rbac.js"),
 };
 
 /** Builds the program; with `commandName` only that command is registered (the rest are loaded for help). */
