@@ -47,6 +47,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: "[command]",
     load: () => import("./commands/drift.js"),
   },
+  rbac: {
+    summary: "print the least-privilege Roles and ClusterRoles (YAML) for a detector watching SRC",
+    usage: "[options]",
+    load: () => import("./commands/rbac.js"),
+  },
   demo: {
     summary:
       "start a sandbox cluster, the embedded hub and the detector, load global-app and the detector's own units, " +

@@ -17,6 +17,8 @@ import { getObject, listObjects } from "../kube/objects.js";
 import { PublishedSchemas } from "../kube/openapi-schemas.js";
 import { errorMessage } from "../lib/errors.js";
 import { sleep } from "../lib/sleep.js";
+import { patchTargets } from "../rbac/rules.js";
+import { rbacTargets } from "../rbac/targets.js";
 import type { Announcer } from "./announcer.js";
 import { DesiredWatch } from "./desired-watch.js";
 import type { DriftMetrics } from "./metrics.js";
@@ -167,8 +169,6 @@ export class ClusterDetector {
 
   private async run(signal: AbortSignal): Promise<void> {
     await this.opts.tracker.load();
-    this.mode = (await resolveMode(this.opts.cluster, this.opts.mode)).mode;
-    this.opts.logger.info({ mode: this.mode, source: this.opts.source.description }, "detecting");
     const known = this.desired;
     if (known) this.settingDesired = this.settingDesired.then(() => this.desiredChanged(known)); // watches restart
     while (!this.desired && !signal.aborted) {
@@ -177,6 +177,11 @@ export class ClusterDetector {
       await sleep(RETRY_MS, signal);
     }
     if (signal.aborted) return; // stop() already stopped the desired watch: do not start it again
+    // `auto` asks for patch on the kinds of the units, so the desired state comes first.
+    const objects = this.desired?.objects ?? [];
+    const kinds = async () => patchTargets((await rbacTargets(objects, this.discovery, this.defaultNamespace)).targets);
+    this.mode = (await resolveMode(this.opts.cluster, this.opts.mode, kinds)).mode;
+    this.opts.logger.info({ mode: this.mode, source: this.opts.source.description }, "detecting");
     this.desiredWatch.start();
     while (!signal.aborted) {
       try {

@@ -106,7 +106,9 @@ kubeTest(
         expect(results[3]!.error).toBe("inline.yaml document 4: missing kind");
       }
       // The sandbox's admin may patch everything: auto picks server mode.
-      expect((await resolveMode(cluster, "auto", namespace)).mode).toBe("server");
+      expect(
+        (await resolveMode(cluster, "auto", async () => [{ group: "", resource: "configmaps", namespace }])).mode,
+      ).toBe("server");
     } finally {
       kubectl(["delete", "clusterrole", role.metadata.name, "--ignore-not-found"]);
       await cluster.client.close();

@@ -6,8 +6,11 @@ import { loadEngineConfigFile } from "../../detection/engine-config-file.js";
 import { type ModeSetting, resolveMode } from "../../detection/mode.js";
 import { summarize } from "../../drift/engine.js";
 import { renderReport } from "../../drift/render.js";
-import type { DetectionReport } from "../../drift/types.js";
-import { loadCluster, verifyCluster } from "../../kube/cluster.js";
+import type { DesiredObject, DetectionReport } from "../../drift/types.js";
+import { type Cluster, loadCluster, verifyCluster } from "../../kube/cluster.js";
+import { Discovery } from "../../kube/discovery.js";
+import { patchTargets } from "../../rbac/rules.js";
+import { rbacTargets } from "../../rbac/targets.js";
 
 export interface CheckOptions {
   source: string;
@@ -75,13 +78,25 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   const cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
   try {
     await verifyCluster(cluster);
-    const { mode } = await resolveMode(cluster, opts.mode, opts.namespace ?? cluster.namespace);
-    const results = await detect(snapshot, cluster, { mode, namespace: opts.namespace, engine });
+    const discovery = new Discovery(cluster.client);
+    const { mode } = await resolveMode(cluster, opts.mode, () => patchTargetsOf(snapshot, cluster, discovery, opts));
+    const results = await detect(snapshot, cluster, { mode, namespace: opts.namespace, engine, discovery });
     const report = summarize(results, mode);
     return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
   } finally {
     await cluster.client.close();
   }
+}
+
+/** The kinds `auto` mode asks `patch` for: those of the units, where they live. */
+async function patchTargetsOf(
+  snapshot: { objects: DesiredObject[] },
+  cluster: Cluster,
+  discovery: Discovery,
+  opts: CheckOptions,
+) {
+  const fallback = opts.namespace ?? cluster.namespace ?? "default";
+  return patchTargets((await rbacTargets(snapshot.objects, discovery, fallback)).targets);
 }
 
 /** 1 when anything drifted or is missing; else 2 when any object could not be compared; else 0. */
