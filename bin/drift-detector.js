@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 // An older Node fails deep inside a dependency (undici needs 22.19+): say so in one line instead.
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
-  process.stderr.write(`drift-detector needs Node.js 24 or newer (package.json "engines"); this is ${process.version}\n`);
+  process.stderr.write(
+    `drift-detector needs Node.js 24 or newer (package.json "engines"); this is ${process.version}\n`,
+  );
   process.exit(1);
 }
 
