@@ -37,6 +37,7 @@ const FIELDS: Record<SelectEntity, readonly string[]> = {
     DataHash: true,
     DataSize: true,
     HeadRevisionNum: true,
+    HeadRevisionID: true,
     LastReleasedRevisionNum: true,
     LastAppliedRevisionNum: true,
     UpstreamUnitID: true,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigHubClient, ConfigHubError } from "../../src/desired/confighub-client.js";
+import { ConfigHubClient } from "../../src/hub/confighub/client.js";
+import { ConfigHubError } from "../../src/hub/confighub/errors.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "../helpers/stores.js";
 
