@@ -100,6 +100,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
         UnitID: expect.any(String),
         SpaceID: expect.any(String),
         Slug: "app",
+        ToolchainType: "Kubernetes/YAML",
         Labels: { tier: "backend" },
         HeadRevisionNum: 4,
       },
@@ -107,6 +108,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
         UnitID: expect.any(String),
         SpaceID: expect.any(String),
         Slug: "db",
+        ToolchainType: "Kubernetes/YAML",
         Labels: { tier: "data" },
         HeadRevisionNum: 1,
       },
@@ -119,8 +121,8 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
       )
     ).body as Array<{ Unit: object }>;
     expect(pending.map((i) => Object.keys(i.Unit))).toEqual([
-      ["UnitID", "SpaceID", "Slug", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
-      ["UnitID", "SpaceID", "Slug", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
+      ["UnitID", "SpaceID", "Slug", "ToolchainType", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
+      ["UnitID", "SpaceID", "Slug", "ToolchainType", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
     ]);
   });
 
@@ -148,6 +150,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
         UnitID: expect.any(String),
         SpaceID: expect.any(String),
         Slug: "db",
+        ToolchainType: "Kubernetes/YAML",
         DisplayName: "Database",
         Labels: { tier: "data" },
       },
@@ -160,7 +163,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
     const revs = await client.listRevisions(space, "app", "RevisionNum > 3", { select: ["DataHash"] });
     expect(revs.map((r) => Object.keys(r))).toEqual([["RevisionID", "RevisionNum", "UnitID", "SpaceID", "DataHash"]]);
     // select: [] is no select at all.
-    expect(Object.keys((await client.listUnits(space, "Slug = 'db'", { select: [] }))[0].Unit)).toHaveLength(20);
+    expect(Object.keys((await client.listUnits(space, "Slug = 'db'", { select: [] }))[0].Unit)).toHaveLength(21);
   });
 
   it("answers 400 with one clear message for a bad where or select, on every list", async () => {
