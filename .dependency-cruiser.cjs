@@ -38,6 +38,13 @@ module.exports = {
     only("kube-is-cluster-access", "kube", ["drift", "lib"], "src/kube/ is cluster access: objects, not drift."),
     only("sandbox-stands-alone", "sandbox", ["lib"], "The sandbox control plane is a tool of its own."),
     {
+      name: "hub-does-not-read-sources",
+      comment: "The hub owns its clients; sources (src/desired/) read a hub, never the other way round.",
+      severity: "error",
+      from: { path: "^src/hub/" },
+      to: { path: "^src/desired/" },
+    },
+    {
       name: "detection-is-below-the-loop",
       comment: "The shared detection path (check, scenarios, benches, the service) knows nothing of the service.",
       severity: "error",

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { ConfigHubClient } from "../src/desired/confighub-client.js";
+import { ConfigHubClient } from "../src/hub/confighub/client.js";
 import { startHubServer } from "../src/hub/http/serve.js";
 import { Hub } from "../src/hub/hub.js";
 import type { Database, StoreKind } from "../src/store/database.js";

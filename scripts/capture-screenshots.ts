@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
-import { ConfigHubClient } from "../src/desired/confighub-client.js";
+import { ConfigHubClient } from "../src/hub/confighub/client.js";
 import { launchChromium } from "../test/helpers/chromium.js";
 
 interface DemoState {

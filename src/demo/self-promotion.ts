@@ -3,7 +3,7 @@
 // --patch --upgrade` (prod keeps its own overrides: replicas, the database), applied, and rolled back with
 // `hub unit update --restore N`; each step is read back from the sandbox with kubectl.
 import { parseAllDocuments } from "yaml";
-import { ConfigHubClient } from "../desired/confighub-client.js";
+import { ConfigHubClient } from "../hub/confighub/client.js";
 import { applySpace } from "./apply.js";
 import { kubectl } from "./kubectl.js";
 import { SELF_DEV_SPACE, SELF_PROD_SPACE } from "./load.js";

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ConfigHubClient } from "../desired/confighub-client.js";
+import { ConfigHubClient } from "../hub/confighub/client.js";
 import { ensureControlPlane } from "../sandbox/build.js";
 import { start as startSandbox } from "../sandbox/controlplane.js";
 import { freePorts } from "../sandbox/ports.js";

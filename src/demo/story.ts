@@ -1,8 +1,8 @@
 import { parseAllDocuments } from "yaml";
-import { ConfigHubClient } from "../desired/confighub-client.js";
 import type { DriftRecord } from "../detector/records.js";
 import { describeAttribution, describeRef } from "../detector/records.js";
 import type { Change } from "../drift/types.js";
+import { ConfigHubClient } from "../hub/confighub/client.js";
 import { DriftApiClient } from "../server/client.js";
 import { applySpace } from "./apply.js";
 import { kubectl } from "./kubectl.js";

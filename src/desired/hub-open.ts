@@ -1,3 +1,4 @@
+import type { HubApi } from "../hub/api.js";
 import { openConfigHub, openOwnHub } from "../hub/connect.js";
 import { HubSource, type RevisionChoice } from "./hub.js";
 import type { DesiredSource } from "./source.js";
@@ -5,7 +6,7 @@ import { SourceUnavailableError } from "./source.js";
 
 export interface HubSourceOptions {
   env?: NodeJS.ProcessEnv;
-  /** `applied` (default): the revision last applied/released; `head`: the newest. Env: DRIFT_REVISION. */
+  /** `applied` (default): the revision last applied, else released, else head; `head`: the newest. DRIFT_REVISION. */
   revision?: RevisionChoice;
 }
 
@@ -23,10 +24,16 @@ export async function openHubSource(spec: string, opts: HubSourceOptions = {}): 
   return new HubSource(api, "hub", spec, revisionOf(opts));
 }
 
-/** `confighub:SPACE`: ConfigHub at CONFIGHUB_URL. */
+/**
+ * `confighub:SPACE`: ConfigHub, server and token as cub finds them (CUB_SERVER + CUB_TOKEN, else cub's context).
+ * The desired revision of each unit is its last released one (ConfigHub records no applied one), or head.
+ */
 export async function openConfigHubSource(spec: string, opts: HubSourceOptions = {}): Promise<DesiredSource> {
-  const api = await openConfigHub(opts.env ?? process.env).catch((err: Error) => {
-    throw new SourceUnavailableError(`confighub:${spec}: ${err.message}`);
-  });
+  let api: HubApi;
+  try {
+    api = openConfigHub({ env: opts.env ?? process.env });
+  } catch (err) {
+    throw new SourceUnavailableError(`confighub:${spec}: ${(err as Error).message}`);
+  }
   return new HubSource(api, "confighub", spec, revisionOf(opts));
 }

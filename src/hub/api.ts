@@ -1,3 +1,4 @@
+import type { Release } from "./confighub/wire.js";
 import type { Hub, UpgradeResult } from "./hub.js";
 import type {
   FunctionInvocation,
@@ -13,7 +14,7 @@ import type {
 
 /**
  * What the CLI, the hub sources and `apply` need from a hub, whichever it is: the embedded one in process
- * (EmbeddedHubApi) or one over HTTP, ours or ConfigHub (ConfigHubClient). Spaces and units by slug or ID.
+ * (EmbeddedHubApi) or one over HTTP, ours or ConfigHub (confighub/client.ts). Spaces and units by slug or ID.
  */
 export interface HubApi {
   /** For messages: `embedded hub (./data)` or the server URL. */
@@ -47,8 +48,10 @@ export interface HubApi {
     invocations: FunctionInvocation[],
     description?: string,
   ): Promise<FunctionResult[]>;
-  /** Records what `unit apply` applied or `release publish` released. */
-  markDelivered(space: string, unit: string, field: "applied" | "released", revisionNum: number): Promise<Unit>;
+  /** Records what `unit apply` applied (our extension: ConfigHub has no applied revision and ignores it). */
+  markApplied(space: string, unit: string, revisionNum: number): Promise<Unit>;
+  /** ConfigHub's `POST /space/{id}/release`: releases the space's units at their head revisions. */
+  publishRelease(space: string): Promise<Release>;
   close(): Promise<void>;
 }
 
@@ -126,8 +129,11 @@ export class EmbeddedHubApi implements HubApi {
   invokeFunctions(space: string, where: string | undefined, invocations: FunctionInvocation[], description?: string) {
     return this.hub.invokeFunctions(space, where, invocations, description);
   }
-  markDelivered(space: string, unit: string, field: "applied" | "released", revisionNum: number) {
-    return this.hub.markDelivered(space, unit, field, revisionNum);
+  markApplied(space: string, unit: string, revisionNum: number) {
+    return this.hub.markApplied(space, unit, revisionNum);
+  }
+  publishRelease(space: string) {
+    return this.hub.publishRelease(space);
   }
   close() {
     return this.onClose();

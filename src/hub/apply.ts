@@ -214,7 +214,7 @@ async function finishUnit(api: HubApi, ctx: Context, plan: UnitPlan): Promise<Un
   }
   if (opts.dryRun) return result;
   try {
-    await api.markDelivered(result.space, unit.Slug, "applied", result.revision);
+    await api.markApplied(result.space, unit.Slug, result.revision);
   } catch (err) {
     return fail(`applied, but recording revision ${result.revision} failed: ${(err as Error).message}`);
   }

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { jsonEqual } from "../lib/json.js";
 import type { Database, Queryable } from "../store/database.js";
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../store/database.js";
+import type { Release } from "./confighub/wire.js";
 import { dataHash, formatUnitData, parseUnitData } from "./data.js";
 import { badRequest, conflict, HubError, notFound } from "./errors.js";
 import { checkInvocation, isReadOnly, runFunctions } from "./functions.js";
@@ -36,6 +37,12 @@ import {
   type UnitListItem,
 } from "./types.js";
 import { parseWhere } from "./where.js";
+
+/** The output type read-only functions (get-replicas) answer under, as ConfigHub's get functions do. */
+export const FUNCTION_OUTPUT = "AttributeValueList";
+/** ConfigHub's Outputs carry each output as base64 of its JSON. */
+const encodeOutput = (output: unknown[]) => Buffer.from(JSON.stringify(output)).toString("base64");
+
 import { compileOrderBy, compileWhere } from "./where-sql.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -171,7 +178,7 @@ export class Hub {
       return {
         Unit: toUnit(pick<UnitRow>(r, "u_"), s.Slug),
         Space: s,
-        UpstreamUnit: uu.unit_id ? toUnit(uu, r.us_slug as string) : null,
+        ...(uu.unit_id ? { UpstreamUnit: toUnit(uu, r.us_slug as string) } : {}),
       };
     });
   }
@@ -193,10 +200,14 @@ export class Hub {
     return toUnit(await this.unitRow(this.db, s, unit), s.slug);
   }
 
-  async createUnit(space: string, input: UnitInput): Promise<Unit> {
+  /**
+   * Creates a unit at revision 1 with `Data` (empty without). Over HTTP, where ConfigHub's Unit carries no data,
+   * `dataFollows`: no revision until the data is uploaded (`PUT …/data` makes revision 1).
+   */
+  async createUnit(space: string, input: UnitInput, opts: { dataFollows?: boolean } = {}): Promise<Unit> {
     const slug = checkSlug(input?.Slug);
-    const data = input.Data ?? "";
-    parseUnitData(data);
+    const data = opts.dataFollows ? undefined : (input.Data ?? "");
+    if (data !== undefined) parseUnitData(data);
     return this.db.transaction(async (tx) => {
       const s = await this.spaceRow(tx, space);
       const row = await this.insertUnit(tx, s, {
@@ -422,17 +433,18 @@ export class Hub {
         UnitID: u.UnitID,
         UnitSlug: u.Slug,
         SpaceID: u.SpaceID,
-        Mutated: false,
-        Output: [],
-        RevisionNum: u.HeadRevisionNum,
-        Error: null,
+        SpaceSlug: u.SpaceSlug,
+        Success: true,
+        HasNewMutations: false,
+        RevisionID: u.HeadRevisionID,
+        DataHash: u.DataHash,
       };
       try {
         await this.db.transaction(async (tx) => {
           const s = await this.spaceRow(tx, u.SpaceID);
           const row = await this.unitRow(tx, s, u.UnitID, !readOnly);
           const outcome = runFunctions(await this.revisionData(tx, row.unit_id, row.head_revision_num), invocations);
-          result.Output = outcome.output;
+          if (outcome.output.length) result.Outputs = { [FUNCTION_OUTPUT]: encodeOutput(outcome.output) };
           if (outcome.mutated) {
             parseUnitData(outcome.data);
             const names = invocations.map((i) => i.FunctionName).join(", ");
@@ -443,12 +455,17 @@ export class Hub {
               description || `Ran ${names}`,
               row.upstream_revision_num,
             );
-            result.Mutated = true;
-            result.RevisionNum = next.head_revision_num;
+            result.HasNewMutations = true;
+            result.RevisionID = next.head_revision_id ?? undefined;
+            result.DataHash = next.data_hash;
           }
         });
       } catch (err) {
-        result.Error = err instanceof Error ? err.message : String(err);
+        result.Success = false;
+        result.Error = {
+          Message: err instanceof Error ? err.message : String(err),
+          Status: err instanceof HubError ? err.status : 500,
+        };
       }
       results.push(result);
     }
@@ -470,20 +487,45 @@ export class Hub {
     return results;
   }
 
-  /** Records what was applied to a cluster (our extension) or released. */
-  async markDelivered(space: string, unit: string, field: "applied" | "released", revisionNum: number): Promise<Unit> {
+  /** Records the revision `unit apply` applied to a cluster (our extension: ConfigHub has no applied revision). */
+  async markApplied(space: string, unit: string, revisionNum: number): Promise<Unit> {
     return this.db.transaction(async (tx) => {
       const s = await this.spaceRow(tx, space);
       const row = await this.unitRow(tx, s, unit, true);
       if (!Number.isInteger(revisionNum) || revisionNum < 0 || revisionNum > row.head_revision_num) {
         throw badRequest(`unit ${s.slug}/${row.slug} has no revision ${revisionNum}`);
       }
-      const col = field === "applied" ? "last_applied_revision_num" : "last_released_revision_num";
       const rows = await tx.query<UnitRow>(
-        `update hub_unit set ${col} = $2, version = version + 1, updated_at = $3 where unit_id = $1 returning *`,
+        "update hub_unit set last_applied_revision_num = $2, version = version + 1, updated_at = $3 where unit_id = $1 returning *",
         [row.unit_id, revisionNum, new Date().toISOString()],
       );
       return toUnit(rows[0], s.slug);
+    });
+  }
+
+  /**
+   * ConfigHub's `POST /space/{id}/release`: every unit of the space is released at its head revision
+   * (LastReleasedRevisionNum). The release itself is not kept: the embedded hub has no release list.
+   */
+  async publishRelease(space: string): Promise<Release> {
+    return this.db.transaction(async (tx) => {
+      const s = await this.spaceRow(tx, space, true);
+      const now = new Date().toISOString();
+      const rows = await tx.query<{ n: number }>(
+        `with r as (update hub_unit set last_released_revision_num = head_revision_num, version = version + 1,
+           updated_at = $2 where space_id = $1 and last_released_revision_num <> head_revision_num returning 1)
+         select count(*)::int as n from hub_unit where space_id = $1`,
+        [s.space_id, now],
+      );
+      return {
+        ReleaseID: randomUUID(),
+        SpaceID: s.space_id,
+        SpaceSlug: s.slug,
+        UnitCount: rows[0].n,
+        Published: true,
+        CreatedAt: now,
+        UpdatedAt: now,
+      };
     });
   }
 
@@ -522,6 +564,7 @@ export class Hub {
   }
 
   private async revisionData(q: Queryable, unitId: string, revisionNum: number): Promise<string> {
+    if (revisionNum === 0) return ""; // no data uploaded yet
     const rows = await q.query<{ data: string }>(
       "select data from hub_revision where unit_id = $1 and revision_num = $2",
       [unitId, revisionNum],
@@ -539,21 +582,22 @@ export class Hub {
       toolchain: string;
       labels: Record<string, string>;
       annotations: Record<string, string>;
-      data: string;
+      data: string | undefined;
       description: string;
       upstream: { unitId: string; spaceId: string; revisionNum: number } | null;
     },
   ): Promise<UnitRow> {
     const now = new Date().toISOString();
     const unitId = randomUUID();
-    const hash = dataHash(u.data);
-    const size = Buffer.byteLength(u.data);
+    const revisionId = u.data === undefined ? null : randomUUID();
+    const hash = dataHash(u.data ?? "");
+    const size = Buffer.byteLength(u.data ?? "");
     const rows = await tx
       .query<UnitRow>(
         `insert into hub_unit (unit_id, space_id, slug, display_name, toolchain_type, labels, annotations,
-          last_change_description, data_hash, data_size, head_revision_num, upstream_unit_id, upstream_space_id,
-          upstream_revision_num, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14, $14) returning *`,
+          last_change_description, data_hash, data_size, head_revision_num, head_revision_id, upstream_unit_id,
+          upstream_space_id, upstream_revision_num, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15, $16, $11, $12, $13, $14, $14) returning *`,
         [
           unitId,
           s.space_id,
@@ -569,14 +613,17 @@ export class Hub {
           u.upstream?.spaceId ?? null,
           u.upstream?.revisionNum ?? 0,
           now,
+          revisionId ? 1 : 0,
+          revisionId,
         ],
       )
       .catch(rethrowDuplicate(`unit "${u.slug}" already exists in space ${s.slug}`));
+    if (!revisionId) return rows[0];
     await tx.query(
       `insert into hub_revision (revision_id, unit_id, space_id, revision_num, description, data, data_hash, data_size,
         user_id, upstream_revision_num, created_at) values ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10)`,
       [
-        randomUUID(),
+        revisionId,
         unitId,
         s.space_id,
         u.description,
@@ -602,7 +649,7 @@ export class Hub {
   ): Promise<UnitRow> {
     const hash = dataHash(data);
     const now = new Date().toISOString();
-    if (hash === row.data_hash && !always) {
+    if (hash === row.data_hash && !always && row.head_revision_num > 0) {
       if (upstreamRevisionNum === row.upstream_revision_num) return row;
       const rows = await tx.query<UnitRow>(
         "update hub_unit set upstream_revision_num = $2, version = version + 1, updated_at = $3 where unit_id = $1 returning *",
@@ -612,11 +659,12 @@ export class Hub {
     }
     const num = row.head_revision_num + 1;
     const size = Buffer.byteLength(data);
+    const revisionId = randomUUID();
     await tx.query(
       `insert into hub_revision (revision_id, unit_id, space_id, revision_num, description, data, data_hash, data_size,
         user_id, upstream_revision_num, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
-        randomUUID(),
+        revisionId,
         row.unit_id,
         row.space_id,
         num,
@@ -631,8 +679,9 @@ export class Hub {
     );
     const rows = await tx.query<UnitRow>(
       `update hub_unit set head_revision_num = $2, data_hash = $3, data_size = $4, last_change_description = $5,
-        upstream_revision_num = $6, version = version + 1, updated_at = $7 where unit_id = $1 returning *`,
-      [row.unit_id, num, hash, size, description, upstreamRevisionNum, now],
+        upstream_revision_num = $6, version = version + 1, updated_at = $7, head_revision_id = $8 where unit_id = $1
+        returning *`,
+      [row.unit_id, num, hash, size, description, upstreamRevisionNum, now, revisionId],
     );
     return rows[0];
   }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Revision, Space, Unit } from "./types.js";
 
 // Database rows → ConfigHub-shaped entities.
@@ -25,6 +26,8 @@ export interface UnitRow {
   data_hash: string;
   data_size: number;
   head_revision_num: number;
+  /** Null before the first revision (a unit created over HTTP before its data is uploaded). */
+  head_revision_id: string | null;
   last_released_revision_num: number;
   last_applied_revision_num: number;
   upstream_unit_id: string | null;
@@ -77,10 +80,11 @@ export function toUnit(r: UnitRow, spaceSlug: string): Unit {
     DataHash: r.data_hash,
     DataSize: r.data_size,
     HeadRevisionNum: r.head_revision_num,
+    HeadRevisionID: r.head_revision_id ?? undefined,
     LastReleasedRevisionNum: r.last_released_revision_num,
     LastAppliedRevisionNum: r.last_applied_revision_num,
-    UpstreamUnitID: r.upstream_unit_id,
-    UpstreamSpaceID: r.upstream_space_id,
+    UpstreamUnitID: r.upstream_unit_id ?? undefined,
+    UpstreamSpaceID: r.upstream_space_id ?? undefined,
     UpstreamRevisionNum: r.upstream_revision_num,
     Version: r.version,
     CreatedAt: iso(r.created_at),
@@ -97,9 +101,18 @@ export function toRevision(r: RevisionRow): Revision {
     Description: r.description,
     DataHash: r.data_hash,
     DataSize: r.data_size,
-    UserID: r.user_id,
+    UserID: userId(r.user_id),
     CreatedAt: iso(r.created_at),
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** ConfigHub's UserID is a UUID; our revisions record a user name, answered as a stable name-based UUID. */
+export function userId(name: string): string {
+  if (UUID.test(name)) return name;
+  const h = createHash("sha1").update(`drift-detector-user:${name}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 // Columns of hub_unit as a select list for alias `a`, prefixed `p` (joins return both sides in one row).
@@ -115,6 +128,7 @@ const UNIT_COLS = [
   "data_hash",
   "data_size",
   "head_revision_num",
+  "head_revision_id",
   "last_released_revision_num",
   "last_applied_revision_num",
   "upstream_unit_id",

@@ -37,6 +37,7 @@ const FIELDS: Record<SelectEntity, readonly string[]> = {
     DataHash: true,
     DataSize: true,
     HeadRevisionNum: true,
+    HeadRevisionID: true,
     LastReleasedRevisionNum: true,
     LastAppliedRevisionNum: true,
     UpstreamUnitID: true,
@@ -62,7 +63,8 @@ const FIELDS: Record<SelectEntity, readonly string[]> = {
 /** Returned whatever the select says: the entity's and its parents' IDs, and Slug (revisions have none). */
 export const ALWAYS_SELECTED = {
   space: ["SpaceID", "Slug"],
-  unit: ["UnitID", "SpaceID", "Slug"],
+  // ToolchainType too: the spec's Unit requires it (with Slug), so an answer without it would not conform.
+  unit: ["UnitID", "SpaceID", "Slug", "ToolchainType"],
   revision: ["RevisionID", "UnitID", "SpaceID"],
 } as const satisfies Record<SelectEntity, readonly string[]>;
 

@@ -1,67 +1,59 @@
-// The hub's entities with ConfigHub's field names (PascalCase, ../../shared/confighub-api.md): the embedded hub
-// returns exactly these, over HTTP and in process, and the ConfigHub client reads them.
+import type { Schemas } from "./confighub/wire.js";
+
+// The hub's entities: ConfigHub's own (generated from its OpenAPI spec, confighub/openapi.ts), with the fields we use
+// made required. The embedded hub fills all of them; the ConfigHub client reads them off the wire.
 
 export type Labels = Record<string, string>;
 
-export interface Space {
-  SpaceID: string;
-  Slug: string;
-  DisplayName: string;
-  Labels: Labels;
-  Annotations: Labels;
-  Version: number;
-  CreatedAt: string;
-  UpdatedAt: string;
-}
+type Present<T, K extends keyof T> = { [P in K]-?: NonNullable<T[P]> };
 
-export interface Unit {
-  UnitID: string;
-  SpaceID: string;
-  SpaceSlug: string;
-  Slug: string;
-  DisplayName: string;
-  ToolchainType: string;
-  Labels: Labels;
-  Annotations: Labels;
-  LastChangeDescription: string;
-  /** Hex SHA-256 of the unit's data at head. */
-  DataHash: string;
-  DataSize: number;
-  HeadRevisionNum: number;
-  LastReleasedRevisionNum: number;
-  /** Our extension: the revision last applied to a cluster by `unit apply` (0: never). */
-  LastAppliedRevisionNum: number;
-  UpstreamUnitID: string | null;
-  UpstreamSpaceID: string | null;
-  UpstreamRevisionNum: number;
-  Version: number;
-  CreatedAt: string;
-  UpdatedAt: string;
-}
+export type Space = Present<
+  Schemas["Space"],
+  "SpaceID" | "Slug" | "DisplayName" | "Labels" | "Annotations" | "Version" | "CreatedAt" | "UpdatedAt"
+>;
 
-export interface Revision {
-  RevisionID: string;
-  RevisionNum: number;
-  UnitID: string;
-  SpaceID: string;
-  Description: string;
-  DataHash: string;
-  DataSize: number;
-  UserID: string;
-  CreatedAt: string;
-}
+export type Unit = Present<
+  Schemas["Unit"],
+  | "UnitID"
+  | "SpaceID"
+  | "SpaceSlug"
+  | "Slug"
+  | "DisplayName"
+  | "ToolchainType"
+  | "Labels"
+  | "Annotations"
+  | "LastChangeDescription"
+  | "DataHash"
+  | "DataSize"
+  | "HeadRevisionNum"
+  | "LastReleasedRevisionNum"
+  | "UpstreamRevisionNum"
+  | "Version"
+  | "CreatedAt"
+  | "UpdatedAt"
+> &
+  Pick<Schemas["Unit"], "HeadRevisionID" | "UpstreamUnitID" | "UpstreamSpaceID"> & {
+    /** Our extension: the revision last applied to a cluster by `unit apply` (0: never; ConfigHub has none). */
+    LastAppliedRevisionNum: number;
+  };
 
-/** Items of `GET /space`. */
+export type Revision = Present<
+  Schemas["Revision"],
+  "RevisionID" | "RevisionNum" | "UnitID" | "SpaceID" | "Description" | "DataHash" | "DataSize" | "CreatedAt"
+> &
+  Pick<Schemas["Revision"], "UserID">;
+
+/** Items of `GET /space` and the answer of `GET /space/{id}` (ExtendedSpace). */
 export interface SpaceListItem {
   Space: Space;
   TotalUnitCount: number;
 }
 
-/** Items of `GET /space/{sid}/unit` and `GET /unit`. */
+/** Items of `GET /space/{sid}/unit` and `GET /unit`, and the answer of `GET …/unit/{id}` (ExtendedUnit). */
 export interface UnitListItem {
   Unit: Unit;
-  Space: Space;
-  UpstreamUnit?: Unit | null;
+  Space?: Space;
+  UpstreamUnit?: Unit;
 }
 
 export const KUBERNETES_YAML = "Kubernetes/YAML";
@@ -74,7 +66,7 @@ export interface SpaceInput {
   Annotations?: Labels;
 }
 
-/** The fields a caller may set when creating a unit (Data: the YAML text). */
+/** The fields a caller may set when creating a unit; `Data` (the YAML text) is written as the unit's data. */
 export interface UnitInput {
   Slug: string;
   DisplayName?: string;
@@ -103,18 +95,15 @@ export interface FunctionInvocation {
   Arguments: FunctionArgument[];
 }
 
-/** One unit's outcome of a function invocation. */
-export interface FunctionResult {
-  UnitID: string;
-  UnitSlug: string;
-  SpaceID: string;
-  /** Whether the unit's data changed (a new revision was made). */
-  Mutated: boolean;
-  /** What read-only functions returned (get-replicas). */
-  Output: unknown[];
-  RevisionNum: number;
-  Error: string | null;
-}
+/** One unit's outcome of a function invocation (ConfigHub's FunctionInvocationsResponse). */
+export type FunctionResult = Present<
+  Schemas["FunctionInvocationsResponse"],
+  "UnitID" | "UnitSlug" | "SpaceID" | "Success"
+> &
+  Pick<
+    Schemas["FunctionInvocationsResponse"],
+    "SpaceSlug" | "RevisionID" | "DataHash" | "HasNewMutations" | "Outputs" | "Error"
+  >;
 
 export interface Page<T> {
   items: T[];

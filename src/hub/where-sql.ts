@@ -31,6 +31,7 @@ const UNIT_COLUMNS: Record<string, [string, ColType]> = {
   DataHash: ["data_hash", "text"],
   DataSize: ["data_size", "int"],
   HeadRevisionNum: ["head_revision_num", "int"],
+  HeadRevisionID: ["head_revision_id::text", "text"],
   LastReleasedRevisionNum: ["last_released_revision_num", "int"],
   LastAppliedRevisionNum: ["last_applied_revision_num", "int"],
   UpstreamUnitID: ["upstream_unit_id::text", "text"],

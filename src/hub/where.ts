@@ -188,3 +188,8 @@ export function parseWhere(src: string | undefined): Condition[] {
   }
   return conditions;
 }
+
+/** Escapes a value for a single-quoted `where` literal. */
+export function quote(value: string): string {
+  return value.replace(/'/g, "''");
+}

@@ -21,7 +21,7 @@ export function hubUnitAccess(api: HubApi): HubUnitAccess {
       // The cluster already holds what the new revision says: where the previous head was the applied one, so is
       // this one (the embedded hub's own record of delivery; otherwise the next apply would "change" nothing).
       if (before.LastAppliedRevisionNum === before.HeadRevisionNum && before.LastAppliedRevisionNum > 0) {
-        await guard(() => api.markDelivered(space, unit, "applied", after.HeadRevisionNum));
+        await guard(() => api.markApplied(space, unit, after.HeadRevisionNum));
       }
       return after.HeadRevisionNum;
     },

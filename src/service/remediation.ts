@@ -211,14 +211,10 @@ async function waitForResolution(
 export function defaultHubs(env: NodeJS.ProcessEnv, db: Database | undefined): ServiceRemediationOptions["hubs"] {
   return {
     hub: async () => {
-      if (env.HUB_URL) {
-        const { ConfigHubClient } = await import("../desired/confighub-client.js");
-        return new ConfigHubClient({ url: env.HUB_URL, token: env.HUB_TOKEN ?? "" });
-      }
-      if (!db) throw new RemediationError(501, "the embedded hub needs the store, which is unavailable");
-      const [{ EmbeddedHubApi }, { Hub }] = await Promise.all([import("../hub/api.js"), import("../hub/hub.js")]);
-      return new EmbeddedHubApi(new Hub(db, "drift-detector"), "embedded hub");
+      if (!env.HUB_URL && !db)
+        throw new RemediationError(501, "the embedded hub needs the store, which is unavailable");
+      return (await import("../hub/connect.js")).openOwnHub({ env, db });
     },
-    confighub: async () => (await import("../hub/connect.js")).openConfigHub(env),
+    confighub: async () => (await import("../hub/connect.js")).openConfigHub({ env }),
   };
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { parseAllDocuments } from "yaml";
-import { ConfigHubClient } from "../../src/desired/confighub-client.js";
+import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { buildHubServer } from "../../src/hub/http/server.js";
 import { Hub } from "../../src/hub/hub.js";
 import type { FunctionInvocation } from "../../src/hub/types.js";

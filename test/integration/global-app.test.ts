@@ -5,7 +5,7 @@ import { applySpace } from "../../src/demo/apply.js";
 import { loadExampleApp } from "../../src/demo/environments.js";
 import { kubectl } from "../../src/demo/kubectl.js";
 import { loadApp } from "../../src/demo/load.js";
-import type { ConfigHubClient } from "../../src/desired/confighub-client.js";
+import type { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { type MemoryHub, setImageReference, startMemoryHub, unitDeployment } from "../helpers/memory-hub.js";
 
 // examples/global-app loaded the way the seed's promotion flow goes: base, qa, staging, prod spaces, each

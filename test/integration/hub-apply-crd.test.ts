@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { KubeObject } from "../../src/drift/types.js";
 import { applySpaceUnits, UNIT_LABEL } from "../../src/hub/apply.js";
+import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { formatUnitData } from "../../src/hub/data.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";

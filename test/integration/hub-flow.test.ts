@@ -1,8 +1,8 @@
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCheck } from "../../src/cli/commands/check.js";
-import { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import { applySpaceUnits, SPACE_LABEL, UNIT_LABEL } from "../../src/hub/apply.js";
+import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { type Cluster, loadCluster } from "../../src/kube/cluster.js";
 import { GLOBAL_APP_UNITS, globalAppData } from "../helpers/global-app.js";
@@ -83,7 +83,7 @@ describe.each(STORE_KINDS)("global-app promotion flow on %s", (kind) => {
         ],
       },
     ]);
-    expect(bumped.filter((r) => r.Mutated).map((r) => r.UnitSlug)).toEqual(["backend"]);
+    expect(bumped.filter((r) => r.HasNewMutations).map((r) => r.UnitSlug)).toEqual(["backend"]);
     for (const space of ["acorn-bear-staging", "acorn-bear-prod"]) {
       const stale = await hub.listUnits(space, "UpstreamRevisionNum < UpstreamUnit.HeadRevisionNum");
       expect(stale.map((i) => i.Unit.Slug)).toEqual(["backend"]);

@@ -2,12 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ConfigHubClient,
-  ConfigHubError,
-  ConfigHubUnavailableError,
-  TokenRejectedError,
-} from "../../src/desired/confighub-client.js";
+import { ConfigHubClient } from "../../src/hub/confighub/client.js";
+import { ConfigHubError, ConfigHubUnavailableError, TokenRejectedError } from "../../src/hub/confighub/errors.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { buildHubServer } from "../../src/hub/http/server.js";
 import { Hub } from "../../src/hub/hub.js";
@@ -44,22 +40,25 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
     const bad = new ConfigHubClient({ url: hub.url, token: "wrong", retries: 0 });
     const err = await bad.listSpaces().catch((e) => e);
     expect(err).toBeInstanceOf(TokenRejectedError);
-    expect(err.message).toMatch(/token rejected .*get a new one with `cub auth get-token`/);
+    expect(err.message).toMatch(
+      /rejected the token \(GET \/space: missing or invalid bearer token\): run `cub auth login`/,
+    );
     expect(err.message).not.toContain("wrong");
   });
 
-  it("speaks ConfigHub's shapes: wrappers, PascalCase, {Code, Message}", async () => {
+  it("speaks ConfigHub's shapes: wrapped reads, bare space writes, PascalCase, {Code, Message}", async () => {
     const slug = `sp-${id()}`;
     let res = await api("/space", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ Slug: slug, Labels: { env: "qa" } }),
     });
-    const created = (await res.json()) as { Space: Space };
-    expect(created).toMatchObject({ Space: { Slug: slug, Labels: { env: "qa" }, Version: 1 }, Error: null });
-    expect(created.Space.SpaceID).toMatch(/^[0-9a-f-]{36}$/);
+    const created = (await res.json()) as Space;
+    expect(created).toMatchObject({ Slug: slug, Labels: { env: "qa" }, Version: 1 });
+    expect(created.SpaceID).toMatch(/^[0-9a-f-]{36}$/);
     res = await api(`/space?where=${encodeURIComponent(`Slug = '${slug}'`)}`);
-    expect(await res.json()).toEqual([{ Space: created.Space, TotalUnitCount: 0 }]);
+    expect(await res.json()).toEqual([{ Space: created, TotalUnitCount: 0 }]);
+    expect(await (await api(`/space/${created.SpaceID}`)).json()).toEqual({ Space: created, TotalUnitCount: 0 });
     res = await api("/space", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -67,17 +66,25 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
     });
     expect(res.status).toBe(409);
     expect(await res.json()).toEqual({ Code: "409", Message: `space "${slug}" already exists` });
-    res = await api(`/space/${created.Space.SpaceID}/unit`, {
+    res = await api(`/space/${created.SpaceID}/unit`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ Slug: "bad", Data: "kind: [\n" }),
+      body: JSON.stringify({ Slug: "bad", ToolchainType: "Kubernetes/YAML" }),
+    });
+    const bad = (await res.json()) as { Unit: { UnitID: string; HeadRevisionNum: number } };
+    expect(bad).not.toHaveProperty("Unit.Data");
+    expect(bad.Unit.HeadRevisionNum).toBe(0);
+    res = await api(`/space/${created.SpaceID}/unit/${bad.Unit.UnitID}/data`, {
+      method: "PUT",
+      headers: { "content-type": "application/octet-stream" },
+      body: "kind: [\n",
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { Message: string }).Message).toMatch(/line \d+, column \d+/);
-    res = await api(`/space/${created.Space.SpaceID}/unit?where=${encodeURIComponent("Slug = 'a' OR Slug = 'b'")}`);
+    res = await api(`/space/${created.SpaceID}/unit?where=${encodeURIComponent("Slug = 'a' OR Slug = 'b'")}`);
     expect(res.status).toBe(400);
     expect((await api("/space/00000000-0000-0000-0000-000000000000")).status).toBe(404);
-    expect((await api(`/space/${created.Space.SpaceID}/unit`)).headers.get("content-type")).toMatch(/json/);
+    expect((await api(`/space/${created.SpaceID}/unit`)).headers.get("content-type")).toMatch(/json/);
   });
 
   it("pages lists with limit and ConfigHub-Continue; the client follows every page", async () => {
@@ -138,7 +145,7 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
         ],
       },
     ]);
-    expect(results.map((r) => [r.UnitSlug, r.Mutated])).toEqual([
+    expect(results.map((r) => [r.UnitSlug, r.HasNewMutations])).toEqual([
       ["backend", true],
       ["frontend", false],
     ]);
@@ -156,23 +163,21 @@ describe.each(STORE_KINDS)("hub HTTP API on %s", (kind) => {
       body: "null",
     });
     expect(res.status).toBe(207);
-    const bulk = (await res.json()) as Array<{ Unit: { Slug: string }; Error: { Code: string } | null }>;
-    expect(
-      bulk.map((r: { Unit: { Slug: string }; Error: { Code: string } | null }) => [r.Unit.Slug, r.Error?.Code ?? null]),
-    ).toEqual([
+    const bulk = (await res.json()) as Array<{ Unit: { Slug: string }; Error?: { Status: number } }>;
+    expect(bulk.map((r) => [r.Unit.Slug, r.Error?.Status ?? null])).toEqual([
       ["backend", null],
       ["frontend", null],
-      ["no-upstream", "400"],
+      ["no-upstream", 400],
     ]);
-    const ok = await client.bulkUpgrade(`SpaceID = '${prod.SpaceID}' AND UpstreamUnitID IS NOT NULL`);
-    expect(ok.every((r) => r.Error === null)).toBe(true);
+    const ok = await client.bulkUpgrade(`SpaceID = '${prod.SpaceID}' AND UpstreamRevisionNum > 0`);
+    expect(ok.every((r) => r.Error === undefined)).toBe(true);
 
     const restored = await client.restoreUnit(prod.Slug, "backend", 2);
     expect(restored).toMatchObject({ HeadRevisionNum: 4, UpstreamRevisionNum: 1 });
     expect(await client.getUnitData(prod.Slug, "backend")).toContain("backend:1.1.1");
     const noUp = await client.upgradeUnit(base.Slug, "backend").catch((e) => e);
     expect(noUp).toMatchObject({ status: 400 });
-    const applied = await client.markDelivered(prod.Slug, "backend", "applied", 4);
+    const applied = await client.markApplied(prod.Slug, "backend", 4);
     expect(applied.LastAppliedRevisionNum).toBe(4);
   });
 });

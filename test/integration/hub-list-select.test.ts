@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigHubClient, ConfigHubError } from "../../src/desired/confighub-client.js";
+import { ConfigHubClient } from "../../src/hub/confighub/client.js";
+import { ConfigHubError } from "../../src/hub/confighub/errors.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "../helpers/stores.js";
 
@@ -99,6 +100,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
         UnitID: expect.any(String),
         SpaceID: expect.any(String),
         Slug: "app",
+        ToolchainType: "Kubernetes/YAML",
         Labels: { tier: "backend" },
         HeadRevisionNum: 4,
       },
@@ -106,6 +108,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
         UnitID: expect.any(String),
         SpaceID: expect.any(String),
         Slug: "db",
+        ToolchainType: "Kubernetes/YAML",
         Labels: { tier: "data" },
         HeadRevisionNum: 1,
       },
@@ -118,8 +121,8 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
       )
     ).body as Array<{ Unit: object }>;
     expect(pending.map((i) => Object.keys(i.Unit))).toEqual([
-      ["UnitID", "SpaceID", "Slug", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
-      ["UnitID", "SpaceID", "Slug", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
+      ["UnitID", "SpaceID", "Slug", "ToolchainType", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
+      ["UnitID", "SpaceID", "Slug", "ToolchainType", "DataSize", "HeadRevisionNum", "LastReleasedRevisionNum"],
     ]);
   });
 
@@ -147,6 +150,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
         UnitID: expect.any(String),
         SpaceID: expect.any(String),
         Slug: "db",
+        ToolchainType: "Kubernetes/YAML",
         DisplayName: "Database",
         Labels: { tier: "data" },
       },
@@ -159,7 +163,7 @@ describe.each(STORE_KINDS)("hub list where/select on %s", (kind) => {
     const revs = await client.listRevisions(space, "app", "RevisionNum > 3", { select: ["DataHash"] });
     expect(revs.map((r) => Object.keys(r))).toEqual([["RevisionID", "RevisionNum", "UnitID", "SpaceID", "DataHash"]]);
     // select: [] is no select at all.
-    expect(Object.keys((await client.listUnits(space, "Slug = 'db'", { select: [] }))[0].Unit)).toHaveLength(20);
+    expect(Object.keys((await client.listUnits(space, "Slug = 'db'", { select: [] }))[0].Unit)).toHaveLength(21);
   });
 
   it("answers 400 with one clear message for a bad where or select, on every list", async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { HubError } from "../../src/hub/errors.js";
 import { Hub } from "../../src/hub/hub.js";
+import { userId } from "../../src/hub/rows.js";
 import { globalAppData } from "../helpers/global-app.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "../helpers/stores.js";
 
@@ -64,8 +65,8 @@ describe.each(STORE_KINDS)("hub model on %s", (kind) => {
     expect((await hub.getUnitData(s.Slug, u.UnitID)).data).toBe(changed);
     const revs = await hub.listRevisions(s.Slug, "backend");
     expect(revs.map((r) => [r.RevisionNum, r.Description, r.UserID])).toEqual([
-      [1, "Created", "tester"],
-      [2, "two", "tester"],
+      [1, "Created", userId("tester")],
+      [2, "two", userId("tester")],
     ]);
   });
 
@@ -142,16 +143,16 @@ describe.each(STORE_KINDS)("hub model on %s", (kind) => {
 
   it("filters units with where over labels, relations and revision numbers, and pages with continue", async () => {
     const s = await hub.createSpace({ Slug: `w-${id()}`, Labels: { env: "qa" } });
+    await hub.createUnit(s.Slug, { Slug: "b1", Labels: { tier: "backend" } });
+    await hub.publishRelease(s.Slug); // b1 released at revision 1, the others not yet created
     for (const [slug, tier] of [
       ["a1", "web"],
       ["a2", "backend"],
-      ["b1", "backend"],
       ["b2", "db"],
     ]) {
       await hub.createUnit(s.Slug, { Slug: slug, Labels: { tier } });
     }
     await hub.putUnitData(s.Slug, "a2", globalAppData("backend"));
-    await hub.markDelivered(s.Slug, "b1", "released", 1);
     const q = async (where: string) => (await hub.listUnits({ space: s.Slug, where })).items.map((i) => i.Unit.Slug);
     expect(await q("Labels.tier = 'backend'")).toEqual(["a2", "b1"]);
     expect(await q("Slug LIKE 'a%' AND Labels.tier != 'web'")).toEqual(["a2"]);
@@ -187,18 +188,20 @@ describe.each(STORE_KINDS)("hub model on %s", (kind) => {
       ],
       "bump backend",
     );
-    expect(results.map((r) => [r.UnitSlug, r.Mutated, r.RevisionNum, r.Error])).toEqual([
-      ["backend", true, 2, null],
-      ["frontend", false, 1, null],
+    const heads = await Promise.all(["backend", "frontend"].map((u) => hub.getUnit(s.Slug, u)));
+    expect(results.map((r) => [r.UnitSlug, r.Success, r.HasNewMutations, r.RevisionID, r.Error])).toEqual([
+      ["backend", true, true, heads[0].HeadRevisionID, undefined],
+      ["frontend", true, false, heads[1].HeadRevisionID, undefined],
     ]);
+    expect(heads.map((u) => u.HeadRevisionNum)).toEqual([2, 1]);
     expect((await hub.getUnitData(s.Slug, "backend")).data).toContain("backend:1.1.8\n");
     expect((await hub.getUnit(s.Slug, "backend")).LastChangeDescription).toBe("bump backend");
     const read = await hub.invokeFunctions(s.Slug, "Labels.tier = 'backend'", [
       { FunctionName: "get-replicas", Arguments: [] },
     ]);
-    expect(read).toMatchObject([
-      { UnitSlug: "backend", Mutated: false, Output: [{ kind: "Deployment", name: "backend", replicas: 1 }] },
-    ]);
+    expect(read).toMatchObject([{ UnitSlug: "backend", Success: true, HasNewMutations: false }]);
+    const output = JSON.parse(Buffer.from(read[0].Outputs?.AttributeValueList ?? "", "base64").toString("utf8"));
+    expect(output).toEqual([{ kind: "Deployment", name: "backend", replicas: 1 }]);
     expect(await status(hub.invokeFunctions(s.Slug, "", [{ FunctionName: "nope", Arguments: [] }]))).toBe(400);
   });
 

@@ -49,7 +49,7 @@ describe.each(STORE_KINDS)("hub:SPACE source on %s", (kind) => {
     const applied = new HubSource(api, "hub", "app-qa");
     const head = new HubSource(api, "hub", "app-qa", "head");
     const v1 = (await applied.load()).version;
-    await api.markDelivered("app-qa", "backend", "applied", 1);
+    await api.markApplied("app-qa", "backend", 1);
     await api.putUnitData("app-qa", "backend", globalAppData("backend").replace("backend:1.1.1", "backend:1.1.2"));
     const a = await applied.load();
     const h = await head.load();

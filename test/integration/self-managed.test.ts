@@ -2,8 +2,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl } from "../../src/demo/kubectl.js";
 import { SELF_DEV_SPACE as DEV, loadSelfUnits, SELF_PROD_SPACE as PROD } from "../../src/demo/load.js";
-import type { ConfigHubClient } from "../../src/desired/confighub-client.js";
 import type { KubeObject } from "../../src/drift/types.js";
+import type { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { kubectlFor } from "../../src/sandbox/kubectl.js";
 import { type MemoryHub, objectsOf, setImageReference, startMemoryHub, unitDeployment } from "../helpers/memory-hub.js";
 

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { quote } from "../../desired/confighub-client.js";
 import { applySpaceUnits } from "../../hub/apply.js";
-import type { Unit } from "../../hub/types.js";
 import { loadCluster } from "../../kube/cluster.js";
 import { CliError } from "../errors.js";
 import { type HubCliOptions, withHub } from "./connect.js";
@@ -82,22 +80,17 @@ export function registerApply(unit: Command): void {
 export function registerRelease(hub: Command): void {
   const release = hub.command("release").description("releases: publish");
   release
-    .command("publish [slug]")
-    .description("record units' head revisions as released (LastReleasedRevisionNum)")
+    .command("publish")
+    .description("publish a release of the space: its units' head revisions become LastReleasedRevisionNum")
     .requiredOption("--space <slug>", "the space")
-    .option("--where <expr>", "which units (default: all of the space)")
     .option("--data <dir>", "embedded store directory")
     .option("--json", "print JSON")
-    .action((slug: string | undefined, opts: HubCliOptions & { space: string; where?: string }) =>
+    .action((opts: HubCliOptions & { space: string }) =>
       withHub(opts, async (h) => {
-        const where =
-          [opts.where, slug ? `Slug = '${quote(slug)}'` : undefined].filter(Boolean).join(" AND ") || undefined;
-        const units = (await h.listUnits(opts.space, where)).map((i) => i.Unit);
-        if (slug && units.length === 0) throw new CliError(`no unit ${slug} in space ${opts.space}`);
-        const done: Unit[] = [];
-        for (const u of units) done.push(await h.markDelivered(opts.space, u.Slug, "released", u.HeadRevisionNum));
-        print(opts.json, done, () =>
-          done.map((u) => `released ${u.SpaceSlug}/${u.Slug} revision ${u.LastReleasedRevisionNum}\n`).join(""),
+        const published = await h.publishRelease(opts.space);
+        const units = (await h.listUnits(opts.space)).map((i) => i.Unit);
+        print(opts.json, { Release: published, Units: units }, () =>
+          units.map((u) => `released ${u.SpaceSlug}/${u.Slug} revision ${u.LastReleasedRevisionNum}\n`).join(""),
         );
       }),
     );

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { quote } from "../../desired/confighub-client.js";
-import type { FunctionInvocation } from "../../hub/types.js";
+import type { FunctionInvocation, FunctionResult } from "../../hub/types.js";
+import { quote } from "../../hub/where.js";
 import { type HubCliOptions, withHub } from "./connect.js";
 import { print, table } from "./output.js";
 
@@ -63,18 +63,26 @@ export function registerRun(hub: Command): void {
               [opts.where, opts.unit ? `Slug = '${quote(opts.unit)}'` : undefined].filter(Boolean).join(" AND ") ||
               undefined;
             const results = await h.invokeFunctions(opts.space, where, [invocation], opts.changeDesc);
+            // ConfigHub answers RevisionIDs; the table shows the numbers people use.
+            const heads = new Map(
+              (await h.listUnits(opts.space, where)).map((i) => [i.Unit.UnitID, i.Unit.HeadRevisionNum]),
+            );
             print(opts.json, results, () =>
               table(
                 ["UNIT", "REVISION", "RESULT"],
-                results.map((r) => [
-                  r.UnitSlug,
-                  r.RevisionNum,
-                  r.Error ?? (r.Output.length ? JSON.stringify(r.Output) : r.Mutated ? "changed" : "unchanged"),
-                ]),
+                results.map((r) => [r.UnitSlug, heads.get(r.UnitID) ?? "-", resultText(r)]),
               ),
             );
-            if (results.some((r) => r.Error)) process.exitCode = 2;
+            if (results.some((r) => !r.Success)) process.exitCode = 2;
           }),
       );
   }
+}
+
+/** A function's outcome in a word, or what it output (ConfigHub's Outputs: base64 JSON by output type). */
+function resultText(r: FunctionResult): string {
+  if (!r.Success) return r.Error?.Message ?? "failed";
+  const outputs = Object.values(r.Outputs ?? {}).map((b64) => Buffer.from(b64, "base64").toString("utf8"));
+  if (outputs.length) return outputs.join(" ");
+  return r.HasNewMutations ? "changed" : "unchanged";
 }

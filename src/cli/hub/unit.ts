@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { quote } from "../../desired/confighub-client.js";
 import type { HubApi } from "../../hub/api.js";
 import type { Unit } from "../../hub/types.js";
+import { quote } from "../../hub/where.js";
 import { CliError } from "../errors.js";
 import { type HubCliOptions, withHub } from "./connect.js";
 import { collectLabel, print, table } from "./output.js";
@@ -227,7 +227,7 @@ type HubCommand = Command;
 async function upgrade(h: HubApi, slug: string | undefined, opts: UnitOpts): Promise<void> {
   const targets = slug
     ? [slug]
-    : (await h.listUnits(opts.space, and(opts.where, "UpstreamUnitID IS NOT NULL"))).map((i) => i.Unit.Slug);
+    : (await h.listUnits(opts.space, and(opts.where, "UpstreamRevisionNum > 0"))).map((i) => i.Unit.Slug);
   const results: Array<{ unit: string; revision?: number; conflicts?: unknown[]; error?: string }> = [];
   for (const t of targets) {
     try {

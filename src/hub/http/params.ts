@@ -45,10 +45,12 @@ export function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** `Data` in a unit body: plain text, or base64 as Go's []byte marshals it (YAML always has a ":" so never looks like base64). */
-export function dataField(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw badRequest("Data must be a string");
-  if (v.length > 0 && /^[A-Za-z0-9+/\r\n]+=*$/.test(v)) return Buffer.from(v, "base64").toString("utf8");
-  return v;
+/** The names of an `include` parameter (comma-separated). */
+export function includes(v: string | undefined): Set<string> {
+  return new Set(
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }

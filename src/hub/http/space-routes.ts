@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { RequestBody, ResponseBody } from "../confighub/wire.js";
 import type { Hub } from "../hub.js";
 import { project } from "../select.js";
 import type { Labels, SpaceInput } from "../types.js";
@@ -6,46 +7,66 @@ import { boolParam, listQuery, listSelect, objectBody, type Query, sendPage } fr
 
 type P = { Params: { sid: string }; Querystring: Query };
 
+// ConfigHub's space operations: reads answer ExtendedSpace, writes the bare Space, deletes a DeleteResponse.
 export function registerSpaceRoutes(api: FastifyInstance, hub: Hub): void {
   api.get<P>("/space", async (req, reply) => {
     const fields = listSelect(req.query, "space");
-    return sendPage(reply, await hub.listSpaces(listQuery(req.query)), (i) => ({
+    return sendPage(reply, await hub.listSpaces(listQuery(req.query)), (i): ResponseBody<"ListSpaces">[number] => ({
       ...i,
-      Space: project(i.Space, fields),
+      Space: project(i.Space, fields) as typeof i.Space,
     }));
   });
 
-  api.post<P>("/space", async (req) => ({
-    Space: await hub.createSpace(objectBody(req.body) as unknown as SpaceInput),
-    Error: null,
-  }));
+  api.post<P>(
+    "/space",
+    async (req): Promise<ResponseBody<"CreateSpace">> =>
+      hub.createSpace(spaceInput(objectBody(req.body) as RequestBody<"CreateSpace">) as SpaceInput),
+  );
 
-  api.get<P>("/space/:sid", async (req) => hub.getSpace(req.params.sid));
+  api.get<P>("/space/:sid", async (req): Promise<ResponseBody<"GetSpace">> => {
+    const space = await hub.getSpace(req.params.sid);
+    const [item] = (await hub.listSpaces({ where: `SpaceID = '${space.SpaceID}'` })).items;
+    return item ?? { Space: space, TotalUnitCount: 0 };
+  });
 
   // PUT replaces the settable fields (absent ones reset), PATCH merges.
-  api.put<P>("/space/:sid", async (req) => {
-    const body = objectBody(req.body);
+  api.put<P>("/space/:sid", async (req): Promise<ResponseBody<"UpdateSpace">> => {
+    const body = objectBody(req.body) as RequestBody<"UpdateSpace">;
     const current = await hub.getSpace(req.params.sid);
-    const space = await hub.updateSpace(req.params.sid, {
-      Slug: (body.Slug as string) ?? current.Slug,
-      DisplayName: (body.DisplayName as string) ?? current.Slug,
+    return hub.updateSpace(req.params.sid, {
+      Slug: body.Slug ?? current.Slug,
+      DisplayName: body.DisplayName ?? current.Slug,
       Labels: nullify(current.Labels, body.Labels) as Labels,
       Annotations: nullify(current.Annotations, body.Annotations) as Labels,
-      Version: body.Version as number | undefined,
+      Version: body.Version,
     });
-    return { Space: space, Error: null };
   });
 
-  api.patch<P>("/space/:sid", async (req) => ({
-    Space: await hub.updateSpace(req.params.sid, objectBody(req.body) as Partial<SpaceInput> & { Version?: number }),
-    Error: null,
-  }));
+  api.patch<P>("/space/:sid", async (req): Promise<ResponseBody<"PatchSpace">> => {
+    const body = objectBody(req.body) as RequestBody<"PatchSpace">;
+    return hub.updateSpace(req.params.sid, { ...spaceInput(body), Version: body.Version ?? undefined });
+  });
 
-  api.delete<P>("/space/:sid", async (req) => {
+  api.delete<P>("/space/:sid", async (req): Promise<ResponseBody<"DeleteSpace">> => {
     const space = await hub.getSpace(req.params.sid);
     await hub.deleteSpace(space.SpaceID, { recursive: boolParam(req.query.recursive) });
-    return { Space: space, Error: null };
+    return { Message: `deleted space ${space.Slug}` };
   });
+}
+
+/** The settable fields of a Space body; read-only ones are ignored, as ConfigHub does. */
+function spaceInput(body: {
+  Slug?: string | null;
+  DisplayName?: string | null;
+  Labels?: unknown;
+  Annotations?: unknown;
+}) {
+  return {
+    Slug: body.Slug ?? undefined,
+    DisplayName: body.DisplayName ?? undefined,
+    Labels: body.Labels as Labels | undefined,
+    Annotations: body.Annotations as Labels | undefined,
+  };
 }
 
 /** For PUT: keys of the current map that the new one lacks become null (removed by the merge). */

@@ -4,11 +4,12 @@ import { parseSelect, project } from "../../../src/hub/select.js";
 import { parseWhere } from "../../../src/hub/where.js";
 
 describe("select", () => {
-  it("keeps the selected fields plus the entity's and parents' IDs and Slug", () => {
+  it("keeps the selected fields plus the entity's and parents' IDs, Slug and (units) ToolchainType", () => {
     expect([...(parseSelect(" DisplayName ,Labels", "unit") ?? [])]).toEqual([
       "UnitID",
       "SpaceID",
       "Slug",
+      "ToolchainType",
       "DisplayName",
       "Labels",
     ]);
@@ -25,7 +26,17 @@ describe("select", () => {
       "Labels.tier = 'x' AND UpstreamRevisionNum < UpstreamUnit.HeadRevisionNum AND Space.Slug = 's' AND SpaceSlug = 's'",
     );
     expect([...(parseSelect("Version", "unit", { where, contains: "ab" }) ?? [])].sort()).toEqual(
-      ["UnitID", "SpaceID", "Slug", "Version", "Labels", "UpstreamRevisionNum", "SpaceSlug", "DisplayName"].sort(),
+      [
+        "UnitID",
+        "SpaceID",
+        "Slug",
+        "ToolchainType",
+        "Version",
+        "Labels",
+        "UpstreamRevisionNum",
+        "SpaceSlug",
+        "DisplayName",
+      ].sort(),
     );
   });
 
