@@ -62,7 +62,9 @@ describe("global-app in the hub", () => {
       [setImageReference("backend", ":1.1.2")],
       "backend 1.1.2",
     );
-    expect(result.Error).toBeNull();
+    // ConfigHub's FunctionInvocationsResponse: Success, and no Error on success
+    expect(result.Success).toBe(true);
+    expect(result.Error).toBeUndefined();
     const { conflicts } = await hub.upgradeUnit(staging, "backend");
     expect(conflicts).toEqual([]);
     const promoted = await deployment(staging, "backend");

@@ -59,14 +59,16 @@ describe("the drift-detector's own units in the hub", () => {
       [setImageReference("drift-detector", ":0.2.0")],
       "release 0.2.0",
     );
-    expect(result.Error).toBeNull();
+    // ConfigHub's FunctionInvocationsResponse: Success, and no Error on success
+    expect(result.Success).toBe(true);
+    expect(result.Error).toBeUndefined();
     expect(containerOf(await workload(DEV)).image).toBe(`${IMAGE}:0.2.0`);
     expect(containerOf(await workload(PROD)).image).toBe(`${IMAGE}:0.1.0`);
 
     // `hub unit update --patch --upgrade --space drift-detector-prod`: every unit of the space.
     const before = await hub.getUnit(PROD, "drift-detector");
     const upgraded = await hub.bulkUpgrade(`Space.Slug = '${PROD}'`);
-    expect(upgraded.map((r) => r.Error)).toEqual(upgraded.map(() => null));
+    expect(upgraded.map((r) => r.Error)).toEqual(upgraded.map(() => undefined));
     expect(upgraded.flatMap((r) => r.Conflicts)).toEqual([]);
     const promoted = await workload(PROD);
     expect(containerOf(promoted).image).toBe(`${IMAGE}:0.2.0`);
