@@ -12,6 +12,15 @@ const only = (name, folder, allowed, comment) => ({
   to: { path: notOurs([folder, ...allowed]) },
 });
 
+/** A folder that must not import the named folders of ours. */
+const never = (name, folder, folders, comment) => ({
+  name,
+  comment,
+  severity: "error",
+  from: { path: `^src/${folder}/` },
+  to: { path: ours(folders) },
+});
+
 module.exports = {
   forbidden: [
     {
@@ -37,27 +46,24 @@ module.exports = {
     only("store-is-persistence", "store", ["lib"], "src/store/ is persistence only; records and audits own their SQL."),
     only("kube-is-cluster-access", "kube", ["drift", "lib"], "src/kube/ is cluster access: objects, not drift."),
     only("sandbox-stands-alone", "sandbox", ["lib"], "The sandbox control plane is a tool of its own."),
-    {
-      name: "hub-does-not-read-sources",
-      comment: "The hub owns its clients; sources (src/desired/) read a hub, never the other way round.",
-      severity: "error",
-      from: { path: "^src/hub/" },
-      to: { path: "^src/desired/" },
-    },
-    {
-      name: "detection-is-below-the-loop",
-      comment: "The shared detection path (check, scenarios, benches, the service) knows nothing of the service.",
-      severity: "error",
-      from: { path: "^src/detection/" },
-      to: { path: ours(["detector", "remediation", "server", "service", "cli", "demo", "scenarios"]) },
-    },
-    {
-      name: "detector-does-not-remediate",
-      comment: "The loop reports; remediation acts on what it reports and is wired to it in src/service/.",
-      severity: "error",
-      from: { path: "^src/detector/" },
-      to: { path: ours(["remediation", "server", "service", "cli", "demo"]) },
-    },
+    never(
+      "hub-does-not-read-sources",
+      "hub",
+      ["desired"],
+      "The hub owns its clients; sources (src/desired/) read a hub, never the other way round.",
+    ),
+    never(
+      "detection-is-below-the-loop",
+      "detection",
+      ["detector", "remediation", "server", "service", "cli", "demo", "scenarios"],
+      "The shared detection path (check, scenarios, benches, the service) knows nothing of the service.",
+    ),
+    never(
+      "detector-does-not-remediate",
+      "detector",
+      ["remediation", "server", "service", "cli", "demo"],
+      "The loop reports; remediation acts on what it reports and is wired to it in src/service/.",
+    ),
     {
       name: "server-sees-the-detector-surface-only",
       comment: "The API reads records, the record store and the event bus, never the detectors' insides.",

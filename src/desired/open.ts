@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { ExpectedError } from "../lib/errors.js";
 import { DirectorySource } from "./directory.js";
-import type { DesiredSource } from "./source.js";
+import type { DesiredSnapshot, DesiredSource } from "./source.js";
 
 export interface OpenSourceOptions {
   env?: NodeJS.ProcessEnv;
@@ -23,6 +23,17 @@ export const sourceOpeners: Record<string, Opener> = {
   hub: async (rest, opts) => (await import("./hub-open.js")).openHubSource(rest, opts),
   confighub: async (rest, opts) => (await import("./hub-open.js")).openConfigHubSource(rest, opts),
 };
+
+/** Opens the source, reads it once and closes it: what one-shot commands (check, rbac) need. */
+export async function loadSnapshot(spec: string, opts: OpenSourceOptions = {}): Promise<DesiredSnapshot> {
+  const source = await openSource(spec, opts);
+  try {
+    return await source.load();
+  } finally {
+    // Hub sources hold a database or HTTP connection; a one-shot command must not keep the process alive.
+    await source.close?.().catch(() => {});
+  }
+}
 
 export async function openSource(spec: string, opts: OpenSourceOptions = {}): Promise<DesiredSource> {
   const trimmed = spec.trim();

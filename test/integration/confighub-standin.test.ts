@@ -1,14 +1,14 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/program.js";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSource } from "../../src/desired/open.js";
 import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { resolveCredentials } from "../../src/hub/confighub/credentials.js";
 import { ConfigHubError, TokenRejectedError, TokenUnavailableError } from "../../src/hub/confighub/errors.js";
 import { openConfigHub } from "../../src/hub/connect.js";
 import { hubUnitAccess } from "../../src/remediation/hub-access.js";
+import { hubCliInProcess } from "../helpers/cli.js";
 import { ConfigHubStandin } from "../helpers/confighub-standin.js";
 import { globalAppData } from "../helpers/global-app.js";
 
@@ -177,26 +177,7 @@ describe("`hub` verbs against the stand-in (CUB_SERVER + CUB_TOKEN)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function cli(...args: string[]) {
-    let out = "";
-    let err = "";
-    const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-      out += String(s);
-      return true;
-    });
-    const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-      err += String(s);
-      return true;
-    });
-    try {
-      const code = await main(["node", "drift-detector", "hub", ...args]);
-      return { code, out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-      process.exitCode = undefined;
-    }
-  }
+  const cli = hubCliInProcess;
 
   it("space create/list, unit create/get/data/list, revision list, release publish", async () => {
     expect((await cli("space", "create", "verbs", "--label", "env=qa")).out).toMatch(/^created space verbs/);

@@ -1,34 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/program.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hubCliInProcess } from "../helpers/cli.js";
 import { globalAppData } from "../helpers/global-app.js";
 import { createTestDatabase } from "../helpers/stores.js";
 
 // `drift-detector hub …` in process against the embedded hub (on PostgreSQL here: each command opens the store).
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(["node", "drift-detector", "hub", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = hubCliInProcess;
 
 describe("drift-detector hub (cub's verbs)", () => {
   const saved = { ...process.env };

@@ -1,6 +1,6 @@
 // `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
 import { type Command, Option } from "commander";
-import { openSource } from "../../desired/open.js";
+import { loadSnapshot } from "../../desired/open.js";
 import { detect } from "../../detection/detect.js";
 import { loadEngineConfigFile } from "../../detection/engine-config-file.js";
 import { type ModeSetting, resolveMode } from "../../detection/mode.js";
@@ -67,14 +67,7 @@ export function register(cmd: Command): void {
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   // Read first: a bad configuration file fails fast, before any source or cluster is opened.
   const engine = opts.config ? await loadEngineConfigFile(opts.config as string) : undefined;
-  const source = await openSource(opts.source, { revision: opts.revision });
-  let snapshot: Awaited<ReturnType<typeof source.load>>;
-  try {
-    snapshot = await source.load();
-  } finally {
-    // Hub sources hold a database or HTTP connection; a one-shot check must not keep the process alive.
-    await source.close?.().catch(() => {});
-  }
+  const snapshot = await loadSnapshot(opts.source, { revision: opts.revision });
   const cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
   try {
     await verifyCluster(cluster);

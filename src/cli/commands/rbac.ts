@@ -1,7 +1,7 @@
 // `drift-detector rbac`: the Roles and ClusterRoles (YAML) a detector watching SRC needs, and nothing more.
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
-import { openSource } from "../../desired/open.js";
+import { loadSnapshot } from "../../desired/open.js";
 import { loadCluster, verifyCluster } from "../../kube/cluster.js";
 import { Discovery } from "../../kube/discovery.js";
 import { ExpectedError } from "../../lib/errors.js";
@@ -47,13 +47,7 @@ export async function rbacYaml(opts: RbacCommandOptions): Promise<string> {
     if (!namespace || !name || rest.length) throw new ExpectedError("--service-account must be NAMESPACE/NAME");
     serviceAccount = { namespace, name };
   }
-  const source = await openSource(opts.source);
-  let snapshot: Awaited<ReturnType<typeof source.load>>;
-  try {
-    snapshot = await source.load();
-  } finally {
-    await source.close?.().catch(() => {});
-  }
+  const snapshot = await loadSnapshot(opts.source);
   const cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
   try {
     await verifyCluster(cluster);
