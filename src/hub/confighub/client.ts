@@ -234,10 +234,10 @@ export class ConfigHubClient implements HubApi {
     });
   }
 
-  /** Our hub's extension (ConfigHub ignores the field: it has no applied revision). */
-  async markApplied(space: string, unit: string, revisionNum: number): Promise<Unit> {
-    return (await this.patchUnit(space, unit, { LastAppliedRevisionNum: revisionNum } as RequestBody<"PatchUnit">))
-      .unit;
+  /** ConfigHub keeps no applied revision (it records releases), and its PatchUnit declares no such field: nothing
+   * is sent, the unit is answered as it is. `LastAppliedRevisionNum` is our hub's extension. */
+  async markApplied(space: string, unit: string, _revisionNum: number): Promise<Unit> {
+    return this.getUnit(space, unit);
   }
 
   /** `POST /space/{id}/release`: the server releases the space's units (sets their LastReleasedRevisionNum). */
