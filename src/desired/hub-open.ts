@@ -8,6 +8,8 @@ export interface HubSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** `applied` (default): the revision last applied, else released, else head; `head`: the newest. DRIFT_REVISION. */
   revision?: RevisionChoice;
+  /** Where to say, once, which ConfigHub release answers (default: stderr). */
+  log?: (line: string) => void;
 }
 
 function revisionOf(opts: HubSourceOptions): RevisionChoice {
@@ -31,7 +33,7 @@ export async function openHubSource(spec: string, opts: HubSourceOptions = {}): 
 export async function openConfigHubSource(spec: string, opts: HubSourceOptions = {}): Promise<DesiredSource> {
   let api: HubApi;
   try {
-    api = openConfigHub({ env: opts.env ?? process.env });
+    api = openConfigHub({ env: opts.env ?? process.env, log: opts.log });
   } catch (err) {
     throw new SourceUnavailableError(`confighub:${spec}: ${(err as Error).message}`);
   }

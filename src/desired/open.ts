@@ -9,6 +9,8 @@ export interface OpenSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** Hub sources: compare with the revision last applied (default) or with head. */
   revision?: "applied" | "head";
+  /** Where a hub source says, once, which ConfigHub release answers (default: stderr; the service: its log). */
+  log?: (line: string) => void;
 }
 
 /** A source spec that names no usable source (bad prefix, empty): the command stops with exit code 2. */

@@ -59,10 +59,10 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const { settings, env, shutdown, metrics, webhook, tuning } = ctx;
   const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
   shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
-  const source = await openSource(spec.source, { env });
-  ctx.sources.push(source);
   const name = cluster.contextName;
   const logger = ctx.logger.child({ cluster: name });
+  const source = await openSource(spec.source, { env, log: (line) => logger.info(line) });
+  ctx.sources.push(source);
   const tracker = new Tracker({
     cluster: name,
     store: ctx.recordStore,

@@ -126,7 +126,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     db,
     recordStore,
     clusters: watched,
-    hubs: defaultHubs(env, db),
+    hubs: defaultHubs(env, db, (line) => logger.info(line)),
     bus,
     logger,
   });
