@@ -30,6 +30,7 @@ export interface StandinRequest {
   path: string;
   query: URLSearchParams;
   authorization: string | undefined;
+  ifMatch: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -187,6 +188,7 @@ export class ConfigHubStandin {
       path: url.pathname,
       query: url.searchParams,
       authorization: req.headers.authorization,
+      ifMatch: req.headers["if-match"],
     });
     const op = findOperation(req.method ?? "", url.pathname);
     res.setHeader("ConfigHub-Version", this.version);

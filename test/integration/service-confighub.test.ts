@@ -20,6 +20,7 @@ import { modeConfigMap } from "../helpers/manifests.js";
 import { type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
 
 const space = `acorn-${randomBytes(3).toString("hex")}`;
+const API_TOKEN = `api-${randomBytes(12).toString("hex")}`;
 
 describe("the service with a confighub: source", () => {
   let ns: TestNamespace;
@@ -42,6 +43,8 @@ describe("the service with a confighub: source", () => {
         dataDir: join(serviceDir, "data"),
         analysis: "off",
         sourcePoll: "500ms",
+        remediation: "suggest",
+        apiToken: API_TOKEN,
       }),
       env: { CUB_SERVER: hub.url, CUB_TOKEN: hub.token, HOME: serviceDir },
       log: logSink(lines),
@@ -77,5 +80,25 @@ describe("the service with a confighub: source", () => {
     expect(hub.problems).toEqual([]);
     // Every call named the stand-in's token, and only ConfigHub's operations were used.
     expect(hub.requests.every((r) => r.authorization === `Bearer ${hub.token}`)).toBe(true);
+  }, 120_000);
+
+  it("accepts a live value into ConfigHub as new unit data, guarded by If-Match", async () => {
+    const key = objectKey({ apiVersion: "v1", kind: "ConfigMap", namespace: ns.name, name: "settings" });
+    kubectlIn(ns.name, "patch", "configmap", "settings", "--type=merge", "-p", '{"data":{"mode":"auto"}}');
+    const record = await until("drift against revision 2", () => service.trackers[0].openRecord(key));
+    const head = hub.unit(space, "settings").HeadRevisionNum as number;
+    const dataHash = hub.unit(space, "settings").DataHash;
+    const res = await fetch(`${service.address}/api/drifts/${record.id}/actions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ action: "accept", dryRun: false, actor: "alice" }),
+    });
+    expect(res.status).toBe(200);
+    expect(hub.data(space, "settings")).toContain("mode: auto");
+    expect(hub.unit(space, "settings").HeadRevisionNum).toBe(head + 1);
+    const put = hub.requests.filter((r) => r.method === "PUT" && r.path.endsWith("/data")).at(-1);
+    expect(put?.query.get("last_change_description")).toMatch(/accepted by alice/);
+    expect(put?.ifMatch).toBe(`"${dataHash}"`);
+    expect(hub.problems).toEqual([]);
   }, 120_000);
 });
