@@ -162,6 +162,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     shutdown,
     sources,
     recordStore,
+    db,
     analyzer,
     webhook,
     snoozes: remediation.store,
