@@ -248,7 +248,6 @@ describe("`hub` verbs against the stand-in (CUB_SERVER + CUB_TOKEN)", () => {
     // result is one per unit, 207 mixed.
     hub.addSpace("promo-qa");
     await cli("unit", "create", "--dest-space", "promo-qa", "--space", "promo-dev");
-    hub.functions.set("noop", () => ({}));
     const bulk = await client.bulkUpgrade("Slug = 'backend' AND UpstreamRevisionNum > 0");
     expect(bulk.map((r) => [r.Unit?.SpaceSlug, r.Error?.Message ?? null]).sort()).toEqual([
       ["promo-prod", "the stand-in does not merge an upgrade over local changes"],
