@@ -65,7 +65,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
   const name = cluster.contextName;
   const logger = ctx.logger.child({ cluster: name });
-  const source = await openSource(spec.source, { env, log: (line) => logger.info(line) });
+  const source = await openSource(spec.source, { env, log: (line) => logger.info(line), db: ctx.db });
   ctx.sources.push(source);
   const tracker = new Tracker({
     cluster: name,
