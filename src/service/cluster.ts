@@ -19,6 +19,8 @@ import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
+import type { ShardCoordinator } from "../sharding/coordinator.js";
+import { shardLeaseName, shardOf, sourceScope } from "../sharding/shard.js";
 import type { WatchedCluster } from "./remediation.js";
 import type { ClusterSpec, RunSettings } from "./settings.js";
 
@@ -46,6 +48,10 @@ export interface ClusterContext {
   /** Whether this replica leads any cluster (the leader gauge is one for the replica). */
   anyLeading: () => boolean;
   shuttingDown: () => boolean;
+  /** DRIFT_SHARDING on: each cluster source is a shard that only its assigned replica acquires (src/sharding/). */
+  sharding?: ShardCoordinator;
+  /** Contexts watched with more than one source: each source's tracker keeps only its own records. */
+  sharedContexts?: ReadonlySet<string | undefined>;
 }
 
 export interface StartedCluster {
@@ -62,9 +68,12 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const source = await openSource(spec.source, { env });
   ctx.sources.push(source);
   const name = cluster.contextName;
-  const logger = ctx.logger.child({ cluster: name });
+  const scope = ctx.sharedContexts?.has(spec.context) ? sourceScope(spec.source) : undefined;
+  const shard = ctx.sharding ? shardOf(name, spec.source) : undefined;
+  const logger = ctx.logger.child({ cluster: name, ...(shard ? { shard: shard.key } : {}) });
   const tracker = new Tracker({
     cluster: name,
+    scope,
     store: ctx.recordStore,
     logger,
     onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
@@ -98,7 +107,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     snoozePollMs: tuning?.snoozePollMs,
   });
   const detector = new ClusterDetector({
-    name,
+    name: scope ? `${name}=${spec.source}` : name,
     cluster,
     source,
     mode: settings.mode,
@@ -132,6 +141,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     source,
     sourcePollMs: settings.sourcePoll,
     holdsLease,
+    scope,
   };
 
   if (!settings.leaderElection) {
@@ -143,14 +153,16 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const elector = new LeaderElector({
     client: cluster.client,
     namespace: settings.leaseNamespace ?? cluster.namespace ?? "default",
-    name: settings.leaseName,
+    name: shard ? shardLeaseName(settings.leaseName, shard.key) : settings.leaseName,
     identity: ctx.identity,
     leaseDurationMs: settings.leaseDuration,
     retryPeriodMs: tuning?.leaseRetryMs,
     logger,
     onReachability: (reachable) => detector.setApiserverReachable(reachable),
+    mayAcquire: shard && (() => ctx.sharding?.assignedHere(shard.key) ?? false),
     onChange: (leading) => {
       metrics.leader.set(ctx.anyLeading() || leading ? 1 : 0);
+      ctx.sharding?.ownershipChanged();
       if (leading) detector.start();
       else
         void detector.stop().then(() => {
@@ -159,6 +171,8 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     },
   });
   detectorRef.elector = elector;
-  elector.start();
+  if (shard)
+    ctx.sharding?.add(shard.key, elector); // started with the others once all shards are known
+  else elector.start();
   return { watched, announcer, elector };
 }

@@ -27,6 +27,7 @@ import { openStore } from "../store/open.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
+import { startSharding } from "./sharding.js";
 
 export interface ServiceOptions {
   settings: RunSettings;
@@ -151,6 +152,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
   });
 
+  const specs = clusterSpecs(settings);
+  const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
   const ctx: ClusterContext = {
     settings,
     env,
@@ -170,8 +173,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     tuning: opts.tuning,
     anyLeading: () => electors().some((e) => e.isLeader),
     shuttingDown: () => shutdownStarted,
+    sharding,
+    sharedContexts: new Set(specs.map((s) => s.context).filter((c, i, all) => all.indexOf(c) !== i)),
   };
-  for (const spec of clusterSpecs(settings)) clusters.push(await startCluster(ctx, spec));
+  for (const spec of specs) clusters.push(await startCluster(ctx, spec));
   const detectors = watched().map((w) => w.detector);
   const trackers = watched().map((w) => w.tracker);
   const announcers = clusters.map((c) => c.announcer);
@@ -182,6 +187,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await Promise.all(electors().map((e) => e.stop()));
     metrics.leader.set(0);
   });
+  if (sharding) {
+    sharding.start();
+    shutdown.add("leave the replicas sharing the shards", () => sharding.stop());
+  }
   shutdown.add("stop detecting", async () => {
     shutdownStarted = true;
     await Promise.all(detectors.map((d) => d.stop()));

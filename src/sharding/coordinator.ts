@@ -1,0 +1,129 @@
+// Scale-out: the replicas share the shards. Every retry period this replica heartbeats its member Lease, reads the
+// live members, and assigns the shards (./assignment.ts, the same answer on every replica); each shard's fencing
+// Lease (kube/leader.ts) is then acquired only by the replica it is assigned to, and handed back by the others. The
+// shard's detector and informers start and stop with that Lease (service/cluster.ts), so a replica stops acting on a
+// shard before its Lease can expire, whatever the assignment says.
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { KubeClient } from "../kube/client.js";
+import type { LeaderElector } from "../kube/leader.js";
+import { assignShards, movedShards } from "./assignment.js";
+import { Membership } from "./membership.js";
+import { ShardMetrics } from "./metrics.js";
+
+export interface ShardCoordinatorOptions {
+  /** Where the member Leases live: the first watched cluster. */
+  client: KubeClient;
+  namespace: string;
+  group: string;
+  identity: string;
+  leaseDurationMs: number;
+  /** How often to heartbeat and read the members; default the leader election's retry period. */
+  retryPeriodMs?: number;
+  logger: Logger;
+  registry: Registry;
+}
+
+export class ShardCoordinator {
+  private readonly electors = new Map<string, LeaderElector>();
+  private readonly membership: Membership;
+  private readonly metrics: ShardMetrics;
+  private readonly retryMs: number;
+  private assignment = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: ShardCoordinatorOptions) {
+    this.membership = new Membership(opts);
+    this.metrics = new ShardMetrics(opts.registry);
+    this.retryMs = opts.retryPeriodMs ?? Math.min(2000, opts.leaseDurationMs / 5);
+  }
+
+  /** A shard and its fencing Lease's elector (made with `mayAcquire: () => coordinator.assignedHere(key)`). */
+  add(key: string, elector: LeaderElector): void {
+    this.electors.set(key, elector);
+    this.metrics.shardOwned.set({ shard: key }, 0);
+  }
+
+  assignedHere(key: string): boolean {
+    return this.assignment.get(key) === this.opts.identity;
+  }
+
+  /** The shards whose Lease this replica holds now. */
+  owned(): string[] {
+    return [...this.electors].filter(([, e]) => e.isLeader).map(([k]) => k);
+  }
+
+  /** The current assignment, shard → replica identity (tests, the forwarding of remediation). */
+  get assigned(): ReadonlyMap<string, string> {
+    return this.assignment;
+  }
+
+  /** Joins the group; the electors start observing their Leases at once and acquire what is assigned here. */
+  start(): void {
+    this.stopped = false;
+    for (const e of this.electors.values()) e.start();
+    this.tick();
+  }
+
+  private tick = (): void => {
+    if (this.stopped) return;
+    this.inFlight = this.refresh()
+      .catch((err) => this.opts.logger.debug({ err: String(err) }, "membership refresh failed"))
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.stopped) return;
+        this.timer = setTimeout(this.tick, this.retryMs);
+        this.timer.unref();
+      });
+  };
+
+  private async refresh(): Promise<void> {
+    const members = await this.membership.refresh(this.owned(), AbortSignal.timeout(this.retryMs * 2));
+    const held = new Map<string, string>();
+    for (const m of members) for (const s of m.shards) if (!held.has(s)) held.set(s, m.identity);
+    const next = assignShards(
+      [...this.electors.keys()],
+      members.map((m) => m.identity),
+      held,
+    );
+    this.metrics.members.set(members.length);
+    const moved = movedShards(this.assignment, next);
+    const first = this.assignment.size === 0;
+    this.assignment = next;
+    this.updateGauges();
+    if (moved.length === 0) return;
+    if (!first) this.metrics.rebalances.inc();
+    this.opts.logger.info(
+      {
+        members: members.map((m) => m.identity).sort(),
+        assigned: [...next].filter(([, m]) => m === this.opts.identity).map(([s]) => s),
+        moved: first ? 0 : moved.length,
+      },
+      "shards assigned",
+    );
+    // Who lost a shard hands its Lease back now; who gained one tries now (and again every retry period).
+    for (const key of moved) this.electors.get(key)?.poke();
+  }
+
+  /** An elector won or lost its Lease. */
+  ownershipChanged(): void {
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    const owned = new Set(this.owned());
+    this.metrics.owned.set(owned.size);
+    for (const key of this.electors.keys()) this.metrics.shardOwned.set({ shard: key }, owned.has(key) ? 1 : 0);
+  }
+
+  /** Leaves the group (the Leases are released by the service's shutdown, which stops the electors). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+    await this.membership.leave();
+    this.metrics.owned.set(0);
+  }
+}
