@@ -1,0 +1,189 @@
+// Replicas sharing the work: three real `run` processes, six shards (one directory source each, on one sandbox
+// cluster), PostgreSQL shared. Each replica owns two shards; a SIGKILLed replica's shards are owned again by the
+// others within the lease duration (plus the membership poll) and detected, nothing announced twice, no drift lost;
+// a replica joining moves at most ⌈S/N⌉ shards.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { shardLeaseName } from "../../src/sharding/shard.js";
+import {
+  createTestNamespace,
+  kubectlIn,
+  kubectlWithInput,
+  loadKubeConfig,
+  type TestNamespace,
+} from "../helpers/kube.js";
+import { modeConfigMap } from "../helpers/manifests.js";
+import { lineTime, type ReplicaProcess, startReplicaProcess } from "../helpers/replica-process.js";
+import { until } from "../helpers/service-run.js";
+import { createTestDatabase } from "../helpers/stores.js";
+
+const LEASE_MS = 6000;
+const SHARDS = 6;
+let ns: TestNamespace;
+let dir: string;
+let databaseUrl: string;
+let context: string;
+const replicas: ReplicaProcess[] = [];
+const names = Array.from({ length: SHARDS }, (_, i) => `cm-${i}`);
+const sourceOf = (i: number) => join(dir, `shard-${i}`);
+const shardKey = (i: number) => `${context}=${sourceOf(i)}`;
+const leaseOf = (i: number) => shardLeaseName("shard-test", shardKey(i));
+
+function startReplica(name: string): ReplicaProcess {
+  const args = ["--listen", "127.0.0.1:0", "--lease-namespace", ns.name, "--lease-duration", `${LEASE_MS / 1000}s`];
+  for (let i = 0; i < SHARDS; i++) args.push("--cluster", `${context}=${sourceOf(i)}`);
+  const r = startReplicaProcess(name, args, {
+    KUBECONFIG: inject("kubeconfig"),
+    DATABASE_URL: databaseUrl,
+    DRIFT_ANALYSIS: "rules",
+    DRIFT_LEASE_NAME: "shard-test",
+    DRIFT_INTERVAL: "10m",
+  });
+  replicas.push(r);
+  return r;
+}
+
+/** Shard index → the replica (POD_NAME) holding its Lease now, from the apiserver. */
+function holders(): Map<number, string> {
+  const leases = JSON.parse(kubectlIn(ns.name, "get", "leases", "-o", "json")).items as Array<{
+    metadata: { name: string };
+    spec: { holderIdentity?: string | null };
+  }>;
+  const out = new Map<number, string>();
+  for (let i = 0; i < SHARDS; i++) {
+    const holder = leases.find((l) => l.metadata.name === leaseOf(i))?.spec.holderIdentity;
+    if (holder) out.set(i, holder.replace(/_[0-9a-f]+$/, ""));
+  }
+  return out;
+}
+
+/** Waits (polling the Leases) until every shard is held, by `live` only, as evenly as can be. */
+async function balancedOver(live: ReplicaProcess[], ms = 90_000): Promise<Map<number, string>> {
+  return until(
+    `shards balanced over ${live.map((r) => r.name).join(", ")}`,
+    async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      const h = holders();
+      if (h.size !== SHARDS) return undefined;
+      const counts = live.map((r) => [...h.values()].filter((n) => n === r.name).length);
+      const total = counts.reduce((a, b) => a + b, 0);
+      const ok = total === SHARDS && Math.max(...counts) - Math.min(...counts) <= 1;
+      return ok ? h : undefined;
+    },
+    ms,
+  );
+}
+
+const cmRef = (name: string) => `ConfigMap ${ns.name}/${name}`;
+const opened = (name: string) =>
+  replicas.flatMap((r) => r.linesWhere((l) => l.event === "opened" && l.resource === cmRef(name)));
+const fullDone = (r: ReplicaProcess, i: number, after = 0) =>
+  r.linesWhere((l) => l.msg === "first full detection done" && l.shard === shardKey(i) && lineTime(l) >= after).length >
+  0;
+const byName = (name: string) => replicas.find((r) => r.name === name)!;
+const drift = (name: string, mode: string) =>
+  kubectlIn(ns.name, "patch", "configmap", name, "--type=merge", "-p", JSON.stringify({ data: { mode } }));
+
+describe("replicas sharing six shards", () => {
+  beforeAll(async () => {
+    ns = await createTestNamespace(loadKubeConfig(), "shard");
+    context = loadKubeConfig().getCurrentContext();
+    dir = mkdtempSync(join(tmpdir(), "sharding-"));
+    databaseUrl = await createTestDatabase();
+    const docs = names.map((n) => modeConfigMap(ns.name, n, "declared"));
+    for (let i = 0; i < SHARDS; i++) {
+      mkdirSync(sourceOf(i));
+      writeFileSync(join(sourceOf(i), "objects.yaml"), docs[i]!);
+    }
+    kubectlWithInput(["apply", "--server-side", "-f", "-"], docs.join("---\n"));
+  });
+
+  afterAll(async () => {
+    for (const r of replicas) r.kill("SIGKILL");
+    await Promise.all(replicas.map((r) => r.exited));
+    await ns?.delete();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("two shards each; a SIGKILLed replica's shards are taken over without repeats or loss; joins move few", async () => {
+    const [a, b, c] = ["replica-a", "replica-b", "replica-c"].map(startReplica) as [
+      ReplicaProcess,
+      ReplicaProcess,
+      ReplicaProcess,
+    ];
+    const first = await balancedOver([a, b, c]);
+    for (const r of [a, b, c]) expect([...first.values()].filter((n) => n === r.name)).toHaveLength(2);
+    for (let i = 0; i < SHARDS; i++) {
+      await until(`shard ${i} detected`, () => fullDone(byName(first.get(i)!), i), 60_000);
+    }
+
+    // A drift on every shard: each announced once, by its owner.
+    for (const n of names) drift(n, "manual");
+    for (let i = 0; i < SHARDS; i++) {
+      await until(`${names[i]} announced`, () => opened(names[i]!).length === 1, 60_000);
+      expect(opened(names[i]!)[0]).toBe(byName(first.get(i)!).lines.find((l) => l === opened(names[i]!)[0]));
+    }
+
+    // SIGKILL a; while nobody owns its shards, one of them drifts further (that must not be lost).
+    const aShards = [...first].filter(([, n]) => n === a.name).map(([i]) => i);
+    a.kill("SIGKILL");
+    const killedAt = (await a.exited).at;
+    const lateDrift = names[aShards[0]!]!;
+    drift(lateDrift, "late");
+    const second = await balancedOver([b, c], 60_000);
+    const takenAt = Math.max(
+      ...aShards.map((i) => {
+        const owner = byName(second.get(i)!);
+        const l = owner.linesWhere(
+          (x) => x.msg === "became leader" && x.shard === shardKey(i) && lineTime(x) > killedAt,
+        );
+        return lineTime(l[0]!);
+      }),
+    );
+    for (const i of aShards) {
+      await until(`shard ${i} detected again`, () => fullDone(byName(second.get(i)!), i, killedAt), 60_000);
+    }
+    const detectedAt = Math.max(
+      ...aShards.map((i) =>
+        lineTime(
+          byName(second.get(i)!).linesWhere(
+            (l) => l.msg === "first full detection done" && l.shard === shardKey(i) && lineTime(l) >= killedAt,
+          )[0]!,
+        ),
+      ),
+    );
+    // Owned again within the lease duration plus the membership poll (a fifth of it) and the Lease's retry period.
+    expect(takenAt - killedAt).toBeLessThan(LEASE_MS * 2);
+    // Nothing announced twice; the drift made while unowned is an update of the same record, announced once.
+    await until(`${lateDrift} update announced`, () =>
+      replicas.some((r) => r.lines.some((l) => l.event === "updated" && l.resource === cmRef(lateDrift))),
+    );
+    for (const n of names) expect(opened(n)).toHaveLength(1);
+    const updates = replicas.flatMap((r) =>
+      r.linesWhere((l) => l.event === "updated" && l.resource === cmRef(lateDrift)),
+    );
+    expect(updates).toHaveLength(1);
+    for (const r of [b, c]) expect(r.linesWhere((l) => l.event === "resolved")).toHaveLength(0);
+
+    // Joins: b, c (3 each) + d → 2 each; + e → four replicas, at most ⌈6/4⌉ = 2 shards move.
+    const d = startReplica("replica-d");
+    const third = await balancedOver([b, c, d]);
+    const e = startReplica("replica-e");
+    const joinedAt = Date.now();
+    const fourth = await balancedOver([b, c, d, e]);
+    await new Promise((r) => setTimeout(r, LEASE_MS)); // let any further move show
+    const acquisitions = [b, c, d, e].flatMap((r) =>
+      r.linesWhere((l) => l.msg === "became leader" && lineTime(l) >= joinedAt),
+    );
+    const moved = [...fourth].filter(([i, n]) => third.get(i) !== n).length;
+    expect(acquisitions.length).toBeLessThanOrEqual(Math.ceil(SHARDS / 4));
+    expect(moved).toBe(acquisitions.length);
+    for (const n of names) expect(opened(n)).toHaveLength(1);
+
+    process.stderr.write(
+      `[sharding] SIGKILL → shards owned again after ${takenAt - killedAt} ms, detected after ${detectedAt - killedAt} ms (lease ${LEASE_MS} ms); 3→4 replicas moved ${moved} shard(s)\n`,
+    );
+  }, 400_000);
+});
