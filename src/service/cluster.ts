@@ -142,6 +142,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     sourcePollMs: settings.sourcePoll,
     holdsLease,
     scope,
+    shard: shard?.key,
   };
 
   if (!settings.leaderElection) {

@@ -39,6 +39,8 @@ export interface WatchedCluster {
   sourcePollMs: number;
   /** The lease fence (leader election on): false as soon as the lease may no longer be this replica's. */
   holdsLease?: () => boolean;
+  /** Its shard key, with sharding on. */
+  shard?: string;
   /** Whether a record of this cluster is this watched source's (one cluster watched as several shards). */
   scope?: (record: DriftRecordView) => boolean;
 }
@@ -135,7 +137,7 @@ export class ServiceRemediation {
     };
   }
 
-  private async findRecord(id: string): Promise<DriftRecord | undefined> {
+  async findRecord(id: string): Promise<DriftRecord | undefined> {
     try {
       const stored = await this.opts.recordStore?.get(id);
       if (stored) return stored;

@@ -27,7 +27,7 @@ import { openStore } from "../store/open.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
-import { startSharding } from "./sharding.js";
+import { advertisedUrl, shardedRemediator, startSharding } from "./sharding.js";
 
 export interface ServiceOptions {
   settings: RunSettings;
@@ -102,6 +102,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
   const server = createHttpServer({ registry, readiness });
+  const specs = clusterSpecs(settings);
+  const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
   const clusters: StartedCluster[] = [];
   const watched = () => clusters.map((c) => c.watched);
   const electors = () => clusters.flatMap((c) => (c.elector ? [c.elector] : []));
@@ -144,7 +146,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ),
     bus,
     apiToken: settings.apiToken,
-    remediation: { mode: settings.remediation, remediator: remediation.remediator, store: remediation.store },
+    remediation: {
+      mode: settings.remediation,
+      remediator: shardedRemediator(sharding, remediation, watched, settings.apiToken),
+      store: remediation.store,
+    },
     stats: {
       history: db ? new RecordStats(db) : undefined,
       units: () => sources.flatMap((s) => s.units?.() ?? []),
@@ -152,8 +158,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
   });
 
-  const specs = clusterSpecs(settings);
-  const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
   const ctx: ClusterContext = {
     settings,
     env,
@@ -200,6 +204,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });
+  sharding?.advertise(advertisedUrl(address, env));
   logger.info({ address, identity, clusters: detectors.map((d) => d.name) }, "drift-detector started");
 
   return {

@@ -1,11 +1,15 @@
 // DRIFT_SHARDING: the shard coordinator of this replica (src/sharding/), its member Lease on the first watched
 // cluster, next to the shards' own Leases.
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Shutdown } from "../app/shutdown.js";
 import { loadCluster } from "../kube/cluster.js";
+import type { Remediator } from "../remediation/types.js";
 import { ShardCoordinator } from "../sharding/coordinator.js";
 import type { ClusterContext } from "./cluster.js";
+import type { ServiceRemediation, WatchedCluster } from "./remediation.js";
+import { forwardingRemediator } from "./remediation-forward.js";
 import { clusterSpecs, type RunSettings, shardingOn } from "./settings.js";
 
 export interface ShardingOptions {
@@ -35,4 +39,30 @@ export function startSharding(opts: ShardingOptions): ShardCoordinator | undefin
     logger: opts.logger,
     registry: opts.registry,
   });
+}
+
+/** The API's remediator: with sharding, an action on a shard owned elsewhere goes to its owner. */
+export function shardedRemediator(
+  sharding: ShardCoordinator | undefined,
+  remediation: ServiceRemediation,
+  clusters: () => WatchedCluster[],
+  apiToken: string | undefined,
+): Remediator | undefined {
+  const local = remediation.remediator;
+  if (!sharding || !local) return local;
+  return forwardingRemediator({
+    local,
+    coordinator: sharding,
+    clusters,
+    record: (id) => remediation.findRecord(id),
+    apiToken,
+  });
+}
+
+/** Where the other replicas reach this one's API: the pod's IP (POD_IP, from the downward API) or the listen address. */
+export function advertisedUrl(address: string, env: NodeJS.ProcessEnv): string {
+  const url = new URL(address);
+  if (env.POD_IP) url.hostname = env.POD_IP.includes(":") ? `[${env.POD_IP}]` : env.POD_IP;
+  else if (url.hostname === "0.0.0.0" || url.hostname === "[::]") url.hostname = hostname();
+  return url.origin;
 }

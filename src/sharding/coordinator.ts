@@ -8,7 +8,7 @@ import type { Registry } from "prom-client";
 import type { KubeClient } from "../kube/client.js";
 import type { LeaderElector } from "../kube/leader.js";
 import { assignShards, movedShards } from "./assignment.js";
-import { Membership } from "./membership.js";
+import { type Member, Membership } from "./membership.js";
 import { ShardMetrics } from "./metrics.js";
 
 export interface ShardCoordinatorOptions {
@@ -30,6 +30,8 @@ export class ShardCoordinator {
   private readonly metrics: ShardMetrics;
   private readonly retryMs: number;
   private assignment = new Map<string, string>();
+  private members: Member[] = [];
+  private address: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
@@ -60,6 +62,16 @@ export class ShardCoordinator {
     return this.assignment;
   }
 
+  /** This replica's API, for the others to forward remediation to (announced from the next heartbeat on). */
+  advertise(address: string): void {
+    this.address = address;
+  }
+
+  /** The other replica holding the shard's Lease, as its last heartbeat said. */
+  holderOf(key: string): Member | undefined {
+    return this.members.find((m) => m.identity !== this.opts.identity && m.shards.includes(key));
+  }
+
   /** Joins the group; the electors start observing their Leases at once and acquire what is assigned here. */
   start(): void {
     this.stopped = false;
@@ -80,7 +92,8 @@ export class ShardCoordinator {
   };
 
   private async refresh(): Promise<void> {
-    const members = await this.membership.refresh(this.owned(), AbortSignal.timeout(this.retryMs * 2));
+    const members = await this.membership.refresh(this.owned(), this.address, AbortSignal.timeout(this.retryMs * 2));
+    this.members = members;
     const held = new Map<string, string>();
     for (const m of members) for (const s of m.shards) if (!held.has(s)) held.set(s, m.identity);
     const next = assignShards(

@@ -10,11 +10,14 @@ import type { LeaseRecord } from "../kube/leader.js";
 
 export const GROUP_LABEL = "drift-detector.io/members-of";
 export const SHARDS_ANNOTATION = "drift-detector.io/shards";
+export const ADDRESS_ANNOTATION = "drift-detector.io/address";
 
 export interface Member {
   identity: string;
   /** The shards it held at its last heartbeat. */
   shards: string[];
+  /** Its HTTP API (remediation of its shards is forwarded there). */
+  address?: string;
 }
 
 export interface MembershipOptions {
@@ -59,8 +62,8 @@ export class Membership {
   }
 
   /** One heartbeat (our Lease, with the shards we hold) and one LIST: the live members, this replica included. */
-  async refresh(held: string[], signal: AbortSignal): Promise<Member[]> {
-    await this.heartbeat(held, signal);
+  async refresh(held: string[], address: string | undefined, signal: AbortSignal): Promise<Member[]> {
+    await this.heartbeat(held, address, signal);
     const list = await this.opts.client.request({
       method: "GET",
       path: this.path,
@@ -68,7 +71,7 @@ export class Membership {
       signal,
     });
     const now = Date.now();
-    const members: Member[] = [{ identity: this.opts.identity, shards: held }];
+    const members: Member[] = [{ identity: this.opts.identity, shards: held, address }];
     const seen = new Set<string>();
     for (const lease of (list.body as { items?: MemberLease[] }).items ?? []) {
       const { name } = lease.metadata;
@@ -84,13 +87,18 @@ export class Membership {
       }
       const durationMs = (lease.spec.leaseDurationSeconds ?? this.opts.leaseDurationMs / 1000) * 1000;
       if (!identity || identity === this.opts.identity || now - o.at > durationMs) continue;
-      members.push({ identity, shards: parseShards(lease.metadata.annotations?.[SHARDS_ANNOTATION]) });
+      const annotations = lease.metadata.annotations ?? {};
+      members.push({
+        identity,
+        shards: parseShards(annotations[SHARDS_ANNOTATION]),
+        address: annotations[ADDRESS_ANNOTATION],
+      });
     }
     for (const name of this.observed.keys()) if (!seen.has(name)) this.observed.delete(name);
     return members;
   }
 
-  private async heartbeat(held: string[], signal: AbortSignal): Promise<void> {
+  private async heartbeat(held: string[], address: string | undefined, signal: AbortSignal): Promise<void> {
     const { client, identity, group, namespace } = this.opts;
     const body: MemberLease = {
       apiVersion: "coordination.k8s.io/v1",
@@ -99,7 +107,10 @@ export class Membership {
         name: this.name,
         namespace,
         labels: { [GROUP_LABEL]: group },
-        annotations: { [SHARDS_ANNOTATION]: JSON.stringify([...held].sort()) },
+        annotations: {
+          [SHARDS_ANNOTATION]: JSON.stringify([...held].sort()),
+          ...(address ? { [ADDRESS_ANNOTATION]: address } : {}),
+        },
       },
       spec: {
         holderIdentity: identity,

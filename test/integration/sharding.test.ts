@@ -21,6 +21,7 @@ import { createTestDatabase } from "../helpers/stores.js";
 
 const LEASE_MS = 6000;
 const SHARDS = 6;
+const TOKEN = "sharding-test-token-0123456789";
 let ns: TestNamespace;
 let dir: string;
 let databaseUrl: string;
@@ -40,6 +41,8 @@ function startReplica(name: string): ReplicaProcess {
     DRIFT_ANALYSIS: "rules",
     DRIFT_LEASE_NAME: "shard-test",
     DRIFT_INTERVAL: "10m",
+    DRIFT_REMEDIATION: "suggest",
+    DRIFT_API_TOKEN: TOKEN,
   });
   replicas.push(r);
   return r;
@@ -181,6 +184,28 @@ describe("replicas sharing six shards", () => {
     expect(acquisitions.length).toBeLessThanOrEqual(Math.ceil(SHARDS / 4));
     expect(moved).toBe(acquisitions.length);
     for (const n of names) expect(opened(n)).toHaveLength(1);
+
+    // Any replica answers the read API for every shard, from the shared store.
+    const api = (r: ReplicaProcess) => String(r.lines.find((l) => l.msg === "drift-detector started")?.address);
+    const listed = (await (await fetch(`${api(e)}/api/drifts`)).json()) as {
+      items: Array<{ id: string; ref: { name: string } }>;
+    };
+    expect(listed.items.map((x) => x.ref.name).sort()).toEqual([...names].sort());
+    // A revert asked of a replica that does not own the shard is executed by the owner (forwarded), once.
+    const [target, owner] = [...fourth].find(([, n]) => n !== e.name)!;
+    const record = listed.items.find((x) => x.ref.name === names[target])!;
+    const res = await fetch(`${api(e)}/api/drifts/${record.id}/actions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ action: "revert", actor: "test" }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { outcome: string }).outcome).toBe("succeeded");
+    expect(kubectlIn(ns.name, "get", "configmap", names[target]!, "-o", "jsonpath={.data.mode}")).toBe("declared");
+    const resolved = (r: ReplicaProcess) =>
+      r.linesWhere((l) => l.event === "resolved" && l.resource === cmRef(names[target]!)).length;
+    await until("the revert's resolution announced", () => resolved(byName(owner)) === 1);
+    expect(replicas.reduce((n, r) => n + resolved(r), 0)).toBe(1);
 
     process.stderr.write(
       `[sharding] SIGKILL → shards owned again after ${takenAt - killedAt} ms, detected after ${detectedAt - killedAt} ms (lease ${LEASE_MS} ms); 3→4 replicas moved ${moved} shard(s)\n`,
