@@ -35,6 +35,9 @@ interface Observed {
   at: number;
 }
 
+/** A replica killed without leaving (SIGKILL, a lost node) leaves its Lease behind: deleted after this many durations. */
+const FORGET_AFTER_LEASES = 20;
+
 type MemberLease = LeaseRecord & { metadata: LeaseRecord["metadata"] & { annotations?: Record<string, string> } };
 
 /** A Lease name from the identity: lower case, DNS-1123 characters only. */
@@ -86,6 +89,7 @@ export class Membership {
         this.observed.set(name, o);
       }
       const durationMs = (lease.spec.leaseDurationSeconds ?? this.opts.leaseDurationMs / 1000) * 1000;
+      if (now - o.at > durationMs * FORGET_AFTER_LEASES) void this.forget(lease, signal);
       if (!identity || identity === this.opts.identity || now - o.at > durationMs) continue;
       const annotations = lease.metadata.annotations ?? {};
       members.push({
@@ -131,6 +135,21 @@ export class Membership {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
       delete body.metadata.resourceVersion;
       stored(await client.request({ method: "POST", path: this.path, body, signal }));
+    }
+  }
+
+  /** Deletes a dead member's Lease, unless it was renewed meanwhile (the resourceVersion precondition). */
+  private async forget(lease: MemberLease, signal: AbortSignal): Promise<void> {
+    try {
+      await this.opts.client.request({
+        method: "DELETE",
+        path: `${this.path}/${lease.metadata.name}`,
+        body: { preconditions: { resourceVersion: lease.metadata.resourceVersion } },
+        signal,
+      });
+      this.observed.delete(lease.metadata.name);
+    } catch {
+      // another replica deleted it first, or it lives again: either way nothing to do
     }
   }
 

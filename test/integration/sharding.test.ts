@@ -2,10 +2,11 @@
 // cluster), PostgreSQL shared. Each replica owns two shards; a SIGKILLed replica's shards are owned again by the
 // others within the lease duration (plus the membership poll) and detected, nothing announced twice, no drift lost;
 // a replica joining moves at most ⌈S/N⌉ shards.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { shardLeaseName } from "../../src/sharding/shard.js";
 import {
   createTestNamespace,
@@ -18,6 +19,7 @@ import { modeConfigMap } from "../helpers/manifests.js";
 import { lineTime, type ReplicaProcess, startReplicaProcess } from "../helpers/replica-process.js";
 import { until } from "../helpers/service-run.js";
 import { createTestDatabase } from "../helpers/stores.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 
 const LEASE_MS = 6000;
 const SHARDS = 6;
@@ -26,20 +28,21 @@ let ns: TestNamespace;
 let dir: string;
 let databaseUrl: string;
 let context: string;
+let proxy: TcpProxy | undefined;
 const replicas: ReplicaProcess[] = [];
 const names = Array.from({ length: SHARDS }, (_, i) => `cm-${i}`);
 const sourceOf = (i: number) => join(dir, `shard-${i}`);
 const shardKey = (i: number) => `${context}=${sourceOf(i)}`;
-const leaseOf = (i: number) => shardLeaseName("shard-test", shardKey(i));
+const leaseOf = (i: number, group = "shard-test") => shardLeaseName(group, shardKey(i));
 
-function startReplica(name: string): ReplicaProcess {
+function startReplica(name: string, kubeconfig = inject("kubeconfig"), group = "shard-test"): ReplicaProcess {
   const args = ["--listen", "127.0.0.1:0", "--lease-namespace", ns.name, "--lease-duration", `${LEASE_MS / 1000}s`];
   for (let i = 0; i < SHARDS; i++) args.push("--cluster", `${context}=${sourceOf(i)}`);
   const r = startReplicaProcess(name, args, {
-    KUBECONFIG: inject("kubeconfig"),
+    KUBECONFIG: kubeconfig,
     DATABASE_URL: databaseUrl,
     DRIFT_ANALYSIS: "rules",
-    DRIFT_LEASE_NAME: "shard-test",
+    DRIFT_LEASE_NAME: group,
     DRIFT_INTERVAL: "10m",
     DRIFT_REMEDIATION: "suggest",
     DRIFT_API_TOKEN: TOKEN,
@@ -49,26 +52,26 @@ function startReplica(name: string): ReplicaProcess {
 }
 
 /** Shard index → the replica (POD_NAME) holding its Lease now, from the apiserver. */
-function holders(): Map<number, string> {
+function holders(group = "shard-test"): Map<number, string> {
   const leases = JSON.parse(kubectlIn(ns.name, "get", "leases", "-o", "json")).items as Array<{
     metadata: { name: string };
     spec: { holderIdentity?: string | null };
   }>;
   const out = new Map<number, string>();
   for (let i = 0; i < SHARDS; i++) {
-    const holder = leases.find((l) => l.metadata.name === leaseOf(i))?.spec.holderIdentity;
+    const holder = leases.find((l) => l.metadata.name === leaseOf(i, group))?.spec.holderIdentity;
     if (holder) out.set(i, holder.replace(/_[0-9a-f]+$/, ""));
   }
   return out;
 }
 
 /** Waits (polling the Leases) until every shard is held, by `live` only, as evenly as can be. */
-async function balancedOver(live: ReplicaProcess[], ms = 90_000): Promise<Map<number, string>> {
+async function balancedOver(live: ReplicaProcess[], ms = 90_000, group = "shard-test"): Promise<Map<number, string>> {
   return until(
     `shards balanced over ${live.map((r) => r.name).join(", ")}`,
     async () => {
       await new Promise((r) => setTimeout(r, 400));
-      const h = holders();
+      const h = holders(group);
       if (h.size !== SHARDS) return undefined;
       const counts = live.map((r) => [...h.values()].filter((n) => n === r.name).length);
       const total = counts.reduce((a, b) => a + b, 0);
@@ -104,14 +107,16 @@ describe("replicas sharing six shards", () => {
   });
 
   afterAll(async () => {
+    proxy?.restore();
     for (const r of replicas) r.kill("SIGKILL");
     await Promise.all(replicas.map((r) => r.exited));
+    await proxy?.close();
     await ns?.delete();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("two shards each; a SIGKILLed replica's shards are taken over without repeats or loss; joins move few", async () => {
-    const [a, b, c] = ["replica-a", "replica-b", "replica-c"].map(startReplica) as [
+    const [a, b, c] = ["replica-a", "replica-b", "replica-c"].map((n) => startReplica(n)) as [
       ReplicaProcess,
       ReplicaProcess,
       ReplicaProcess,
@@ -207,8 +212,52 @@ describe("replicas sharing six shards", () => {
     await until("the revert's resolution announced", () => resolved(byName(owner)) === 1);
     expect(replicas.reduce((n, r) => n + resolved(r), 0)).toBe(1);
 
+    // SIGTERM: each leaves the group and hands its shards back.
+    for (const r of [b, c, d, e]) r.kill("SIGTERM");
+    for (const r of [b, c, d, e]) expect((await r.exited).code).toBe(0);
+    expect(holders().size).toBe(0);
+    const left = kubectlIn(ns.name, "get", "leases", "-o", "name");
+    for (const r of [b, c, d, e]) expect(left).not.toContain(`shard-test-member-${r.name}`);
+
     process.stderr.write(
       `[sharding] SIGKILL → shards owned again after ${takenAt - killedAt} ms, detected after ${detectedAt - killedAt} ms (lease ${LEASE_MS} ms); 3→4 replicas moved ${moved} shard(s)\n`,
     );
   }, 400_000);
+
+  it("a replica whose Lease renewals are blocked stops acting on its shards before the other takes them", async () => {
+    const config = parse(readFileSync(inject("kubeconfig"), "utf8"));
+    const server = new URL(config.clusters[0].cluster.server);
+    proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+    config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
+    const proxied = join(dir, "proxied.kubeconfig");
+    writeFileSync(proxied, stringify(config), { mode: 0o600 });
+    const group = "shard-part";
+    const p = startReplica("replica-p", proxied, group);
+    const q = startReplica("replica-q", inject("kubeconfig"), group);
+    const before = await balancedOver([p, q], 90_000, group);
+    const pShards = [...before].filter(([, n]) => n === p.name).map(([i]) => i);
+    expect(pShards).toHaveLength(SHARDS / 2);
+
+    const stalledAt = Date.now();
+    proxy.stall();
+    const after = await balancedOver([q], 60_000, group);
+    expect(after.size).toBe(SHARDS);
+    const at = (r: ReplicaProcess, msg: string, i: number) =>
+      r.linesWhere((l) => l.msg === msg && l.shard === shardKey(i) && lineTime(l) >= stalledAt).map(lineTime)[0];
+    const gaps: number[] = [];
+    for (const i of pShards) {
+      const stopped = await until(`p stops acting on shard ${i}`, () => at(p, "stopped leading", i));
+      const taken = at(q, "became leader", i)!;
+      expect(stopped).toBeLessThan(taken); // never two owners at once
+      gaps.push(taken - stopped);
+    }
+    expect(p.lines.some((l) => l.msg === "lease not renewed within the renew deadline")).toBe(true);
+
+    // Back on the network, p rejoins and gets its share again.
+    proxy.restore();
+    await balancedOver([p, q], 90_000, group);
+    process.stderr.write(
+      `[sharding-partition] p stopped ${Math.min(...gaps)}–${Math.max(...gaps)} ms before q took its shards\n`,
+    );
+  }, 300_000);
 });
