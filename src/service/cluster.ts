@@ -20,6 +20,7 @@ import { Tracker } from "../detector/tracker.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
 import type { ShardCoordinator } from "../sharding/coordinator.js";
+import { NamespaceSetSource, splitNamespaces } from "../sharding/namespaces.js";
 import { shardLeaseName, shardOf, sourceScope } from "../sharding/shard.js";
 import type { WatchedCluster } from "./remediation.js";
 import type { ClusterSpec, RunSettings } from "./settings.js";
@@ -65,7 +66,9 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const { settings, env, shutdown, metrics, webhook, tuning } = ctx;
   const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
   shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
-  const source = await openSource(spec.source, { env });
+  const split = splitNamespaces(spec.source);
+  const opened = await openSource(split.base, { env });
+  const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
   ctx.sources.push(source);
   const name = cluster.contextName;
   const scope = ctx.sharedContexts?.has(spec.context) ? sourceScope(spec.source) : undefined;
@@ -167,6 +170,10 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
       if (leading) detector.start();
       else
         void detector.stop().then(() => {
+          if (shard) {
+            detector.results.clear(); // the shard's verdicts are its new owner's to report now
+            ctx.onResults();
+          }
           if (!ctx.shuttingDown()) detector.standby();
         });
     },

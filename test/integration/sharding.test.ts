@@ -82,6 +82,7 @@ async function balancedOver(live: ReplicaProcess[], ms = 90_000, group = "shard-
   );
 }
 
+const api = (r: ReplicaProcess) => String(r.lines.find((l) => l.msg === "drift-detector started")?.address);
 const cmRef = (name: string) => `ConfigMap ${ns.name}/${name}`;
 const opened = (name: string) =>
   replicas.flatMap((r) => r.linesWhere((l) => l.event === "opened" && l.resource === cmRef(name)));
@@ -123,6 +124,12 @@ describe("replicas sharing six shards", () => {
     ];
     const first = await balancedOver([a, b, c]);
     for (const r of [a, b, c]) expect([...first.values()].filter((n) => n === r.name)).toHaveLength(2);
+    for (const r of [a, b, c]) {
+      await until(`${r.name}'s metrics say two shards`, async () => {
+        const text = await (await fetch(`${api(r)}/metrics`)).text();
+        return /^drift_detector_owned_shards 2$/m.test(text) && /^drift_detector_shard_members 3$/m.test(text);
+      });
+    }
     for (let i = 0; i < SHARDS; i++) {
       await until(`shard ${i} detected`, () => fullDone(byName(first.get(i)!), i), 60_000);
     }
@@ -141,15 +148,17 @@ describe("replicas sharing six shards", () => {
     const lateDrift = names[aShards[0]!]!;
     drift(lateDrift, "late");
     const second = await balancedOver([b, c], 60_000);
-    const takenAt = Math.max(
-      ...aShards.map((i) => {
-        const owner = byName(second.get(i)!);
-        const l = owner.linesWhere(
-          (x) => x.msg === "became leader" && x.shard === shardKey(i) && lineTime(x) > killedAt,
-        );
-        return lineTime(l[0]!);
-      }),
+    const taken = await Promise.all(
+      aShards.map((i) =>
+        until(`shard ${i} taken over`, () => {
+          const l = byName(second.get(i)!).linesWhere(
+            (x) => x.msg === "became leader" && x.shard === shardKey(i) && lineTime(x) > killedAt,
+          );
+          return l[0] && lineTime(l[0]);
+        }),
+      ),
     );
+    const takenAt = Math.max(...taken);
     for (const i of aShards) {
       await until(`shard ${i} detected again`, () => fullDone(byName(second.get(i)!), i, killedAt), 60_000);
     }
@@ -186,12 +195,21 @@ describe("replicas sharing six shards", () => {
       r.linesWhere((l) => l.msg === "became leader" && lineTime(l) >= joinedAt),
     );
     const moved = [...fourth].filter(([i, n]) => third.get(i) !== n).length;
+    const rebalances = await Promise.all(
+      [b, c, d].map(async (r) => {
+        const text = await (await fetch(`${api(r)}/metrics`)).text();
+        return Number(/^drift_detector_shard_rebalances_total (\d+)$/m.exec(text)?.[1]);
+      }),
+    );
+    // b and c saw a leave, d and e join; d saw e join.
+    expect(rebalances[0]).toBeGreaterThanOrEqual(3);
+    expect(rebalances[1]).toBeGreaterThanOrEqual(3);
+    expect(rebalances[2]).toBeGreaterThanOrEqual(1);
     expect(acquisitions.length).toBeLessThanOrEqual(Math.ceil(SHARDS / 4));
     expect(moved).toBe(acquisitions.length);
     for (const n of names) expect(opened(n)).toHaveLength(1);
 
     // Any replica answers the read API for every shard, from the shared store.
-    const api = (r: ReplicaProcess) => String(r.lines.find((l) => l.msg === "drift-detector started")?.address);
     const listed = (await (await fetch(`${api(e)}/api/drifts`)).json()) as {
       items: Array<{ id: string; ref: { name: string } }>;
     };
@@ -247,7 +265,7 @@ describe("replicas sharing six shards", () => {
     const gaps: number[] = [];
     for (const i of pShards) {
       const stopped = await until(`p stops acting on shard ${i}`, () => at(p, "stopped leading", i));
-      const taken = at(q, "became leader", i)!;
+      const taken = await until(`q takes shard ${i}`, () => at(q, "became leader", i));
       expect(stopped).toBeLessThan(taken); // never two owners at once
       gaps.push(taken - stopped);
     }
