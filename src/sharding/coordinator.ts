@@ -35,6 +35,7 @@ export class ShardCoordinator {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
+  private reads = 0;
 
   constructor(private readonly opts: ShardCoordinatorOptions) {
     this.membership = new Membership(opts);
@@ -94,6 +95,9 @@ export class ShardCoordinator {
   private async refresh(): Promise<void> {
     const members = await this.membership.refresh(this.owned(), this.address, AbortSignal.timeout(this.retryMs * 2));
     this.members = members;
+    // Replicas started together see each other from their second read on: assigning at the first would have
+    // each take every shard and hand most back a moment later.
+    if (this.reads++ === 0) return;
     const held = new Map<string, string>();
     for (const m of members) for (const s of m.shards) if (!held.has(s)) held.set(s, m.identity);
     const next = assignShards(
