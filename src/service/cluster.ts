@@ -7,6 +7,7 @@ import type { Shutdown } from "../app/shutdown.js";
 import { openSource } from "../desired/open.js";
 import type { DesiredSource } from "../desired/source.js";
 import { Announcer } from "../detector/announcer.js";
+import { StoredBaselines } from "../detector/baseline-store.js";
 import { ClusterDetector } from "../detector/cluster-detector.js";
 import type { ServiceEngineConfig } from "../detector/engine-config.js";
 import type { DriftEventBus } from "../detector/event-bus.js";
@@ -22,6 +23,7 @@ import { LeaderElector } from "../kube/leader.js";
 import type { ShardCoordinator } from "../sharding/coordinator.js";
 import { NamespaceSetSource, splitNamespaces } from "../sharding/namespaces.js";
 import { shardLeaseName, shardOf, sourceScope } from "../sharding/shard.js";
+import type { Database } from "../store/database.js";
 import type { WatchedCluster } from "./remediation.js";
 import type { ClusterSpec, RunSettings } from "./settings.js";
 
@@ -39,6 +41,8 @@ export interface ClusterContext {
   /** Every desired source opened, closed by the service at shutdown (also when a later cluster fails to start). */
   sources: DesiredSource[];
   recordStore?: RecordStore;
+  /** The store itself, for what the detector keeps beside its records (baselines). */
+  db?: Database;
   analyzer?: Analyzer;
   webhook?: WebhookNotifier;
   snoozes?: SnoozeSource;
@@ -66,14 +70,14 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const { settings, env, shutdown, metrics, webhook, tuning } = ctx;
   const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
   shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
-  const split = splitNamespaces(spec.source);
-  const opened = await openSource(split.base, { env });
-  const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
-  ctx.sources.push(source);
   const name = cluster.contextName;
   const scope = ctx.sharedContexts?.has(spec.context) ? sourceScope(spec.source) : undefined;
   const shard = ctx.sharding ? shardOf(name, spec.source) : undefined;
   const logger = ctx.logger.child({ cluster: name, ...(shard ? { shard: shard.key } : {}) });
+  const split = splitNamespaces(spec.source);
+  const opened = await openSource(split.base, { env, log: (line) => logger.info(line), db: ctx.db });
+  const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
+  ctx.sources.push(source);
   const tracker = new Tracker({
     cluster: name,
     scope,
@@ -109,8 +113,12 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     holdsLease,
     snoozePollMs: tuning?.snoozePollMs,
   });
+  // One cluster watched through several sources: each source's detector (and its stored baselines) has a name.
+  const detectorName = scope ? `${name}=${spec.source}` : name;
+  const baselines = ctx.db ? new StoredBaselines(ctx.db, detectorName) : undefined;
   const detector = new ClusterDetector({
-    name: scope ? `${name}=${spec.source}` : name,
+    name: detectorName,
+    baselines,
     cluster,
     source,
     mode: settings.mode,
