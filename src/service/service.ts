@@ -27,7 +27,7 @@ import { openStore } from "../store/open.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
-import { advertisedUrl, shardedRemediator, startSharding } from "./sharding.js";
+import { advertisedUrl, peerResources, shardedRemediator, startSharding } from "./sharding.js";
 
 export interface ServiceOptions {
   settings: RunSettings;
@@ -144,6 +144,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       watched().flatMap(({ name, detector }) =>
         [...detector.results.values()].map((result) => ({ cluster: name, result })),
       ),
+    peerResources: sharding && peerResources(sharding, logger),
     bus,
     apiToken: settings.apiToken,
     remediation: {

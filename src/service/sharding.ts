@@ -4,8 +4,11 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Shutdown } from "../app/shutdown.js";
+import type { ResourceResult } from "../drift/types.js";
 import { loadCluster } from "../kube/cluster.js";
+import { errorMessage } from "../lib/errors.js";
 import type { Remediator } from "../remediation/types.js";
+import { FORWARDED_HEADER } from "../server/routes/drifts.js";
 import { ShardCoordinator } from "../sharding/coordinator.js";
 import type { ClusterContext } from "./cluster.js";
 import type { ServiceRemediation, WatchedCluster } from "./remediation.js";
@@ -65,4 +68,34 @@ export function advertisedUrl(address: string, env: NodeJS.ProcessEnv): string {
   if (env.POD_IP) url.hostname = env.POD_IP.includes(":") ? `[${env.POD_IP}]` : env.POD_IP;
   else if (url.hostname === "0.0.0.0" || url.hostname === "[::]") url.hostname = hostname();
   return url.origin;
+}
+
+type Verdicts = Array<{ cluster: string; result: ResourceResult }>;
+
+/** The latest verdicts of the shards the other replicas own, from their APIs (one GET each, in parallel). */
+export function peerResources(
+  sharding: ShardCoordinator,
+  logger: Logger,
+): () => Promise<{ items: Verdicts; unreachable: string[] }> {
+  return async () => {
+    const unreachable: string[] = [];
+    const answers = await Promise.all(
+      sharding.peers().map(async (peer) => {
+        try {
+          const res = await fetch(`${peer.address}/api/resources`, {
+            headers: { [FORWARDED_HEADER]: "1" },
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          const body = (await res.json()) as { items: Array<ResourceResult & { cluster: string }> };
+          return body.items.map(({ cluster, ...result }) => ({ cluster, result: result as ResourceResult }));
+        } catch (err) {
+          logger.warn({ replica: peer.identity, err: errorMessage(err) }, "a replica did not answer for its shards");
+          unreachable.push(peer.identity);
+          return [];
+        }
+      }),
+    );
+    return { items: answers.flat(), unreachable };
+  };
 }

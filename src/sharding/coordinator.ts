@@ -36,6 +36,7 @@ export class ShardCoordinator {
   private inFlight: Promise<void> | undefined;
   private stopped = false;
   private reads = 0;
+  private failing = false;
 
   constructor(private readonly opts: ShardCoordinatorOptions) {
     this.membership = new Membership(opts);
@@ -58,11 +59,6 @@ export class ShardCoordinator {
     return [...this.electors].filter(([, e]) => e.isLeader).map(([k]) => k);
   }
 
-  /** The current assignment, shard → replica identity (tests, the forwarding of remediation). */
-  get assigned(): ReadonlyMap<string, string> {
-    return this.assignment;
-  }
-
   /** This replica's API, for the others to forward remediation to (announced from the next heartbeat on). */
   advertise(address: string): void {
     this.address = address;
@@ -71,6 +67,13 @@ export class ShardCoordinator {
   /** The other replica holding the shard's Lease, as its last heartbeat said. */
   holderOf(key: string): Member | undefined {
     return this.members.find((m) => m.identity !== this.opts.identity && m.shards.includes(key));
+  }
+
+  /** The other live replicas that announced an address. */
+  peers(): Array<Member & { address: string }> {
+    return this.members.filter(
+      (m): m is Member & { address: string } => m.identity !== this.opts.identity && m.address !== undefined,
+    );
   }
 
   /** Joins the group; the electors start observing their Leases at once and acquire what is assigned here. */
@@ -83,7 +86,14 @@ export class ShardCoordinator {
   private tick = (): void => {
     if (this.stopped) return;
     this.inFlight = this.refresh()
-      .catch((err) => this.opts.logger.debug({ err: String(err) }, "membership refresh failed"))
+      .then(() => {
+        this.failing = false;
+      })
+      .catch((err) => {
+        // The shards' own Leases fence what this replica does meanwhile; the assignment stays as last read.
+        if (!this.failing) this.opts.logger.warn({ err: String(err) }, "cannot read the replicas; assignment kept");
+        this.failing = true;
+      })
       .finally(() => {
         this.inFlight = undefined;
         if (this.stopped) return;

@@ -214,6 +214,11 @@ describe("replicas sharing six shards", () => {
       items: Array<{ id: string; ref: { name: string } }>;
     };
     expect(listed.items.map((x) => x.ref.name).sort()).toEqual([...names].sort());
+    // The latest verdicts too: this replica's shards and the others' (each once: a shard that moved left nothing).
+    const verdicts = (await (await fetch(`${api(e)}/api/resources`)).json()) as {
+      items: Array<{ ref: { name: string } }>;
+    };
+    expect(verdicts.items.map((x) => x.ref.name).sort()).toEqual([...names].sort());
     // A revert asked of a replica that does not own the shard is executed by the owner (forwarded), once.
     const [target, owner] = [...fourth].find(([, n]) => n !== e.name)!;
     const record = listed.items.find((x) => x.ref.name === names[target])!;
