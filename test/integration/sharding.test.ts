@@ -2,11 +2,10 @@
 // cluster), PostgreSQL shared. Each replica owns two shards; a SIGKILLed replica's shards are owned again by the
 // others within the lease duration (plus the membership poll) and detected, nothing announced twice, no drift lost;
 // a replica joining moves at most ⌈S/N⌉ shards.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { shardLeaseName } from "../../src/sharding/shard.js";
 import {
   createTestNamespace,
@@ -19,7 +18,7 @@ import { modeConfigMap } from "../helpers/manifests.js";
 import { lineTime, type ReplicaProcess, startReplicaProcess } from "../helpers/replica-process.js";
 import { until } from "../helpers/service-run.js";
 import { createTestDatabase } from "../helpers/stores.js";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
+import { proxiedKubeconfig, type TcpProxy } from "../helpers/tcp-proxy.js";
 
 const LEASE_MS = 6000;
 const SHARDS = 6;
@@ -248,14 +247,10 @@ describe("replicas sharing six shards", () => {
   }, 400_000);
 
   it("a replica whose Lease renewals are blocked stops acting on its shards before the other takes them", async () => {
-    const config = parse(readFileSync(inject("kubeconfig"), "utf8"));
-    const server = new URL(config.clusters[0].cluster.server);
-    proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
-    config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
-    const proxied = join(dir, "proxied.kubeconfig");
-    writeFileSync(proxied, stringify(config), { mode: 0o600 });
+    const proxied = await proxiedKubeconfig(inject("kubeconfig"), dir);
+    proxy = proxied.proxy;
     const group = "shard-part";
-    const p = startReplica("replica-p", proxied, group);
+    const p = startReplica("replica-p", proxied.path, group);
     const q = startReplica("replica-q", inject("kubeconfig"), group);
     const before = await balancedOver([p, q], 90_000, group);
     const pShards = [...before].filter(([, n]) => n === p.name).map(([i]) => i);
