@@ -66,6 +66,8 @@ export class LeaderElector {
   private inFlight: Promise<void> | undefined;
   private reachable = true;
   private deadline: NodeJS.Timeout | undefined;
+  /** Whether another live replica held the lease at the last look; true until the first look succeeds. */
+  private otherHolds = true;
   /** One attempt (GET and PUT) is abandoned after this long: half the renew deadline. */
   private readonly attemptTimeoutMs: number;
 
@@ -89,6 +91,11 @@ export class LeaderElector {
 
   private allowed(): boolean {
     return this.opts.mayAcquire?.() ?? true;
+  }
+
+  /** Another replica holds the lease (or it was not read yet): an observer (`mayAcquire` false) must keep off. */
+  heldByOther(): boolean {
+    return this.otherHolds;
   }
 
   /** Tries now rather than at the next retry (the assignment changed). */
@@ -156,6 +163,7 @@ export class LeaderElector {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
     }
     if (!lease) {
+      this.otherHolds = false;
       if (!this.allowed()) return this.setLeading(false);
       const created = await client.request({
         method: "POST",
@@ -181,7 +189,8 @@ export class LeaderElector {
     if (this.observed?.key !== key) this.observed = { key, at: Date.now() };
     const held = Boolean(spec.holderIdentity) && spec.holderIdentity !== identity;
     const expired = Date.now() - this.observed.at > (spec.leaseDurationSeconds ?? durationS) * 1000;
-    if (held && !expired) {
+    this.otherHolds = held && !expired;
+    if (this.otherHolds) {
       this.setLeading(false);
       return;
     }

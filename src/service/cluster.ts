@@ -162,16 +162,26 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     return { watched, announcer };
   }
   detector.standby();
-  const elector = new LeaderElector({
+  const lease = {
     client: cluster.client,
     namespace: settings.leaseNamespace ?? cluster.namespace ?? "default",
-    name: shard ? shardLeaseName(settings.leaseName, shard.key) : settings.leaseName,
     identity: ctx.identity,
     leaseDurationMs: settings.leaseDuration,
     retryPeriodMs: tuning?.leaseRetryMs,
     logger,
+  };
+  const unsharded = shard
+    ? ctx.sharding?.guard(
+        name,
+        () => new LeaderElector({ ...lease, name: settings.leaseName, mayAcquire: () => false }),
+      )
+    : undefined;
+  const elector = new LeaderElector({
+    ...lease,
+    name: shard ? shardLeaseName(settings.leaseName, shard.key) : settings.leaseName,
     onReachability: (reachable) => detector.setApiserverReachable(reachable),
-    mayAcquire: shard && (() => ctx.sharding?.assignedHere(shard.key) ?? false),
+    mayAcquire:
+      shard && (() => (ctx.sharding?.assignedHere(shard.key) ?? false) && !(unsharded?.heldByOther() ?? false)),
     onChange: (leading) => {
       metrics.leader.set(ctx.anyLeading() || leading ? 1 : 0);
       ctx.sharding?.ownershipChanged();

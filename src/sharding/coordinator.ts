@@ -26,6 +26,8 @@ export interface ShardCoordinatorOptions {
 
 export class ShardCoordinator {
   private readonly electors = new Map<string, LeaderElector>();
+  /** Per cluster: the Lease of replicas without sharding, observed only (see `guard`). */
+  private readonly guards = new Map<string, { elector: LeaderElector; blocked: boolean }>();
   private readonly membership: Membership;
   private readonly metrics: ShardMetrics;
   private readonly retryMs: number;
@@ -54,6 +56,20 @@ export class ShardCoordinator {
     return this.assignment.get(key) === this.opts.identity;
   }
 
+  /**
+   * A cluster's per-cluster Lease (the one replicas without sharding lead: an older version during a rolling
+   * upgrade, or DRIFT_SHARDING=off), observed and never taken. `mayAcquire` of the cluster's shards asks it: while
+   * a live replica holds that Lease, this replica acquires nothing of the cluster, so the two never both detect it.
+   */
+  guard(cluster: string, observer: () => LeaderElector): LeaderElector {
+    let g = this.guards.get(cluster);
+    if (!g) {
+      g = { elector: observer(), blocked: false };
+      this.guards.set(cluster, g);
+    }
+    return g.elector;
+  }
+
   /** The shards whose Lease this replica holds now. */
   owned(): string[] {
     return [...this.electors].filter(([, e]) => e.isLeader).map(([k]) => k);
@@ -79,6 +95,7 @@ export class ShardCoordinator {
   /** Joins the group; the electors start observing their Leases at once and acquire what is assigned here. */
   start(): void {
     this.stopped = false;
+    for (const g of this.guards.values()) g.elector.start();
     for (const e of this.electors.values()) e.start();
     this.tick();
   }
@@ -105,6 +122,7 @@ export class ShardCoordinator {
   private async refresh(): Promise<void> {
     const members = await this.membership.refresh(this.owned(), this.address, AbortSignal.timeout(this.retryMs * 2));
     this.members = members;
+    this.warnBlocked();
     // Replicas started together see each other from their second read on: assigning at the first would have
     // each take every shard and hand most back a moment later.
     if (this.reads++ === 0) return;
@@ -139,6 +157,19 @@ export class ShardCoordinator {
     this.updateGauges();
   }
 
+  private warnBlocked(): void {
+    for (const [cluster, g] of this.guards) {
+      const blocked = g.elector.heldByOther();
+      if (blocked && !g.blocked) {
+        this.opts.logger.warn(
+          { cluster },
+          "a replica without sharding leads this cluster: its shards wait until it stops",
+        );
+      }
+      g.blocked = blocked;
+    }
+  }
+
   private updateGauges(): void {
     const owned = new Set(this.owned());
     this.metrics.owned.set(owned.size);
@@ -150,6 +181,7 @@ export class ShardCoordinator {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.inFlight;
+    await Promise.all([...this.guards.values()].map((g) => g.elector.stop()));
     await this.membership.leave();
     this.metrics.owned.set(0);
   }

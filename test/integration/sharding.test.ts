@@ -34,7 +34,12 @@ const sourceOf = (i: number) => join(dir, `shard-${i}`);
 const shardKey = (i: number) => `${context}=${sourceOf(i)}`;
 const leaseOf = (i: number, group = "shard-test") => shardLeaseName(group, shardKey(i));
 
-function startReplica(name: string, kubeconfig = inject("kubeconfig"), group = "shard-test"): ReplicaProcess {
+function startReplica(
+  name: string,
+  kubeconfig = inject("kubeconfig"),
+  group = "shard-test",
+  env: NodeJS.ProcessEnv = {},
+): ReplicaProcess {
   const args = ["--listen", "127.0.0.1:0", "--lease-namespace", ns.name, "--lease-duration", `${LEASE_MS / 1000}s`];
   for (let i = 0; i < SHARDS; i++) args.push("--cluster", `${context}=${sourceOf(i)}`);
   const r = startReplicaProcess(name, args, {
@@ -45,6 +50,7 @@ function startReplica(name: string, kubeconfig = inject("kubeconfig"), group = "
     DRIFT_INTERVAL: "10m",
     DRIFT_REMEDIATION: "suggest",
     DRIFT_API_TOKEN: TOKEN,
+    ...env,
   });
   replicas.push(r);
   return r;
@@ -278,4 +284,26 @@ describe("replicas sharing six shards", () => {
       `[sharding-partition] p stopped ${Math.min(...gaps)}–${Math.max(...gaps)} ms before q took its shards\n`,
     );
   }, 300_000);
+
+  it("a replica without sharding (an older version mid-upgrade) keeps the sharded ones off its cluster", async () => {
+    const group = "shard-upgrade";
+    const old = startReplica("replica-old", inject("kubeconfig"), group, { DRIFT_SHARDING: "off" });
+    await until("the old replica leads the cluster", () => old.lines.some((l) => l.msg === "became leader"), 60_000);
+    const fresh = startReplica("replica-new", inject("kubeconfig"), group);
+    await until("the new replica sees it", () =>
+      fresh.lines.some(
+        (l) => l.msg === "a replica without sharding leads this cluster: its shards wait until it stops",
+      ),
+    );
+    // Assigned every shard, it acquires none while the old one leads.
+    await until("the new replica assigned its shards", () => fresh.lines.some((l) => l.msg === "shards assigned"));
+    await new Promise((r) => setTimeout(r, LEASE_MS / 2));
+    expect(holders(group).size).toBe(0);
+    expect(fresh.lines.filter((l) => l.msg === "became leader")).toHaveLength(0);
+
+    old.kill("SIGTERM"); // the rollout ends the old pod: it hands the cluster's Lease back
+    expect((await old.exited).code).toBe(0);
+    const taken = await balancedOver([fresh], 60_000, group);
+    expect(taken.size).toBe(SHARDS);
+  }, 240_000);
 });
