@@ -170,18 +170,12 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     retryPeriodMs: tuning?.leaseRetryMs,
     logger,
   };
-  const unsharded = shard
-    ? ctx.sharding?.guard(
-        name,
-        () => new LeaderElector({ ...lease, name: settings.leaseName, mayAcquire: () => false }),
-      )
-    : undefined;
+  const unsharded = () => new LeaderElector({ ...lease, name: settings.leaseName, mayAcquire: () => false });
   const elector = new LeaderElector({
     ...lease,
     name: shard ? shardLeaseName(settings.leaseName, shard.key) : settings.leaseName,
     onReachability: (reachable) => detector.setApiserverReachable(reachable),
-    mayAcquire:
-      shard && (() => (ctx.sharding?.assignedHere(shard.key) ?? false) && !(unsharded?.heldByOther() ?? false)),
+    mayAcquire: shard && ctx.sharding?.gate(shard.key, name, unsharded),
     onChange: (leading) => {
       metrics.leader.set(ctx.anyLeading() || leading ? 1 : 0);
       ctx.sharding?.ownershipChanged();

@@ -26,7 +26,7 @@ export interface ShardCoordinatorOptions {
 
 export class ShardCoordinator {
   private readonly electors = new Map<string, LeaderElector>();
-  /** Per cluster: the Lease of replicas without sharding, observed only (see `guard`). */
+  /** Per cluster: the Lease of replicas without sharding, observed only (see `gate`). */
   private readonly guards = new Map<string, { elector: LeaderElector; blocked: boolean }>();
   private readonly membership: Membership;
   private readonly metrics: ShardMetrics;
@@ -46,7 +46,7 @@ export class ShardCoordinator {
     this.retryMs = opts.retryPeriodMs ?? Math.min(2000, opts.leaseDurationMs / 5);
   }
 
-  /** A shard and its fencing Lease's elector (made with `mayAcquire: () => coordinator.assignedHere(key)`). */
+  /** A shard and its fencing Lease's elector (made with `mayAcquire: coordinator.gate(key, …)`). */
   add(key: string, elector: LeaderElector): void {
     this.electors.set(key, elector);
     this.metrics.shardOwned.set({ shard: key }, 0);
@@ -57,17 +57,18 @@ export class ShardCoordinator {
   }
 
   /**
-   * A cluster's per-cluster Lease (the one replicas without sharding lead: an older version during a rolling
-   * upgrade, or DRIFT_SHARDING=off), observed and never taken. `mayAcquire` of the cluster's shards asks it: while
-   * a live replica holds that Lease, this replica acquires nothing of the cluster, so the two never both detect it.
+   * The `mayAcquire` of a shard's elector: assigned here, and no replica without sharding (an older version during
+   * a rolling upgrade, or DRIFT_SHARDING=off) holds the cluster's per-cluster Lease. That Lease is observed by
+   * `observer` (one per cluster, never acquiring), so old and new replicas never both detect a cluster.
    */
-  guard(cluster: string, observer: () => LeaderElector): LeaderElector {
+  gate(key: string, cluster: string, observer: () => LeaderElector): () => boolean {
     let g = this.guards.get(cluster);
     if (!g) {
       g = { elector: observer(), blocked: false };
       this.guards.set(cluster, g);
     }
-    return g.elector;
+    const guard = g.elector;
+    return () => this.assignedHere(key) && !guard.heldByOther();
   }
 
   /** The shards whose Lease this replica holds now. */
