@@ -82,10 +82,13 @@ async function setUp(): Promise<void> {
   );
 }
 
+/** Every replica started, killed at the end whatever happened. */
+const started: ReplicaProcess[] = [];
+
 function startReplica(name: string, group: string, databaseUrl: string): ReplicaProcess {
   const args = ["--listen", "127.0.0.1:0", "--lease-duration", `${LEASE_S}s`];
   for (let s = 0; s < SHARDS; s++) args.push("--cluster", shardKey(s));
-  return startReplicaProcess(name, args, {
+  const replica = startReplicaProcess(name, args, {
     KUBECONFIG: kubeconfig,
     DATABASE_URL: databaseUrl,
     DRIFT_ANALYSIS: "off",
@@ -94,6 +97,8 @@ function startReplica(name: string, group: string, databaseUrl: string): Replica
     DRIFT_INTERVAL: "1h",
     DRIFT_SOURCE_POLL: "1h",
   });
+  started.push(replica);
+  return replica;
 }
 
 const doneLines = (rs: ReplicaProcess[], after: number) =>
@@ -233,6 +238,8 @@ try {
     JSON.stringify({ machine: { cpus: cpus().length, model: cpus()[0]?.model }, shards: SHARDS, results }, null, 2),
   );
 } finally {
+  for (const r of started) r.kill("SIGKILL");
+  await Promise.all(started.map((r) => r.exited));
   for (let s = 0; s < SHARDS; s++) {
     await client.request({ method: "DELETE", path: `/api/v1/namespaces/${nsOf(s)}` }).catch(() => {});
   }
