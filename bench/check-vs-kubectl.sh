@@ -4,7 +4,7 @@
 # Usage: bench/check-vs-kubectl.sh KUBECONFIG KUBECTL [N...]   (default N: 200 1000; run `npm run build` first)
 set -euo pipefail
 kc=$1 kubectl=$2; shift 2
-sizes=("${@:-200 1000}"); [ $# -eq 0 ] && sizes=(200 1000)
+sizes=("$@"); [ $# -eq 0 ] && sizes=(200 1000)
 root=$(cd "$(dirname "$0")/.." && pwd)
 secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; echo "$(date +%s.%N) - $t0" | bc; }
 for n in "${sizes[@]}"; do
