@@ -30,7 +30,8 @@ import { relevanceDigest } from "../kube/relevance.js";
 import { mapLimit } from "../lib/concurrency.js";
 import { errorMessage } from "../lib/errors.js";
 import { type Baselines, baselineFor } from "./baselines.js";
-import { directLiveReader, type LiveReader } from "./live.js";
+import type { LiveReader } from "./live.js";
+import { type PagedLiveOptions, pagedLiveReader } from "./paged-live.js";
 
 export const FIELD_MANAGER = "drift-detector";
 
@@ -49,8 +50,10 @@ export interface DetectOptions {
   discovery?: Discovery;
   /** Server-mode dry-run results; keep one across detections so unchanged objects cost no request. */
   cache?: DryRunCache<KubeObject | null>;
-  /** Where live objects come from (default: direct GETs). */
+  /** Where live objects come from (default: paged LISTs where a kind has many objects in a namespace, else GETs). */
   live?: LiveReader;
+  /** For the default live reader: LIST page size and the objects per kind and namespace from which to LIST. */
+  paging?: PagedLiveOptions;
   /** Schemas of custom resources (client-mode defaults, list keys); the service keeps one per cluster. */
   crdSchemas?: CrdSchemas;
   /** Schemas the server publishes for built-in kinds (defaults, list keys); keep one per cluster. */
@@ -75,7 +78,6 @@ export async function detect(
 ): Promise<ResourceResult[]> {
   const concurrency = opts.concurrency ?? 16;
   const discovery = opts.discovery ?? new Discovery(cluster.client);
-  const live = opts.live ?? directLiveReader(cluster.client);
   const cache = opts.cache ?? new DryRunCache<KubeObject | null>();
   const crdSchemas = opts.crdSchemas ?? new CrdSchemas(cluster.client);
   const publishedSchemas = opts.publishedSchemas ?? new PublishedSchemas(cluster.client);
@@ -92,6 +94,15 @@ export async function detect(
     }
   });
   markDuplicates(resolved);
+  const live =
+    opts.live ??
+    pagedLiveReader(
+      cluster.client,
+      resolved.flatMap((entry) =>
+        "info" in entry ? [{ info: entry.info, namespace: entry.desired.ref.namespace }] : [],
+      ),
+      opts.paging,
+    );
 
   // 2. The HPAs of namespaces that hold scalable workloads (autoscaled replicas are not drift).
   const hpas = await autoscalers(resolved, discovery, live, concurrency);

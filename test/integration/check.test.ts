@@ -192,6 +192,11 @@ describe("check", { timeout: 300_000 }, () => {
     const badMode = await cli(["check", "--source", dir, "--mode", "fast"]);
     expect(badMode.code).toBe(2);
     expect(badMode.stderr).toContain("fast");
+    const badConcurrency = await cli(["check", "--source", dir, "--concurrency", "0"]);
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr.trim()).toBe(
+      'drift-detector: --concurrency must be a whole number from 1 to 256, not "0"',
+    );
     const context = await cli(["check", "--source", dir, "--kubeconfig", inject("kubeconfig"), "--context", "nope"]);
     expect(context.code).toBe(2);
     expect(context.stderr.trim()).toMatch(/^drift-detector: context nope not found in .* \(contexts: /);

@@ -9,6 +9,7 @@ import { renderReport } from "../../drift/render.js";
 import type { DesiredObject, DetectionReport } from "../../drift/types.js";
 import { type Cluster, loadCluster, verifyCluster } from "../../kube/cluster.js";
 import { Discovery } from "../../kube/discovery.js";
+import { ExpectedError } from "../../lib/errors.js";
 import { patchTargets } from "../../rbac/rules.js";
 import { rbacTargets } from "../../rbac/targets.js";
 
@@ -23,6 +24,8 @@ export interface CheckOptions {
   revision?: "applied" | "head";
   /** Engine configuration file: ignore rules, imperative managers, severity rules (docs/ignore-rules.md). */
   config?: string;
+  /** Requests in flight at once (reads and server-mode dry-runs). */
+  concurrency?: number;
 }
 
 export interface CheckOutcome {
@@ -52,6 +55,7 @@ export function register(cmd: Command): void {
     )
     .option("--config <file>", "engine configuration: ignore rules, imperative managers, severity rules (YAML)")
     .option("--analyze", "attach an analysis to each drift")
+    .option("--concurrency <n>", "requests to the API server in flight at once (default: 16)", parseConcurrency)
     .action(async (opts: CheckOptions) => {
       const { report, exitCode } = await runCheck(opts);
       process.stdout.write(
@@ -61,6 +65,14 @@ export function register(cmd: Command): void {
       );
       process.exitCode = exitCode;
     });
+}
+
+function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new ExpectedError(`--concurrency must be a whole number from 1 to 256, not ${JSON.stringify(value)}`);
+  }
+  return n;
 }
 
 /** The whole check without printing: the report and the exit code. Expected failures throw an ExpectedError (exit 2). */
@@ -73,7 +85,13 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     await verifyCluster(cluster);
     const discovery = new Discovery(cluster.client);
     const { mode } = await resolveMode(cluster, opts.mode, () => patchTargetsOf(snapshot, cluster, discovery, opts));
-    const results = await detect(snapshot, cluster, { mode, namespace: opts.namespace, engine, discovery });
+    const results = await detect(snapshot, cluster, {
+      mode,
+      namespace: opts.namespace,
+      engine,
+      discovery,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    });
     const report = summarize(results, mode);
     return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
   } finally {
