@@ -39,3 +39,13 @@ function managerOf(options: unknown, object: unknown): string {
   entries.sort((a, b) => (a.time ?? "").localeCompare(b.time ?? ""));
   return entries.at(-1)?.manager ?? "";
 }
+
+/** The one answer the webhook ever gives: allowed, no patch, echoing the request uid. */
+export function allowReview(review: unknown): object {
+  const uid = (review as { request?: { uid?: unknown } } | null)?.request?.uid;
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    response: { uid: typeof uid === "string" ? uid : "", allowed: true },
+  };
+}

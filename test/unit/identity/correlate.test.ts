@@ -3,7 +3,7 @@ import type { Change } from "../../../src/drift/types.js";
 import { WriteBuffer } from "../../../src/identity/buffer.js";
 import { changedPaths } from "../../../src/identity/changed-paths.js";
 import { correlate } from "../../../src/identity/correlate.js";
-import { writeFromReview } from "../../../src/identity/review.js";
+import { allowReview, writeFromReview } from "../../../src/identity/review.js";
 import type { AdmissionWrite } from "../../../src/identity/types.js";
 
 const T = Date.parse("2026-12-03T10:42:00Z");
@@ -130,5 +130,16 @@ describe("writeFromReview", () => {
 
   it("lists added and removed leaves", () => {
     expect(changedPaths({ a: { b: 1 } }, { a: { c: 2 } })).toEqual(["/a/b", "/a/c"]);
+  });
+});
+
+describe("allowReview", () => {
+  it("always allows, echoes the uid and never patches", () => {
+    expect(allowReview({ request: { uid: "r1" } })).toEqual({
+      apiVersion: "admission.k8s.io/v1",
+      kind: "AdmissionReview",
+      response: { uid: "r1", allowed: true },
+    });
+    expect(allowReview("garbage")).toMatchObject({ response: { allowed: true } });
   });
 });
