@@ -46,6 +46,12 @@ module.exports = {
     only("store-is-persistence", "store", ["lib"], "src/store/ is persistence only; records and audits own their SQL."),
     only("kube-is-cluster-access", "kube", ["drift", "lib"], "src/kube/ is cluster access: objects, not drift."),
     only("sandbox-stands-alone", "sandbox", ["lib"], "The sandbox control plane is a tool of its own."),
+    only(
+      "sharding-is-membership-and-ownership",
+      "sharding",
+      ["kube", "desired", "drift", "lib"],
+      "src/sharding/ says which replica owns which shard (Leases, assignment); the service wires the detectors to it.",
+    ),
     never(
       "hub-does-not-read-sources",
       "hub",

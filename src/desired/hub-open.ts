@@ -1,6 +1,6 @@
 import type { HubApi } from "../hub/api.js";
-import type { Database } from "../store/database.js";
 import { openConfigHub, openOwnHub } from "../hub/connect.js";
+import type { Database } from "../store/database.js";
 import { HubSource, type RevisionChoice } from "./hub.js";
 import type { DesiredSource } from "./source.js";
 import { SourceUnavailableError } from "./source.js";

@@ -24,6 +24,8 @@ export interface TrackerOptions {
   onWriteFailure?: (reason: WriteFailure) => void;
   /** When a drift that keeps reopening counts as a loop. */
   recurrence?: RecurrenceOptions;
+  /** Which of the cluster's open records are this tracker's (several shards of one cluster): default all. */
+  scope?: (record: DriftRecord) => boolean;
 }
 
 export type WriteFailure = "refused" | "unavailable";
@@ -88,7 +90,7 @@ export class Tracker {
     try {
       const records = await this.opts.store.loadOpen(this.opts.cluster);
       this.open.clear();
-      for (const r of records) this.open.set(r.key, r);
+      for (const r of records) if (this.opts.scope?.(r) ?? true) this.open.set(r.key, r);
       // Writes still pending are newer than what the store had.
       for (const { rec: r } of this.pending.values()) {
         if (r.status === "open") this.open.set(r.key, r);

@@ -38,6 +38,11 @@ export interface LeaderElectionOptions {
   onChange?: (leading: boolean) => void;
   /** Whether the last lease attempt reached the apiserver (called on each change): a follower's readiness. */
   onReachability?: (reachable: boolean) => void;
+  /**
+   * Whether this replica may hold the lease now (sharding: the shard is assigned here). While false it only
+   * observes the lease (so that it can take over in time once allowed) and hands it back if it holds it.
+   */
+  mayAcquire?: () => boolean;
 }
 
 /** `POD_NAME` (or the hostname) plus a random suffix, so two processes on one host never share an identity. */
@@ -61,6 +66,8 @@ export class LeaderElector {
   private inFlight: Promise<void> | undefined;
   private reachable = true;
   private deadline: NodeJS.Timeout | undefined;
+  /** Whether another live replica held the lease at the last look; true until the first look succeeds. */
+  private otherHolds = true;
   /** One attempt (GET and PUT) is abandoned after this long: half the renew deadline. */
   private readonly attemptTimeoutMs: number;
 
@@ -79,7 +86,23 @@ export class LeaderElector {
    * other replica can have taken the lease over.
    */
   holdsLease(): boolean {
-    return this.leading && Date.now() - this.lastRenew < this.renewDeadlineMs;
+    return this.leading && Date.now() - this.lastRenew < this.renewDeadlineMs && this.allowed();
+  }
+
+  private allowed(): boolean {
+    return this.opts.mayAcquire?.() ?? true;
+  }
+
+  /** Another replica holds the lease (or it was not read yet): an observer (`mayAcquire` false) must keep off. */
+  heldByOther(): boolean {
+    return this.otherHolds;
+  }
+
+  /** Tries now rather than at the next retry (the assignment changed). */
+  poke(): void {
+    if (this.stopped || this.inFlight) return;
+    clearTimeout(this.timer);
+    this.tick();
   }
 
   get identity(): string {
@@ -140,6 +163,8 @@ export class LeaderElector {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
     }
     if (!lease) {
+      this.otherHolds = false;
+      if (!this.allowed()) return this.setLeading(false);
       const created = await client.request({
         method: "POST",
         path: this.path,
@@ -164,11 +189,17 @@ export class LeaderElector {
     if (this.observed?.key !== key) this.observed = { key, at: Date.now() };
     const held = Boolean(spec.holderIdentity) && spec.holderIdentity !== identity;
     const expired = Date.now() - this.observed.at > (spec.leaseDurationSeconds ?? durationS) * 1000;
-    if (held && !expired) {
+    this.otherHolds = held && !expired;
+    if (this.otherHolds) {
       this.setLeading(false);
       return;
     }
     const mine = spec.holderIdentity === identity;
+    if (!this.allowed()) {
+      this.setLeading(false); // stop acting first, then hand the lease to the replica it is assigned to
+      if (mine) await this.release(lease, signal);
+      return;
+    }
     const next: LeaseRecord = {
       ...lease,
       spec: {
@@ -222,24 +253,29 @@ export class LeaderElector {
       const path = `${this.path}/${this.opts.name}`;
       const signal = AbortSignal.timeout(this.attemptTimeoutMs);
       const lease = (await this.opts.client.request({ method: "GET", path, signal })).body as LeaseRecord;
-      if (lease.spec.holderIdentity !== this.opts.identity) return;
-      await this.opts.client.request({
-        method: "PUT",
-        path,
-        signal,
-        body: {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: null,
-            acquireTime: null,
-            renewTime: microTime(),
-            leaseDurationSeconds: 1,
-          },
-        },
-      });
+      if (lease.spec.holderIdentity === this.opts.identity) await this.release(lease, signal);
     } catch (err) {
       this.opts.logger.warn({ err: String(err) }, "could not release the lease; it expires on its own");
     }
+  }
+
+  /** Hands the lease back: whoever may take it does so at once. */
+  private async release(lease: LeaseRecord, signal: AbortSignal): Promise<void> {
+    this.current = undefined;
+    await this.opts.client.request({
+      method: "PUT",
+      path: `${this.path}/${this.opts.name}`,
+      signal,
+      body: {
+        ...lease,
+        spec: {
+          ...lease.spec,
+          holderIdentity: null,
+          acquireTime: null,
+          renewTime: microTime(),
+          leaseDurationSeconds: 1,
+        },
+      },
+    });
   }
 }

@@ -26,8 +26,8 @@ const ACTIONS: Record<RemediationAction, Action> = { revert, accept, ignore };
 export interface RemediatorOptions {
   mode: RemediationMode;
   records: { get(id: string): Promise<(DriftRecordView & { cluster?: string }) | undefined> };
-  /** By the record's cluster name. */
-  target(cluster: string | undefined): RemediationTarget | undefined;
+  /** By the record's cluster name (and the record: one cluster may be several shards). */
+  target(cluster: string | undefined, record: DriftRecordView): RemediationTarget | undefined;
   store: RemediationStore;
   now?: () => Date;
   /** After an ignore rule was stored: make the next detection use it. */
@@ -81,7 +81,7 @@ export class DriftRemediator implements Remediator {
       if (record.status === "resolved") {
         throw new RemediationError(409, `drift record ${recordId} is resolved: nothing to ${request.action}`);
       }
-      const target = this.opts.target(record.cluster);
+      const target = this.opts.target(record.cluster, record);
       if (!target) throw new RemediationError(501, `cluster ${record.cluster ?? "(default)"} is not watched here`);
       if (target.leading === false) {
         throw new RemediationError(

@@ -32,6 +32,8 @@ export interface ActionRequest {
   paths?: string[];
   /** ignore with paths: why, stored with the rule. */
   reason?: string;
+  /** Forwarded by another replica to this one, the shard's owner (sharding): never forwarded again. */
+  forwarded?: boolean;
 }
 
 /** One field as it is now and as it would be (or was made) by the action. */

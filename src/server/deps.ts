@@ -13,6 +13,8 @@ export interface ApiDeps {
   openRecords: () => DriftRecord[];
   /** Latest verdicts: cluster name → results. */
   resources: () => Array<{ cluster: string; result: ResourceResult }>;
+  /** Sharding: the latest verdicts of the shards the other replicas own, and the replicas that did not answer. */
+  peerResources?: () => Promise<{ items: Array<{ cluster: string; result: ResourceResult }>; unreachable: string[] }>;
   bus: DriftEventBus;
   /** The bearer token that enables actions (DRIFT_API_TOKEN); without one they are refused. */
   apiToken?: string;

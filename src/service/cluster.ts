@@ -20,6 +20,9 @@ import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
+import type { ShardCoordinator } from "../sharding/coordinator.js";
+import { NamespaceSetSource, splitNamespaces } from "../sharding/namespaces.js";
+import { shardLeaseName, shardOf, sourceScope } from "../sharding/shard.js";
 import type { Database } from "../store/database.js";
 import type { WatchedCluster } from "./remediation.js";
 import type { ClusterSpec, RunSettings } from "./settings.js";
@@ -50,6 +53,10 @@ export interface ClusterContext {
   /** Whether this replica leads any cluster (the leader gauge is one for the replica). */
   anyLeading: () => boolean;
   shuttingDown: () => boolean;
+  /** DRIFT_SHARDING on: each cluster source is a shard that only its assigned replica acquires (src/sharding/). */
+  sharding?: ShardCoordinator;
+  /** Contexts watched with more than one source: each source's tracker keeps only its own records. */
+  sharedContexts?: ReadonlySet<string | undefined>;
 }
 
 export interface StartedCluster {
@@ -64,11 +71,16 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
   shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
   const name = cluster.contextName;
-  const logger = ctx.logger.child({ cluster: name });
-  const source = await openSource(spec.source, { env, log: (line) => logger.info(line), db: ctx.db });
+  const scope = ctx.sharedContexts?.has(spec.context) ? sourceScope(spec.source) : undefined;
+  const shard = ctx.sharding ? shardOf(name, spec.source) : undefined;
+  const logger = ctx.logger.child({ cluster: name, ...(shard ? { shard: shard.key } : {}) });
+  const split = splitNamespaces(spec.source);
+  const opened = await openSource(split.base, { env, log: (line) => logger.info(line), db: ctx.db });
+  const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
   ctx.sources.push(source);
   const tracker = new Tracker({
     cluster: name,
+    scope,
     store: ctx.recordStore,
     logger,
     onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
@@ -101,9 +113,11 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     holdsLease,
     snoozePollMs: tuning?.snoozePollMs,
   });
-  const baselines = ctx.db ? new StoredBaselines(ctx.db, name) : undefined;
+  // One cluster watched through several sources: each source's detector (and its stored baselines) has a name.
+  const detectorName = scope ? `${name}=${spec.source}` : name;
+  const baselines = ctx.db ? new StoredBaselines(ctx.db, detectorName) : undefined;
   const detector = new ClusterDetector({
-    name,
+    name: detectorName,
     baselines,
     cluster,
     source,
@@ -138,6 +152,8 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     source,
     sourcePollMs: settings.sourcePoll,
     holdsLease,
+    scope,
+    shard: shard?.key,
   };
 
   if (!settings.leaderElection) {
@@ -146,25 +162,37 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     return { watched, announcer };
   }
   detector.standby();
-  const elector = new LeaderElector({
+  const lease = {
     client: cluster.client,
     namespace: settings.leaseNamespace ?? cluster.namespace ?? "default",
-    name: settings.leaseName,
     identity: ctx.identity,
     leaseDurationMs: settings.leaseDuration,
     retryPeriodMs: tuning?.leaseRetryMs,
     logger,
+  };
+  const unsharded = () => new LeaderElector({ ...lease, name: settings.leaseName, mayAcquire: () => false });
+  const elector = new LeaderElector({
+    ...lease,
+    name: shard ? shardLeaseName(settings.leaseName, shard.key) : settings.leaseName,
     onReachability: (reachable) => detector.setApiserverReachable(reachable),
+    mayAcquire: shard && ctx.sharding?.gate(shard.key, name, unsharded),
     onChange: (leading) => {
       metrics.leader.set(ctx.anyLeading() || leading ? 1 : 0);
+      ctx.sharding?.ownershipChanged();
       if (leading) detector.start();
       else
         void detector.stop().then(() => {
+          if (shard) {
+            detector.results.clear(); // the shard's verdicts are its new owner's to report now
+            ctx.onResults();
+          }
           if (!ctx.shuttingDown()) detector.standby();
         });
     },
   });
   detectorRef.elector = elector;
-  elector.start();
+  if (shard)
+    ctx.sharding?.add(shard.key, elector); // started with the others once all shards are known
+  else elector.start();
   return { watched, announcer, elector };
 }

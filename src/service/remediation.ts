@@ -39,6 +39,10 @@ export interface WatchedCluster {
   sourcePollMs: number;
   /** The lease fence (leader election on): false as soon as the lease may no longer be this replica's. */
   holdsLease?: () => boolean;
+  /** Its shard key, with sharding on. */
+  shard?: string;
+  /** Whether a record of this cluster is this watched source's (one cluster watched as several shards). */
+  scope?: (record: DriftRecordView) => boolean;
 }
 
 export interface ServiceRemediationOptions {
@@ -74,7 +78,7 @@ export class ServiceRemediation {
       mode: opts.mode,
       store: this.store,
       records: { get: (id) => this.findRecord(id) },
-      target: (cluster) => this.target(cluster),
+      target: (cluster, record) => this.target(cluster, record),
       onIgnoreRule: () => this.loadIgnoreRules(),
     });
     if (opts.mode === "auto" && opts.policy) {
@@ -85,7 +89,7 @@ export class ServiceRemediation {
         current: (id) => this.findRecord(id),
         snoozed: async (id) => (await this.store?.activeSnoozes())?.has(id) ?? false,
         labelsOf: async (record) => {
-          const desired = await this.target((record as DriftRecord).cluster)?.desiredObject(record);
+          const desired = await this.target((record as DriftRecord).cluster, record)?.desiredObject(record);
           return desired?.object.metadata.labels;
         },
       });
@@ -133,7 +137,7 @@ export class ServiceRemediation {
     };
   }
 
-  private async findRecord(id: string): Promise<DriftRecord | undefined> {
+  async findRecord(id: string): Promise<DriftRecord | undefined> {
     try {
       const stored = await this.opts.recordStore?.get(id);
       if (stored) return stored;
@@ -146,9 +150,10 @@ export class ServiceRemediation {
       .find((r) => r.id === id);
   }
 
-  private target(name: string | undefined): RemediationTarget | undefined {
+  private target(name: string | undefined, record?: DriftRecordView): RemediationTarget | undefined {
     const clusters = this.opts.clusters();
-    const watched = clusters.find((c) => c.name === name) ?? (name === undefined ? clusters[0] : undefined);
+    const mine = (c: WatchedCluster) => c.name === name && (!record || !c.scope || c.scope(record));
+    const watched = clusters.find(mine) ?? (name === undefined ? clusters[0] : undefined);
     if (!watched) return undefined;
     const verifyMs = this.opts.verifyTimeoutMs ?? 5000;
     return {

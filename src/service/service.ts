@@ -27,6 +27,7 @@ import { openStore } from "../store/open.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
+import { advertisedUrl, peerResources, shardedRemediator, startSharding } from "./sharding.js";
 
 export interface ServiceOptions {
   settings: RunSettings;
@@ -101,6 +102,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
   const server = createHttpServer({ registry, readiness });
+  const specs = clusterSpecs(settings);
+  const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
   const clusters: StartedCluster[] = [];
   const watched = () => clusters.map((c) => c.watched);
   const electors = () => clusters.flatMap((c) => (c.elector ? [c.elector] : []));
@@ -141,9 +144,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       watched().flatMap(({ name, detector }) =>
         [...detector.results.values()].map((result) => ({ cluster: name, result })),
       ),
+    peerResources: sharding && peerResources(sharding, logger),
     bus,
     apiToken: settings.apiToken,
-    remediation: { mode: settings.remediation, remediator: remediation.remediator, store: remediation.store },
+    remediation: {
+      mode: settings.remediation,
+      remediator: shardedRemediator(sharding, remediation, watched, settings.apiToken),
+      store: remediation.store,
+    },
     stats: {
       history: db ? new RecordStats(db) : undefined,
       units: () => sources.flatMap((s) => s.units?.() ?? []),
@@ -171,8 +179,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     tuning: opts.tuning,
     anyLeading: () => electors().some((e) => e.isLeader),
     shuttingDown: () => shutdownStarted,
+    sharding,
+    sharedContexts: new Set(specs.map((s) => s.context).filter((c, i, all) => all.indexOf(c) !== i)),
   };
-  for (const spec of clusterSpecs(settings)) clusters.push(await startCluster(ctx, spec));
+  for (const spec of specs) clusters.push(await startCluster(ctx, spec));
   const detectors = watched().map((w) => w.detector);
   const trackers = watched().map((w) => w.tracker);
   const announcers = clusters.map((c) => c.announcer);
@@ -183,6 +193,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await Promise.all(electors().map((e) => e.stop()));
     metrics.leader.set(0);
   });
+  if (sharding) {
+    sharding.start();
+    shutdown.add("leave the replicas sharing the shards", () => sharding.stop());
+  }
   shutdown.add("stop detecting", async () => {
     shutdownStarted = true;
     await Promise.all(detectors.map((d) => d.stop()));
@@ -192,6 +206,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });
+  sharding?.advertise(advertisedUrl(address, env));
   logger.info({ address, identity, clusters: detectors.map((d) => d.name) }, "drift-detector started");
 
   return {

@@ -281,6 +281,15 @@ export const RUN_SETTINGS = {
     default: "15s",
     schema: durationSchema.pipe(z.number().min(2000)),
   }),
+  sharding: s({
+    env: "DRIFT_SHARDING",
+    flag: "sharding",
+    description:
+      "share the cluster sources (shards) among the replicas: auto = with PostgreSQL, leader election and more than one source",
+    allowed: "auto or off",
+    default: "auto",
+    schema: enumSchema(["auto", "off"]),
+  }),
   logLevel: s({
     env: "DRIFT_LOG_LEVEL",
     aliases: ["LOG_LEVEL"],
@@ -315,6 +324,16 @@ export function loadRunSettings(input: SettingsInput): RunSettings {
     );
   }
   return settings;
+}
+
+/** Whether the sources are sharded among the replicas (src/sharding/); one source is simply led. */
+export function shardingOn(settings: RunSettings): boolean {
+  return (
+    settings.sharding === "auto" &&
+    settings.leaderElection &&
+    settings.databaseUrl !== undefined &&
+    clusterSpecs(settings).length > 1
+  );
 }
 
 export function clusterSpecs(settings: RunSettings): ClusterSpec[] {

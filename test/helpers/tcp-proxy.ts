@@ -1,7 +1,10 @@
 // A TCP pass-through on loopback that a test can cut, stall and restore: a network partition between a client and a
 // real server (TLS stays end to end). It imitates nothing; while cut, connections are reset as a dead route would;
 // while stalled, nothing flows either way and nothing is closed (packets dropped), so requests hang until timeouts.
+import { readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
 
 export interface TcpProxy {
   port: number;
@@ -78,4 +81,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         server.close(() => resolve());
       }),
   };
+}
+
+/** A copy of `kubeconfig` (written into `dir`) whose first cluster is reached through a new pass-through. */
+export async function proxiedKubeconfig(kubeconfig: string, dir: string): Promise<{ proxy: TcpProxy; path: string }> {
+  const config = parse(readFileSync(kubeconfig, "utf8"));
+  const server = new URL(config.clusters[0].cluster.server);
+  const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+  config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
+  const path = join(dir, "proxied.kubeconfig");
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+  return { proxy, path };
 }

@@ -28,6 +28,9 @@ const actionBody = z.object({
   reason: z.string().max(500).optional(),
 });
 
+/** Set on an action one replica forwards to the owner of the record's shard. */
+export const FORWARDED_HEADER = "x-drift-forwarded";
+
 export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get("/api/drifts", async (req, reply) => {
     const q = listQuery.safeParse(req.query);
@@ -66,7 +69,8 @@ export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
           .code(501)
           .send({ error: "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit" });
       }
-      return remediator.act(req.params.id, { ...body.data, actor: body.data.actor?.trim() || "api" });
+      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+      return remediator.act(req.params.id, { ...body.data, actor: body.data.actor?.trim() || "api", forwarded });
     },
   );
 }
