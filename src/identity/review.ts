@@ -1,0 +1,51 @@
+import { changedPaths } from "./changed-paths.js";
+import type { AdmissionWrite } from "./types.js";
+
+interface ManagedEntry {
+  manager?: string;
+  time?: string;
+}
+
+/** An AdmissionReview v1 request reduced to an AdmissionWrite; null when it is not one we can use. */
+export function writeFromReview(review: unknown, at: number): AdmissionWrite | null {
+  const req = (review as { request?: Record<string, unknown> } | null)?.request;
+  if (typeof req !== "object" || req === null) return null;
+  const user = (req.userInfo ?? {}) as { username?: string; uid?: string; groups?: string[] };
+  const oldObject = req.oldObject ?? null;
+  const object = req.object ?? null;
+  const uid = meta(object)?.uid ?? meta(oldObject)?.uid;
+  if (typeof uid !== "string" || typeof user.username !== "string") return null;
+  return {
+    user: { username: user.username, uid: user.uid ?? "", groups: user.groups ?? [] },
+    operation: String(req.operation ?? ""),
+    subresource: String(req.subResource ?? ""),
+    manager: managerOf(req.options, object),
+    dryRun: req.dryRun === true,
+    objectUid: uid,
+    paths: changedPaths(oldObject, object),
+    at,
+  };
+}
+
+function meta(obj: unknown): { uid?: string; managedFields?: ManagedEntry[] } | undefined {
+  return (obj as { metadata?: { uid?: string; managedFields?: ManagedEntry[] } } | null)?.metadata;
+}
+
+/** The request's fieldManager option, else the newest managedFields entry of the new object. */
+function managerOf(options: unknown, object: unknown): string {
+  const fm = (options as { fieldManager?: unknown } | null)?.fieldManager;
+  if (typeof fm === "string" && fm !== "") return fm;
+  const entries = [...(meta(object)?.managedFields ?? [])];
+  entries.sort((a, b) => (a.time ?? "").localeCompare(b.time ?? ""));
+  return entries.at(-1)?.manager ?? "";
+}
+
+/** The one answer the webhook ever gives: allowed, no patch, echoing the request uid. */
+export function allowReview(review: unknown): object {
+  const uid = (review as { request?: { uid?: unknown } } | null)?.request?.uid;
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    response: { uid: typeof uid === "string" ? uid : "", allowed: true },
+  };
+}
