@@ -1,4 +1,4 @@
-import { encodePointerSegment } from "./pointer.js";
+import { escapeToken } from "../lib/json-pointer.js";
 
 /** The JSON pointers of the leaves that differ between two objects; metadata bookkeeping is skipped. */
 export function changedPaths(oldObj: unknown, newObj: unknown): string[] {
@@ -13,12 +13,7 @@ function walk(a: unknown, b: unknown, at: string, out: string[]): void {
   if (isContainer(a) && isContainer(b) && Array.isArray(a) === Array.isArray(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      walk(
-        (a as Record<string, unknown>)[k],
-        (b as Record<string, unknown>)[k],
-        `${at}/${encodePointerSegment(k)}`,
-        out,
-      );
+      walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}/${escapeToken(k)}`, out);
     }
     return;
   }
