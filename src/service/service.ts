@@ -2,7 +2,7 @@
 // analyzer, notifications, remediation and the API, around one started cluster each (./cluster.ts).
 import type { DestinationStream, Logger } from "pino";
 import { createAnalyzer } from "../analysis/factory.js";
-import { Readiness } from "../app/health.js";
+import { Liveness, Readiness } from "../app/health.js";
 import { createHttpServer } from "../app/http.js";
 import { createLogger } from "../app/logger.js";
 import { createMetricsRegistry } from "../app/metrics.js";
@@ -59,6 +59,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const registry = createMetricsRegistry();
   const metrics = new DriftMetrics(registry);
   const readiness = new Readiness();
+  const liveness = new Liveness();
   const bus = new DriftEventBus();
   const identity = defaultIdentity(env);
 
@@ -100,7 +101,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
-  const server = createHttpServer({ registry, readiness });
+  const server = createHttpServer({ registry, readiness, liveness });
   const clusters: StartedCluster[] = [];
   const watched = () => clusters.map((c) => c.watched);
   const electors = () => clusters.flatMap((c) => (c.elector ? [c.elector] : []));
@@ -120,6 +121,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ...Object.entries(cluster.client.stats.byMethod).map(([method, count]) => ({ cluster: name, method, count })),
       { cluster: name, method: "WATCH", count: detector.liveView.stats().watches },
     ]);
+  metrics.watchAges = () =>
+    watched().flatMap(({ name, detector }) =>
+      [...detector.liveView.watches()].map(({ watch, informer }) => ({
+        cluster: name,
+        watch,
+        seconds: informer.silentForMs() / 1000,
+      })),
+    );
   const remediation = new ServiceRemediation({
     mode: settings.remediation,
     policy: env.DRIFT_REMEDIATION_POLICY ? loadPolicyFile(env.DRIFT_REMEDIATION_POLICY) : undefined,
@@ -157,6 +166,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
     metrics,
     readiness,
+    liveness,
     bus,
     identity,
     shutdown,
