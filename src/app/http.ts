@@ -1,17 +1,24 @@
 // The app's HTTP server: /healthz, /readyz and /metrics; the app adds its own routes on the same server.
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import type { Readiness } from "./health.js";
+import type { Liveness, Readiness } from "./health.js";
 
 export interface HttpServerOptions {
   registry: Registry;
   readiness: Readiness;
+  /** /healthz fails while a heartbeat is overdue (a hung loop); without it /healthz only says the process answers. */
+  liveness?: Liveness;
 }
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // fastify's own request logs stay off: the app logs what matters, and request logs would echo tokens in headers.
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/healthz", async (_req, reply) => {
+    const stalled = opts.liveness?.stalled() ?? {};
+    if (Object.keys(stalled).length === 0) return { status: "ok" };
+    reply.code(503);
+    return { status: "stalled", stalled };
+  });
   app.get("/readyz", async (_req, reply) => {
     const ready = opts.readiness.ready;
     reply.code(ready ? 200 : 503);

@@ -2,7 +2,7 @@
 // per-object detections driven by the live view's watch events (debounced, deduplicated), a full resync every
 // interval, and a new full detection whenever the desired state changes.
 import type { Logger } from "pino";
-import type { Readiness } from "../app/health.js";
+import type { Liveness, Readiness } from "../app/health.js";
 import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
 import { MemoryBaselines } from "../detection/baselines.js";
 import { type DetectOptions, detect } from "../detection/detect.js";
@@ -16,6 +16,7 @@ import { DryRunCache } from "../kube/dryrun-cache.js";
 import { LiveView, objectKey } from "../kube/liveview.js";
 import { getObject, listObjects } from "../kube/objects.js";
 import { PublishedSchemas } from "../kube/openapi-schemas.js";
+import { WatchWatchdog } from "../kube/watchdog.js";
 import { errorMessage } from "../lib/errors.js";
 import { sleep } from "../lib/sleep.js";
 import { patchTargets } from "../rbac/rules.js";
@@ -42,6 +43,11 @@ export interface ClusterDetectorOptions {
   announcer: Announcer;
   metrics: DriftMetrics;
   readiness: Readiness;
+  /** The loop beats here while leading; it is hung when a beat is later than the resync interval plus `stallMs`. */
+  liveness?: Liveness;
+  stallMs?: number;
+  /** A watch in sync that heard nothing for this long is relisted (see kube/watchdog.ts). */
+  watchSilenceMs?: number;
   logger: Logger;
   engine?: DetectOptions["engine"];
   /** Called before each full detection (the service re-reads its configuration file there). */
@@ -54,6 +60,8 @@ export interface ClusterDetectorOptions {
 }
 
 const RETRY_MS = 5000;
+const DEFAULT_STALL_MS = 10 * 60_000;
+const DEFAULT_WATCH_SILENCE_MS = 3 * 60_000;
 
 export class ClusterDetector {
   /** The latest verdict per desired object (and per unreadable document). */
@@ -68,6 +76,7 @@ export class ClusterDetector {
   readonly crdSchemas: CrdSchemas;
   private readonly publishedSchemas: PublishedSchemas;
   private readonly desiredWatch: DesiredWatch;
+  private readonly watchdog: WatchWatchdog;
   private readonly sourceErrors: SourceErrorReport;
   private desired: DesiredSnapshot | undefined;
   private desiredByKey = new Map<string, DesiredObject>();
@@ -80,6 +89,7 @@ export class ClusterDetector {
   private loop: Promise<void> | undefined;
   private controller: AbortController | undefined;
   private apiserverReachable = true;
+  private keepAlive: NodeJS.Timeout | undefined;
   /** Detections completed, for tests and benchmarks. */
   readonly stats = { full: 0, object: 0, objectsDetected: 0, lastFullMs: 0 };
 
@@ -102,6 +112,12 @@ export class ClusterDetector {
         this.queue.add(key);
       },
       onSyncChange: () => this.updateReadiness(),
+    });
+    this.watchdog = new WatchWatchdog({
+      silenceMs: opts.watchSilenceMs ?? DEFAULT_WATCH_SILENCE_MS,
+      watches: () => this.liveView.watches(),
+      logger: opts.logger,
+      onRestart: (reason) => opts.metrics.watchRestarts.inc({ cluster: opts.name, reason }),
     });
     this.desiredWatch = new DesiredWatch({
       source: opts.source,
@@ -139,6 +155,8 @@ export class ClusterDetector {
     this.firstFullDone = false;
     this.fullDue = true;
     this.updateReadiness();
+    this.watchLiveness();
+    this.watchdog.start();
     this.loop = this.run(this.controller.signal).catch((err) => {
       this.opts.logger.error({ err: errorMessage(err) }, "detection loop failed");
     });
@@ -146,6 +164,9 @@ export class ClusterDetector {
 
   /** Stops detecting (lost leadership, shutdown): watches end, the current detection is abandoned. */
   async stop(): Promise<void> {
+    clearInterval(this.keepAlive);
+    this.opts.liveness?.forget(this.condition);
+    this.watchdog.stop();
     this.controller?.abort();
     this.queue.wake();
     this.desiredWatch.stop();
@@ -153,6 +174,25 @@ export class ClusterDetector {
     await this.loop;
     this.loop = undefined;
     this.queue.clear();
+  }
+
+  /**
+   * Heartbeats: each turn of the loop, and while the live view is out of sync (waiting for an apiserver that is away
+   * is not a hang; a restart would not bring it back). A detection that never ends stops them.
+   */
+  private watchLiveness(): void {
+    const liveness = this.opts.liveness;
+    if (!liveness) return;
+    const boundMs = this.opts.intervalMs + (this.opts.stallMs ?? DEFAULT_STALL_MS);
+    liveness.expect(this.condition, boundMs);
+    clearInterval(this.keepAlive);
+    this.keepAlive = setInterval(
+      () => {
+        if (!this.liveView.isSynced || !this.desired) liveness.beat(this.condition);
+      },
+      Math.min(boundMs / 4, 5000),
+    );
+    this.keepAlive.unref();
   }
 
   /** Standby (a follower): ready to serve the API, not detecting. */
@@ -197,6 +237,7 @@ export class ClusterDetector {
     this.opts.logger.info({ mode: this.mode, source: this.opts.source.description }, "detecting");
     this.desiredWatch.start();
     while (!signal.aborted) {
+      this.opts.liveness?.beat(this.condition);
       try {
         if (this.fullDue || Date.now() >= this.nextFullAt) {
           await this.settingDesired;

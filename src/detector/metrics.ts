@@ -19,6 +19,9 @@ export class DriftMetrics {
   readonly watchEvents: Counter<"outcome">;
   /** Where the apiserver request counts come from: the clusters' clients, read at scrape time. */
   kubeRequests: () => Iterable<{ cluster: string; method: string; count: number }> = () => [];
+  /** Where the watches' silences come from: the clusters' live views, read at scrape time. */
+  watchAges: () => Iterable<{ cluster: string; watch: string; seconds: number }> = () => [];
+  readonly watchRestarts: Counter<"cluster" | "reason">;
   readonly notifications: Counter<"outcome">;
   readonly detectionInterval: Gauge;
   /** Read at scrape time, for the alert rules (deploy/components/alerts): readiness as /readyz answers it, the watch
@@ -118,6 +121,22 @@ export class DriftMetrics {
         this.reset();
         for (const { cluster, method, count } of metrics.kubeRequests()) this.inc({ cluster, method }, count);
       },
+    });
+    new Gauge({
+      name: "drift_detector_watch_age_seconds",
+      help: "Seconds since each watch (apiVersion|kind|namespace) last listed, opened or brought an event: a stuck one grows",
+      labelNames: ["cluster", "watch"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { cluster, watch, seconds } of metrics.watchAges()) this.set({ cluster, watch }, seconds);
+      },
+    });
+    this.watchRestarts = new Counter({
+      name: "drift_detector_watch_restarts_total",
+      help: "Watches the watchdog restarted: silent (relisted) or stopped (a failed informer started again)",
+      labelNames: ["cluster", "reason"],
+      registers,
     });
     this.notifications = new Counter({
       name: "drift_detector_notifications_total",

@@ -31,6 +31,8 @@ export interface InformerStats {
   lists: number;
   watches: number;
   relists410: number;
+  /** Relists the watchdog asked for (a silent watch) and restarts of a loop that had failed. */
+  restarts: number;
   eventsReceived: number;
   eventsDropped: number;
 }
@@ -42,13 +44,24 @@ interface Entry {
 
 export class Informer {
   readonly objects = new Map<string, Entry>();
-  readonly stats: InformerStats = { lists: 0, watches: 0, relists410: 0, eventsReceived: 0, eventsDropped: 0 };
+  readonly stats: InformerStats = {
+    lists: 0,
+    watches: 0,
+    relists410: 0,
+    restarts: 0,
+    eventsReceived: 0,
+    eventsDropped: 0,
+  };
   private synced = false;
   private controller = new AbortController();
   private running: Promise<void> | undefined;
   private names: ReadonlySet<string> | undefined;
   private restartRequested = false;
   private watchAbort: AbortController | undefined;
+  /** When the last list ended or the watch last opened or brought an event (a bookmark included). */
+  private lastActivity = Date.now();
+  /** Why the loop ended without stop() (a bug in a callback): the watchdog restarts it. */
+  private failure: string | undefined;
   private firstSync: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly opts: InformerOptions) {
@@ -67,7 +80,42 @@ export class Informer {
   }
 
   start(): void {
-    this.running ??= this.loop();
+    this.running ??= this.loop().catch((err) => {
+      this.failure = errorMessage(err);
+      try {
+        this.setSynced(false);
+      } catch {
+        // the callback that ended the loop may throw again: the watchdog's restart reports the state
+      }
+    });
+  }
+
+  /** Why the loop ended on its own, if it did. */
+  get failed(): string | undefined {
+    return this.failure;
+  }
+
+  /** Starts a loop that failed again, from a fresh list. */
+  restart(): void {
+    if (this.failure === undefined || this.controller.signal.aborted) return;
+    this.failure = undefined;
+    this.running = undefined;
+    this.stats.restarts++;
+    this.restartRequested = true;
+    this.start();
+  }
+
+  /** Milliseconds since the last list ended or the watch last opened or brought an event. */
+  silentForMs(now = Date.now()): number {
+    return now - this.lastActivity;
+  }
+
+  /** Drops the current watch and lists again (a watch that went silent); out of sync until the list is done. */
+  relist(): void {
+    this.stats.restarts++;
+    this.restartRequested = true;
+    this.setSynced(false);
+    this.watchAbort?.abort();
   }
 
   async stop(): Promise<void> {
@@ -140,6 +188,7 @@ export class Informer {
             timeoutSeconds: timeout,
             signal: watchSignal,
             onOpen: () => {
+              this.lastActivity = Date.now();
               backoff = 500;
               if (outage) this.opts.logger.info({ watch: this.what }, "watch restored");
               outage = false;
@@ -190,6 +239,7 @@ export class Informer {
         this.opts.onChange(undefined, name);
       }
     }
+    this.lastActivity = Date.now();
     this.setSynced(true);
     return resourceVersion;
   }
@@ -206,6 +256,7 @@ export class Informer {
   /** Applies one watch event; returns its resourceVersion. */
   private apply(ev: { type: string; object: KubeObject }): string | undefined {
     this.stats.eventsReceived++;
+    this.lastActivity = Date.now();
     const rv = ev.object?.metadata?.resourceVersion;
     if (ev.type === "BOOKMARK") return rv;
     const name = ev.object.metadata.name;

@@ -58,6 +58,7 @@ export class LiveView {
     lists: 0,
     watches: 0,
     relists410: 0,
+    restarts: 0,
     eventsReceived: 0,
     eventsDropped: 0,
   };
@@ -215,6 +216,11 @@ export class LiveView {
 
   private retire(stats: InformerStats): void {
     for (const k of Object.keys(stats) as Array<keyof InformerStats>) this.retired[k] += stats[k];
+  }
+
+  /** Each watch (kind and namespace) with its informer: the watchdog's and the watch-age metric's view. */
+  *watches(): Iterable<{ watch: string; informer: Informer }> {
+    for (const w of this.watched.values()) yield { watch: w.target.key, informer: w.informer };
   }
 
   /** Sums of the informers' counters (stopped ones included: they feed counters), for metrics and benchmarks. */

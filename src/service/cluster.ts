@@ -2,7 +2,7 @@
 // Lease that decides whether this replica detects and reports it (replicas share clusters; only a leader acts).
 import type { Logger } from "pino";
 import type { Analyzer } from "../analysis/types.js";
-import type { Readiness } from "../app/health.js";
+import type { Liveness, Readiness } from "../app/health.js";
 import type { Shutdown } from "../app/shutdown.js";
 import { openSource } from "../desired/open.js";
 import type { DesiredSource } from "../desired/source.js";
@@ -34,6 +34,7 @@ export interface ClusterContext {
   logger: Logger;
   metrics: DriftMetrics;
   readiness: Readiness;
+  liveness: Liveness;
   bus: DriftEventBus;
   /** This replica's name in Leases and Events. */
   identity: string;
@@ -128,6 +129,9 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     announcer,
     metrics,
     readiness: ctx.readiness,
+    liveness: ctx.liveness,
+    stallMs: settings.detectionStallTimeout,
+    watchSilenceMs: settings.watchSilenceTimeout,
     logger,
     onResults: ctx.onResults,
     engine: ctx.engineConfig.engine,

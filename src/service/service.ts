@@ -2,7 +2,7 @@
 // analyzer, notifications, remediation and the API, around one started cluster each (./cluster.ts).
 import type { DestinationStream, Logger } from "pino";
 import { createAnalyzer } from "../analysis/factory.js";
-import { Readiness } from "../app/health.js";
+import { Liveness, Readiness } from "../app/health.js";
 import { createHttpServer } from "../app/http.js";
 import { createLogger } from "../app/logger.js";
 import { createMetricsRegistry } from "../app/metrics.js";
@@ -60,6 +60,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const registry = createMetricsRegistry();
   const metrics = new DriftMetrics(registry);
   const readiness = new Readiness();
+  const liveness = new Liveness();
   const bus = new DriftEventBus();
   const identity = defaultIdentity(env);
 
@@ -101,7 +102,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
-  const server = createHttpServer({ registry, readiness });
+  const server = createHttpServer({ registry, readiness, liveness });
   const specs = clusterSpecs(settings);
   const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
   const clusters: StartedCluster[] = [];
@@ -123,6 +124,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ...Object.entries(cluster.client.stats.byMethod).map(([method, count]) => ({ cluster: name, method, count })),
       { cluster: name, method: "WATCH", count: detector.liveView.stats().watches },
     ]);
+  metrics.watchAges = () =>
+    watched().flatMap(({ name, detector }) =>
+      [...detector.liveView.watches()].map(({ watch, informer }) => ({
+        cluster: name,
+        watch,
+        seconds: informer.silentForMs() / 1000,
+      })),
+    );
   const remediation = new ServiceRemediation({
     mode: settings.remediation,
     policy: env.DRIFT_REMEDIATION_POLICY ? loadPolicyFile(env.DRIFT_REMEDIATION_POLICY) : undefined,
@@ -165,6 +174,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
     metrics,
     readiness,
+    liveness,
     bus,
     identity,
     shutdown,

@@ -123,6 +123,23 @@ export const RUN_SETTINGS = {
     default: "60s",
     schema: durationSchema,
   }),
+  detectionStallTimeout: s({
+    env: "DRIFT_DETECTION_STALL_TIMEOUT",
+    flag: "detection-stall-timeout",
+    description:
+      "/healthz fails when a leading cluster's detection loop made no progress for the resync interval plus this",
+    allowed: "a duration such as 10m",
+    default: "10m",
+    schema: durationSchema,
+  }),
+  watchSilenceTimeout: s({
+    env: "DRIFT_WATCH_SILENCE_TIMEOUT",
+    flag: "watch-silence-timeout",
+    description: "a watch that brought nothing (not even a bookmark) for this long is dropped and its kind relisted",
+    allowed: "a duration such as 3m",
+    default: "3m",
+    schema: durationSchema,
+  }),
   storeLagLimit: s({
     env: "DRIFT_STORE_LAG_LIMIT",
     flag: "store-lag-limit",

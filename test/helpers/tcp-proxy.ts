@@ -1,6 +1,7 @@
-// A TCP pass-through on loopback that a test can cut, stall and restore: a network partition between a client and a
-// real server (TLS stays end to end). It imitates nothing; while cut, connections are reset as a dead route would;
-// while stalled, nothing flows either way and nothing is closed (packets dropped), so requests hang until timeouts.
+// A TCP pass-through on loopback that a test can cut, stall, freeze and restore: a network partition between a client
+// and a real server (TLS stays end to end). It imitates nothing; while cut, connections are reset as a dead route
+// would; while stalled, nothing flows either way and nothing is closed (packets dropped), so requests hang until
+// timeouts; frozen connections are those dead without a FIN or RST while new ones get through (a NAT entry lost).
 import { readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
@@ -12,6 +13,8 @@ export interface TcpProxy {
   cut(): void;
   /** Holds every byte of every connection, open or new, until restore(). */
   stall(): void;
+  /** Holds every byte of the connections open now until restore(); new connections pass. */
+  freeze(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -22,6 +25,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const held: Array<() => void> = [];
   let cut = false;
   let stalled = false;
+  const frozen = new Set<{ client: Socket; upstream: Socket }>();
+  const freeze = () => {
+    for (const pair of pairs) {
+      pair.client.unpipe(pair.upstream);
+      pair.upstream.unpipe(pair.client);
+      pair.client.pause(); // kept in the socket's buffer, not lost
+      pair.upstream.pause();
+      frozen.add(pair);
+    }
+  };
   const connect = (client: Socket) => {
     const upstream = createConnection(target);
     const pair = { client, upstream };
@@ -58,21 +71,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     stall() {
       stalled = true;
-      for (const { client, upstream } of pairs) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause(); // kept in the socket's buffer, not lost
-        upstream.pause();
-      }
+      freeze();
     },
+    freeze,
     restore() {
       cut = false;
-      if (!stalled) return;
       stalled = false;
-      for (const { client, upstream } of pairs) {
-        client.pipe(upstream);
-        upstream.pipe(client);
+      for (const pair of frozen) {
+        if (!pairs.has(pair)) continue;
+        pair.client.pipe(pair.upstream);
+        pair.upstream.pipe(pair.client);
       }
+      frozen.clear();
       for (const start of held.splice(0)) start();
     },
     close: () =>
