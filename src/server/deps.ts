@@ -4,6 +4,7 @@ import type { DriftRecord } from "../detector/records.js";
 import type { ResourceResult } from "../drift/types.js";
 import type { RemediationStore } from "../remediation/store.js";
 import type { RemediationMode, Remediator } from "../remediation/types.js";
+import type { AccessGate } from "./access.js";
 import type { StatsDeps } from "./routes/stats.js";
 
 /** What the API reads and calls: the service hands it these, and nothing of the detectors' insides. */
@@ -14,8 +15,8 @@ export interface ApiDeps {
   /** Latest verdicts: cluster name → results. */
   resources: () => Array<{ cluster: string; result: ResourceResult }>;
   bus: DriftEventBus;
-  /** The bearer token that enables actions (DRIFT_API_TOKEN); without one they are refused. */
-  apiToken?: string;
+  /** Who may read and act (access.ts); the routes read `actionsPossible` and the request's identity. */
+  access: AccessGate;
   remediation: {
     mode: RemediationMode;
     /** Absent without a store: nothing could be audited, so actions answer 501. */

@@ -20,10 +20,12 @@ import type { Tracker } from "../detector/tracker.js";
 import { defaultIdentity } from "../kube/leader.js";
 import { errorMessage } from "../lib/errors.js";
 import { loadPolicyFile } from "../remediation/policy.js";
+import { AccessGate, isLoopback } from "../server/access.js";
 import { registerApi } from "../server/api.js";
 import { registerDashboard } from "../server/dashboard/routes.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
+import { homeReviewer } from "./access.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
@@ -142,7 +144,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         [...detector.results.values()].map((result) => ({ cluster: name, result })),
       ),
     bus,
-    apiToken: settings.apiToken,
+    access: new AccessGate({
+      loopback: isLoopback(settings.listen.host),
+      apiToken: settings.apiToken,
+      reviewer: homeReviewer(settings, env, shutdown),
+      metricsAuth: settings.metricsAuth === "token",
+    }),
     remediation: { mode: settings.remediation, remediator: remediation.remediator, store: remediation.store },
     stats: {
       history: db ? new RecordStats(db) : undefined,

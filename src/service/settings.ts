@@ -150,10 +150,19 @@ export const RUN_SETTINGS = {
   apiToken: s({
     env: "DRIFT_API_TOKEN",
     flag: "api-token",
-    description: "bearer token required by endpoints that change something",
+    description:
+      "a static bearer token with every API permission, for local use (cluster tokens go through TokenReview)",
     allowed: "a token of at least 16 characters",
     secret: true,
     schema: z.string().min(16),
+  }),
+  metricsAuth: s({
+    env: "DRIFT_METRICS_AUTH",
+    flag: "metrics-auth",
+    description: "whether /metrics needs a bearer token allowed `get` on the path /metrics (off loopback)",
+    allowed: "token or open",
+    default: "token",
+    schema: enumSchema(["token", "open"]),
   }),
   webhookUrl: s({
     env: "DRIFT_WEBHOOK_URL",
