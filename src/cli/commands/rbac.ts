@@ -58,7 +58,7 @@ export async function rbacYaml(opts: RbacCommandOptions): Promise<string> {
       throw new ExpectedError(`the cluster serves no ${unknown.join(", ")}: install their CRDs first`);
     }
     const objects = rbacFor(targets, { ...opts, serviceAccount });
-    return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+    return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
   } finally {
     await cluster.client.close();
   }
