@@ -6,6 +6,7 @@ import type { RemediationStore } from "../remediation/store.js";
 import type { RemediationMode, Remediator } from "../remediation/types.js";
 import type { AccessGate } from "./access.js";
 import type { StatsDeps } from "./routes/stats.js";
+import type { SseLimitOptions } from "./sse-limits.js";
 
 /** What the API reads and calls: the service hands it these, and nothing of the detectors' insides. */
 export interface ApiDeps {
@@ -24,6 +25,8 @@ export interface ApiDeps {
     /** The audit, snoozes and ignore rules. */
     store?: RemediationStore;
   };
+  /** Bounds on /api/events (sse-limits.ts); defaults when absent. */
+  sse?: SseLimitOptions;
   /** The fleet page's data (routes/stats.ts); without it those routes are not served. */
   stats?: StatsDeps;
 }

@@ -23,6 +23,8 @@ import { loadPolicyFile } from "../remediation/policy.js";
 import { AccessGate, isLoopback } from "../server/access.js";
 import { registerApi } from "../server/api.js";
 import { registerDashboard } from "../server/dashboard/routes.js";
+import { registerHostCheck } from "../server/host-check.js";
+import { SSE_DEFAULTS } from "../server/sse-limits.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
 import { homeReviewer } from "./access.js";
@@ -135,6 +137,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   shutdown.add("stop remediation", () => remediation.stop());
   await remediation.loadIgnoreRules();
   engineConfig.storeRules = remediation.engine;
+  registerHostCheck(server, settings.allowedHosts);
   registerDashboard(server);
   registerApi(server, {
     store: recordStore,
@@ -144,6 +147,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         [...detector.results.values()].map((result) => ({ cluster: name, result })),
       ),
     bus,
+    sse: { ...SSE_DEFAULTS, maxConnections: settings.sseMaxConnections, maxPerClient: settings.sseMaxPerClient },
     access: new AccessGate({
       loopback: isLoopback(settings.listen.host),
       apiToken: settings.apiToken,

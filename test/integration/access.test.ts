@@ -2,6 +2,7 @@
 // service-account tokens (`kubectl create token`) checked with TokenReview, authorized with SubjectAccessReview on
 // drift-detector.io by the ClusterRoles deploy/ ships; the audit names the token's identity, not the body's actor.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,13 +49,30 @@ async function call(method: string, path: string, token?: string, body?: unknown
 
 /** The status of an SSE request (the stream itself is closed at once). */
 async function sseStatus(token?: string): Promise<number> {
+  const stream = await openStream(token);
+  stream.close();
+  return stream.status;
+}
+
+async function openStream(token?: string) {
   const ctl = new AbortController();
   const res = await fetch(`${base}/api/events`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
     signal: ctl.signal,
   });
-  ctl.abort();
-  return res.status;
+  return { status: res.status, close: () => ctl.abort() };
+}
+
+/** A GET with a chosen Host header (fetch does not let one set it). */
+function getWithHost(host: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { headers: { host, authorization: `Bearer ${STATIC}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 describe("access to the API off loopback", () => {
@@ -90,6 +108,8 @@ describe("access to the API off loopback", () => {
         remediation: "suggest",
         apiToken: STATIC,
         listen: "0.0.0.0:0",
+        allowedHost: "drift.example.test",
+        sseMaxPerClient: "2",
       }),
     });
     base = `http://127.0.0.1:${new URL(service.address).port}`;
@@ -177,5 +197,32 @@ describe("access to the API off loopback", () => {
     expect((await call("GET", "/api/drifts", STATIC)).status).toBe(200);
     const me = await call("GET", "/api/whoami", STATIC);
     expect(me.body).toMatchObject({ username: "api-token", can: { read: true, act: true } });
+  });
+
+  it("refuses a foreign Host header (DNS rebinding) and serves IP literals, localhost and configured names", async () => {
+    const port = new URL(base).port;
+    expect(await getWithHost(`evil.example.com:${port}`, "/api/drifts")).toBe(421);
+    expect(await getWithHost(`evil.example.com:${port}`, "/")).toBe(421);
+    expect(await getWithHost(`127.0.0.1:${port}`, "/api/drifts")).toBe(200);
+    expect(await getWithHost(`localhost:${port}`, "/api/drifts")).toBe(200);
+    expect(await getWithHost(`drift.example.test:${port}`, "/api/drifts")).toBe(200);
+    expect(await getWithHost(`[::1]:${port}`, "/healthz")).toBe(200);
+  });
+
+  it("limits event streams per client (429) and frees the slot when one closes", async () => {
+    const a = await openStream(tokens.operator);
+    const b = await openStream(tokens.operator);
+    const c = await openStream(tokens.operator);
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 429]);
+    const other = await openStream(tokens.viewer);
+    expect(other.status).toBe(200);
+    a.close();
+    const again = await until("a freed slot", async () => {
+      const s = await openStream(tokens.operator);
+      if (s.status === 200) return s;
+      s.close();
+      return undefined;
+    });
+    for (const s of [b, c, other, again]) s.close();
   });
 });
