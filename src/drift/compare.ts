@@ -5,7 +5,7 @@ import { schemaFromCrd } from "./crdschema.js";
 import { groupOf, schemaFor } from "./defaults.js";
 import { annotationRules, compileIgnoreRules, ignoreReason, rulesFor } from "./ignore.js";
 import { attribution, culprit, IMPERATIVE_MANAGERS, OWN_MANAGERS, type OwnerQuery } from "./managedfields.js";
-import { DEFAULT_SECRET_HASH_KEY, isSecretPath, maskValue } from "./mask.js";
+import { DEFAULT_SECRET_HASH_KEY, maskScalar } from "./mask.js";
 import {
   findByKey,
   isEmpty,
@@ -20,6 +20,7 @@ import { NameMatcher, PathStack } from "./paths.js";
 import { withPublished } from "./published.js";
 import { quantitiesEqual } from "./quantity.js";
 import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
+import { isSensitiveLeaf, maskSensitive, type SensitiveKind } from "./sensitive.js";
 import { type SeverityPolicy, severityPolicy, worseSeverity } from "./severity.js";
 import type {
   Change,
@@ -87,12 +88,10 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   let d: unknown = normalizeDesired(obj);
   if (server && input.serverApplied !== undefined) d = projectDeclared(d, input.serverApplied, schema);
 
-  const walk = new Walk(
-    c,
-    live.metadata?.managedFields,
-    server ? input.serverDefaulted : undefined,
-    obj.kind === "Secret" && group === "",
-  );
+  const walk = new Walk(c, live.metadata?.managedFields, server ? input.serverDefaulted : undefined, {
+    secret: obj.kind === "Secret" && group === "",
+    configMap: obj.kind === "ConfigMap" && group === "",
+  });
   walk.value(d, live, schema, server ? input.serverDefaulted : undefined);
 
   // Differences that exist but are not drift: autoscaled replicas, the rollout-restart marker, ignore rules.
@@ -141,7 +140,7 @@ class Walk {
     private readonly managedFields: ManagedFieldsEntry[] | undefined,
     /** Server mode: the dry-run create result; a live-only value equal to its counterpart here is a default. */
     private readonly defaulted: KubeObject | undefined,
-    private readonly secret: boolean,
+    private readonly sensitive: SensitiveKind,
   ) {
     this.untracked = managedFields === undefined || managedFields.length === 0;
   }
@@ -332,7 +331,19 @@ class Walk {
       type === "removed"
         ? null
         : attribution(owner !== undefined ? owner : culprit(this.managedFields, segs, this.c.owners));
-    const masked = isSecretPath(this.secret, segs);
+    // A leaf secret on either side is masked on both: the other side's value would tell what it was changed from.
+    const both =
+      typeof desired !== "object" &&
+      typeof live !== "object" &&
+      (isSensitiveLeaf(this.sensitive, segs, desired) || isSensitiveLeaf(this.sensitive, segs, live));
+    let masked = false;
+    const mask = (leaf: unknown) => {
+      masked = true;
+      return maskScalar(leaf, this.c.secretKey);
+    };
+    const hide = (v: unknown) => (both ? mask(v) : maskSensitive(this.sensitive, segs, v, mask));
+    const shownDesired = type !== "added" ? hide(desired) : undefined;
+    const shownLive = type !== "removed" ? hide(live) : undefined;
     const change: Change = {
       path: this.path.pointer(),
       field: this.path.fieldString(),
@@ -341,8 +352,8 @@ class Walk {
       severity: "medium",
       by,
     };
-    if (type !== "added") change.desired = masked ? maskValue(desired, this.c.secretKey) : desired;
-    if (type !== "removed") change.live = masked ? maskValue(live, this.c.secretKey) : live;
+    if (type !== "added") change.desired = shownDesired;
+    if (type !== "removed") change.live = shownLive;
     this.changes.push(change);
   }
 }

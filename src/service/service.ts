@@ -29,6 +29,7 @@ import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
 import { homeReviewer } from "./access.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
+import { installHashKey } from "./hash-key.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
 
@@ -86,6 +87,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.storeAvailable.set(0);
   }
   const recordStore = db ? new RecordStore(db) : undefined;
+  engineConfig.secretHashKey = await installHashKey(db, settings.secretHashKey);
   // Registered early so that it runs late: after detection and remediation stopped using the sources.
   const sources: DesiredSource[] = [];
   shutdown.add("close the desired-state sources", async () => {

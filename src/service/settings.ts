@@ -188,6 +188,14 @@ export const RUN_SETTINGS = {
     default: "10",
     schema: positiveIntSchema,
   }),
+  secretHashKey: s({
+    env: "DRIFT_SECRET_HASH_KEY",
+    flag: "secret-hash-key",
+    description: "key of the Secret value hashes (default: made on first start and kept in the store)",
+    allowed: "at least 32 characters",
+    secret: true,
+    schema: z.string().min(32),
+  }),
   webhookUrl: s({
     env: "DRIFT_WEBHOOK_URL",
     flag: "webhook-url",
