@@ -13,8 +13,8 @@ export function slackCode(s: string): string {
 }
 
 // ESC sequences (CSI, OSC up to BEL or ST, two-character forms), then any other C0/C1 control but tab and newline.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const TERMINAL_SEQUENCES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** `s` without terminal control sequences (tab and newline kept). */
