@@ -1,5 +1,6 @@
 import type { HubApi } from "../hub/api.js";
 import { openConfigHub, openOwnHub } from "../hub/connect.js";
+import type { Database } from "../store/database.js";
 import { HubSource, type RevisionChoice } from "./hub.js";
 import type { DesiredSource } from "./source.js";
 import { SourceUnavailableError } from "./source.js";
@@ -8,6 +9,10 @@ export interface HubSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** `applied` (default): the revision last applied, else released, else head; `head`: the newest. DRIFT_REVISION. */
   revision?: RevisionChoice;
+  /** Where to say, once, which ConfigHub release answers (default: stderr). */
+  log?: (line: string) => void;
+  /** `hub:` without HUB_URL: the embedded hub over this open store (the caller closes it). */
+  db?: Database;
 }
 
 function revisionOf(opts: HubSourceOptions): RevisionChoice {
@@ -16,12 +21,13 @@ function revisionOf(opts: HubSourceOptions): RevisionChoice {
   return r;
 }
 
-/** `hub:SPACE`: the embedded hub (data dir / DATABASE_URL), or our hub over HTTP when HUB_URL is set. */
+/** `hub:SPACE`: the embedded hub (the given store, else data dir / DATABASE_URL), or ours over HTTP with HUB_URL. */
 export async function openHubSource(spec: string, opts: HubSourceOptions = {}): Promise<DesiredSource> {
-  const api = await openOwnHub({ env: opts.env ?? process.env }).catch((err: Error) => {
+  const revision = revisionOf(opts); // before anything is opened
+  const api = await openOwnHub({ env: opts.env ?? process.env, db: opts.db }).catch((err: Error) => {
     throw new SourceUnavailableError(`hub:${spec}: ${err.message}`);
   });
-  return new HubSource(api, "hub", spec, revisionOf(opts));
+  return new HubSource(api, "hub", spec, revision);
 }
 
 /**
@@ -29,11 +35,12 @@ export async function openHubSource(spec: string, opts: HubSourceOptions = {}): 
  * The desired revision of each unit is its last released one (ConfigHub records no applied one), or head.
  */
 export async function openConfigHubSource(spec: string, opts: HubSourceOptions = {}): Promise<DesiredSource> {
+  const revision = revisionOf(opts);
   let api: HubApi;
   try {
-    api = openConfigHub({ env: opts.env ?? process.env });
+    api = openConfigHub({ env: opts.env ?? process.env, log: opts.log });
   } catch (err) {
     throw new SourceUnavailableError(`confighub:${spec}: ${(err as Error).message}`);
   }
-  return new HubSource(api, "confighub", spec, revisionOf(opts));
+  return new HubSource(api, "confighub", spec, revision);
 }

@@ -2,6 +2,7 @@
 
 import { existsSync } from "node:fs";
 import { ExpectedError } from "../lib/errors.js";
+import type { Database } from "../store/database.js";
 import { DirectorySource } from "./directory.js";
 import type { DesiredSnapshot, DesiredSource } from "./source.js";
 
@@ -9,6 +10,10 @@ export interface OpenSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** Hub sources: compare with the revision last applied (default) or with head. */
   revision?: "applied" | "head";
+  /** Where a hub source says, once, which ConfigHub release answers (default: stderr; the service: its log). */
+  log?: (line: string) => void;
+  /** `hub:` without HUB_URL: serve the embedded hub from this open store (the service's own) instead of ./data. */
+  db?: Database;
 }
 
 /** A source spec that names no usable source (bad prefix, empty): the command stops with exit code 2. */

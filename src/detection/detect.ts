@@ -23,11 +23,13 @@ import {
   type ViewKey,
 } from "../kube/dryrun-cache.js";
 import { ClusterUnauthorizedError, ClusterUnreachableError } from "../kube/errors.js";
+import { objectKey } from "../kube/liveview.js";
 import { applyObject, dryRunCreate } from "../kube/objects.js";
 import { PublishedSchemas } from "../kube/openapi-schemas.js";
 import { relevanceDigest } from "../kube/relevance.js";
 import { mapLimit } from "../lib/concurrency.js";
 import { errorMessage } from "../lib/errors.js";
+import { type Baselines, baselineFor } from "./baselines.js";
 import { directLiveReader, type LiveReader } from "./live.js";
 
 export const FIELD_MANAGER = "drift-detector";
@@ -53,6 +55,8 @@ export interface DetectOptions {
   crdSchemas?: CrdSchemas;
   /** Schemas the server publishes for built-in kinds (defaults, list keys); keep one per cluster. */
   publishedSchemas?: PublishedSchemas;
+  /** Unowned values at each object's last observation, read and kept up to date here (the service's). */
+  baselines?: Baselines;
 }
 
 interface Resolved {
@@ -111,6 +115,14 @@ export async function detect(
           ...(publishedSchema ? { publishedSchema } : {}),
         },
       };
+      const baselines = opts.baselines;
+      const uid = liveObject?.metadata.uid;
+      if (baselines && uid) {
+        const key = objectKey(desired.ref);
+        const hash = objectHash(desired.object);
+        input.baseline = baselineFor(baselines.get(key), uid, hash);
+        input.onUnowned = (values) => baselines.set(key, { uid, desired: hash, values });
+      }
       if (opts.mode === "server" && liveObject) {
         Object.assign(input, await serverViews(cluster, info, desired, liveObject, cache));
       }

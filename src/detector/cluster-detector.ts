@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { Readiness } from "../app/health.js";
 import type { DesiredSnapshot, DesiredSource } from "../desired/source.js";
+import { MemoryBaselines } from "../detection/baselines.js";
 import { type DetectOptions, detect } from "../detection/detect.js";
 import type { LiveReader } from "../detection/live.js";
 import { type ModeSetting, resolveMode } from "../detection/mode.js";
@@ -20,6 +21,7 @@ import { sleep } from "../lib/sleep.js";
 import { patchTargets } from "../rbac/rules.js";
 import { rbacTargets } from "../rbac/targets.js";
 import type { Announcer } from "./announcer.js";
+import type { StoredBaselines } from "./baseline-store.js";
 import { DesiredWatch } from "./desired-watch.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent } from "./records.js";
@@ -47,6 +49,8 @@ export interface ClusterDetectorOptions {
   /** Called after verdicts changed (gauges over every cluster). */
   onResults?: () => void;
   watchTimeoutSeconds?: number;
+  /** Unowned values at each object's last observation; kept in memory when not given (none survive a restart). */
+  baselines?: StoredBaselines;
 }
 
 const RETRY_MS = 5000;
@@ -58,6 +62,8 @@ export class ClusterDetector {
   readonly discovery: Discovery;
   readonly queue: WorkQueue;
   private readonly dryRuns = new DryRunCache<KubeObject | null>();
+  private readonly baselines: MemoryBaselines;
+  private baselinesFailing = false;
   /** Custom resources' schemas (client-mode defaults): one GET per CRD, read again at every full detection. */
   readonly crdSchemas: CrdSchemas;
   private readonly publishedSchemas: PublishedSchemas;
@@ -78,6 +84,7 @@ export class ClusterDetector {
   readonly stats = { full: 0, object: 0, objectsDetected: 0, lastFullMs: 0 };
 
   constructor(private readonly opts: ClusterDetectorOptions) {
+    this.baselines = opts.baselines ?? new MemoryBaselines();
     this.discovery = new Discovery(opts.cluster.client);
     this.crdSchemas = new CrdSchemas(opts.cluster.client);
     this.publishedSchemas = new PublishedSchemas(opts.cluster.client);
@@ -169,6 +176,12 @@ export class ClusterDetector {
 
   private async run(signal: AbortSignal): Promise<void> {
     await this.opts.tracker.load();
+    await this.opts.baselines?.load().catch((err) => {
+      this.opts.logger.warn(
+        { err: errorMessage(err) },
+        "cannot read the baselines: known defaults decide until next seen",
+      );
+    });
     const known = this.desired;
     if (known) this.settingDesired = this.settingDesired.then(() => this.desiredChanged(known)); // watches restart
     while (!this.desired && !signal.aborted) {
@@ -260,6 +273,7 @@ export class ClusterDetector {
       live: this.liveReader(),
       crdSchemas: this.crdSchemas,
       publishedSchemas: this.publishedSchemas,
+      baselines: this.baselines,
     };
   }
 
@@ -279,6 +293,8 @@ export class ClusterDetector {
     this.opts.metrics.lastFullDetection.set(Date.now() / 1000);
     this.results.clear();
     const events = await this.track(results);
+    this.baselines.retain(new Set(results.filter((r) => r.ref.name).map((r) => objectKey(r.ref))));
+    await this.saveBaselines();
     // Records of objects no longer desired (or no longer declared at all) are closed; those of documents that cannot
     // be read now are held open, marked, until they read again.
     const held = new Map<string, number>();
@@ -326,6 +342,7 @@ export class ClusterDetector {
     if (!results) return;
     this.opts.metrics.detectionDuration.observe({ scope: "object" }, (performance.now() - started) / 1000);
     const events = await this.track(results);
+    await this.saveBaselines();
     this.opts.announcer.announce(events);
     this.stats.object++;
     this.stats.objectsDetected += results.length;
@@ -342,6 +359,17 @@ export class ClusterDetector {
       if (ev) events.push(ev);
     }
     return events;
+  }
+
+  private async saveBaselines(): Promise<void> {
+    try {
+      await this.opts.baselines?.flush();
+      this.baselinesFailing = false;
+    } catch (err) {
+      if (!this.baselinesFailing)
+        this.opts.logger.warn({ err: errorMessage(err) }, "cannot write the baselines: kept in memory, written later");
+      this.baselinesFailing = true;
+    }
   }
 
   private keyOf(r: ResourceResult): string {

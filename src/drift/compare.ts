@@ -31,6 +31,7 @@ import type {
   KubeObject,
   ManagedFieldsEntry,
   ResourceResult,
+  UnownedBaseline,
 } from "./types.js";
 
 interface Compiled {
@@ -88,11 +89,16 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
   let d: unknown = normalizeDesired(obj);
   if (server && input.serverApplied !== undefined) d = projectDeclared(d, input.serverApplied, schema);
 
-  const walk = new Walk(c, live.metadata?.managedFields, server ? input.serverDefaulted : undefined, {
-    secret: obj.kind === "Secret" && group === "",
-    configMap: obj.kind === "ConfigMap" && group === "",
-  });
+  const walk = new Walk(
+    c,
+    live.metadata?.managedFields,
+    server ? input.serverDefaulted : undefined,
+    { secret: obj.kind === "Secret" && group === "", configMap: obj.kind === "ConfigMap" && group === "" },
+    input.baseline,
+    input.onUnowned !== undefined,
+  );
   walk.value(d, live, schema, server ? input.serverDefaulted : undefined);
+  input.onUnowned?.(Object.fromEntries(walk.unowned.map((u) => [u.field, u.value])));
 
   // Differences that exist but are not drift: autoscaled replicas, the rollout-restart marker, ignore rules.
   const ignored: IgnoredChange[] = [];
@@ -134,6 +140,9 @@ class Walk {
   private readonly untracked: boolean;
   /** The live maps enclosing the current position, for defaults that depend on them. */
   private readonly parents: Json[] = [];
+  /** Unowned live-only values that are not drift (the next baseline); `carried`: a baseline value kept because the
+   * live one differs (so the drift stays drift until the value comes back). */
+  readonly unowned: Array<{ field: string; value: unknown; carried: boolean }> = [];
 
   constructor(
     private readonly c: Compiled,
@@ -141,6 +150,9 @@ class Walk {
     /** Server mode: the dry-run create result; a live-only value equal to its counterpart here is a default. */
     private readonly defaulted: KubeObject | undefined,
     private readonly sensitive: SensitiveKind,
+    private readonly baseline: UnownedBaseline | undefined,
+    /** Whether the caller keeps this observation's unowned values (else they are not rendered). */
+    private readonly collect: boolean,
   ) {
     this.untracked = managedFields === undefined || managedFields.length === 0;
   }
@@ -273,14 +285,39 @@ class Walk {
       if (this.c.owners.imperative.matches(owner.manager ?? "")) this.record("added", undefined, lv, owner);
       return;
     }
-    // Nobody owns it, yet it is not what the server would hold after delivering desired: a write the cluster did
-    // not record an owner for (`kubectl scale` through /scale, a label on an object without managedFields).
-    // Only a fixed, non-zero default counts here: a dry-run create differs from live in what the server generates per
-    // object, and a published zero ("" for any label value) is the type's zero, not something the server sets.
+    this.unownedValue(lv, node, parent);
+  }
+
+  /**
+   * A live-only value nobody owns: drift when it is not what the cluster held at the last observation (the
+   * baseline), or, without one, not what the server would hold after delivering desired — a write the cluster did
+   * not record an owner for (`kubectl scale` through /scale, a label on an object without managedFields).
+   * Without a baseline only a fixed, non-zero default counts: a dry-run create differs from live in what the server
+   * generates per object, and a published zero ("" for any label value) is the type's zero, not a server's value.
+   */
+  private unownedValue(lv: unknown, node: SchemaNode | undefined, parent: Json): void {
+    const base = this.baseline;
     const known = this.knownDefault(node, parent);
-    if (this.untracked || (known !== undefined && !isZeroScalar(known) && !isEmpty(known))) {
-      this.record("added", undefined, lv, null);
+    const fixedDefault = known !== undefined && !isZeroScalar(known) && !isEmpty(known);
+    if (base === undefined && !this.collect) {
+      if (this.untracked || fixedDefault) this.record("added", undefined, lv, null);
+      return;
     }
+    const field = this.path.fieldString();
+    // Kept in the store as the baseline: masked as a change would be.
+    const seen = maskSensitive(this.sensitive, this.path.segs, lv, (leaf) => maskScalar(leaf, this.c.secretKey));
+    if (base !== undefined && Object.hasOwn(base.values, field)) {
+      const was = base.values[field];
+      if (deepEqual(was, seen, node)) {
+        this.unowned.push({ field, value: seen, carried: false });
+      } else {
+        this.unowned.push({ field, value: was, carried: true });
+        this.record("added", undefined, lv, null);
+      }
+      return;
+    }
+    if (base?.sameDelivery === true || this.untracked || fixedDefault) this.record("added", undefined, lv, null);
+    else this.unowned.push({ field, value: seen, carried: false });
   }
 
   /** A list item only live has: one change for the whole item when anything in it is drift. */
@@ -292,9 +329,14 @@ class Walk {
     }
     if (this.defaulted !== undefined && sd !== undefined && deepEqual(sd, item, node)) return;
     const mark = this.changes.length;
+    const unownedMark = this.unowned.length;
     this.liveOnly(item, node, sd, {});
     if (this.changes.length > mark) {
       this.changes.length = mark;
+      // Nothing inside a drifting item becomes baseline, except baseline values carried over.
+      const carried = this.unowned.slice(unownedMark).filter((u) => u.carried);
+      this.unowned.length = unownedMark;
+      this.unowned.push(...carried);
       this.record("added", undefined, item, culprit(this.managedFields, this.path.segs, this.c.owners));
     }
   }

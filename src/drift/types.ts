@@ -166,6 +166,13 @@ export interface CompareInput {
   serverApplied?: KubeObject;
   /** Server mode only: dry-run create of `desired` under a generated name: what the server defaults on a fresh object. */
   serverDefaulted?: KubeObject;
+  /**
+   * The live-only values nobody owned at the object's last observation (see UnownedBaseline). Without it, an
+   * unowned value is drift only where it differs from a fixed known default.
+   */
+  baseline?: UnownedBaseline;
+  /** Told this observation's unowned live-only values that are not drift: the next observation's baseline. */
+  onUnowned?: (values: Record<string, unknown>) => void;
   /** Related live objects. */
   context: {
     /** The HPAs in the object's namespace (autoscaled replicas are not drift). */
@@ -182,6 +189,20 @@ export interface CompareInput {
      */
     publishedSchema?: OpenAPISchema;
   };
+}
+
+/**
+ * What the cluster held, with no owner recorded, where desired declares nothing: by field (the human form, list
+ * items by merge key), Secret values masked. A write the cluster records no owner for (`kubectl scale` through
+ * /scale of an undeclared field, any write to an object without managedFields) shows as a value that differs.
+ */
+export interface UnownedBaseline {
+  values: Record<string, unknown>;
+  /**
+   * Observed on the same object (uid) against the same desired object: a value that was not there then appeared
+   * since, by a write nobody owns. False after a new delivery, when fields may legitimately come and go.
+   */
+  sameDelivery: boolean;
 }
 
 export interface EngineOptions {

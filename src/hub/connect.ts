@@ -28,6 +28,7 @@ export function openConfigHub(opts: OpenHubOptions = {}): ConfigHubClient {
   return new ConfigHubClient({
     url: creds.server,
     token: creds.token,
+    confighub: true,
     onServerVersion: (v) => log(`ConfigHub ${v} at ${creds.server} (token from ${creds.from})`),
   });
 }

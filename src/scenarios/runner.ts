@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseManifests } from "../desired/directory.js";
+import { MemoryBaselines } from "../detection/baselines.js";
 import { detect } from "../detection/detect.js";
 import { summarize } from "../drift/engine.js";
 import { renderReport } from "../drift/render.js";
@@ -172,6 +173,11 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
         const r = await kubectl(applyArgs, { stdin: toYaml(others) });
         if (r.code !== 0) return [`applying desired failed: ${firstLine(r.stderr)}`];
       }
+      // Observed once as delivered, as the service would have: its baseline of unowned values is what the hand
+      // changes below are compared with (a write the cluster records no owner for).
+      const baselines = new MemoryBaselines();
+      const snapshot = { objects: desired, errors: [], version: "" };
+      await detect(snapshot, opts.cluster, { mode, namespace, baselines });
       for (const [i, step] of s.steps.entries()) {
         if (step.kubectl) {
           let args: string[];
@@ -191,7 +197,7 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
         if (step.sleep) await new Promise((r) => setTimeout(r, step.sleep! * 1000));
       }
 
-      const results = await detect({ objects: desired, errors: [], version: "" }, opts.cluster, { mode, namespace });
+      const results = await detect(snapshot, opts.cluster, { mode, namespace, baselines });
       const report = summarize(results, mode);
       const output = `${JSON.stringify(report)}\n${renderReport(report, { color: false })}`;
       return matchExpectations(s.expect, results, output);

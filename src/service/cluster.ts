@@ -7,6 +7,7 @@ import type { Shutdown } from "../app/shutdown.js";
 import { openSource } from "../desired/open.js";
 import type { DesiredSource } from "../desired/source.js";
 import { Announcer } from "../detector/announcer.js";
+import { StoredBaselines } from "../detector/baseline-store.js";
 import { ClusterDetector } from "../detector/cluster-detector.js";
 import type { ServiceEngineConfig } from "../detector/engine-config.js";
 import type { DriftEventBus } from "../detector/event-bus.js";
@@ -19,6 +20,7 @@ import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
+import type { Database } from "../store/database.js";
 import type { WatchedCluster } from "./remediation.js";
 import type { ClusterSpec, RunSettings } from "./settings.js";
 
@@ -36,6 +38,8 @@ export interface ClusterContext {
   /** Every desired source opened, closed by the service at shutdown (also when a later cluster fails to start). */
   sources: DesiredSource[];
   recordStore?: RecordStore;
+  /** The store itself, for what the detector keeps beside its records (baselines). */
+  db?: Database;
   analyzer?: Analyzer;
   webhook?: WebhookNotifier;
   snoozes?: SnoozeSource;
@@ -59,10 +63,10 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const { settings, env, shutdown, metrics, webhook, tuning } = ctx;
   const cluster = loadCluster({ kubeconfig: settings.kubeconfig, context: spec.context, env });
   shutdown.add(`close the client of ${cluster.contextName}`, () => cluster.client.close());
-  const source = await openSource(spec.source, { env });
-  ctx.sources.push(source);
   const name = cluster.contextName;
   const logger = ctx.logger.child({ cluster: name });
+  const source = await openSource(spec.source, { env, log: (line) => logger.info(line), db: ctx.db });
+  ctx.sources.push(source);
   const tracker = new Tracker({
     cluster: name,
     store: ctx.recordStore,
@@ -97,8 +101,10 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     holdsLease,
     snoozePollMs: tuning?.snoozePollMs,
   });
+  const baselines = ctx.db ? new StoredBaselines(ctx.db, name) : undefined;
   const detector = new ClusterDetector({
     name,
+    baselines,
     cluster,
     source,
     mode: settings.mode,

@@ -208,13 +208,17 @@ async function waitForResolution(
 }
 
 /** The hubs `accept` writes to: ours (over HTTP with HUB_URL, else embedded in the service's own store) and ConfigHub. */
-export function defaultHubs(env: NodeJS.ProcessEnv, db: Database | undefined): ServiceRemediationOptions["hubs"] {
+export function defaultHubs(
+  env: NodeJS.ProcessEnv,
+  db: Database | undefined,
+  log: (line: string) => void,
+): ServiceRemediationOptions["hubs"] {
   return {
     hub: async () => {
       if (!env.HUB_URL && !db)
         throw new RemediationError(501, "the embedded hub needs the store, which is unavailable");
       return (await import("../hub/connect.js")).openOwnHub({ env, db });
     },
-    confighub: async () => (await import("../hub/connect.js")).openConfigHub({ env }),
+    confighub: async () => (await import("../hub/connect.js")).openConfigHub({ env, log }),
   };
 }

@@ -132,7 +132,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     db,
     recordStore,
     clusters: watched,
-    hubs: defaultHubs(env, db),
+    hubs: defaultHubs(env, db, (line) => logger.info(line)),
     bus,
     logger,
   });
@@ -175,6 +175,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     shutdown,
     sources,
     recordStore,
+    db,
     analyzer,
     webhook,
     snoozes: remediation.store,

@@ -10,6 +10,7 @@ import { parseManifests } from "../../src/desired/directory.js";
 import { detect } from "../../src/detection/detect.js";
 import type { ComparisonMode, DesiredObject, ResourceResult } from "../../src/drift/types.js";
 import type { Cluster } from "../../src/kube/cluster.js";
+import { awaitCrds } from "../../src/kube/crd-readiness.js";
 import { Discovery } from "../../src/kube/discovery.js";
 import { deleteObject, getObject } from "../../src/kube/objects.js";
 import { runKubectl, splitWords } from "../../src/scenarios/kubectl.js";
@@ -74,18 +75,36 @@ export async function runMatrix(sets: CorpusSet[], opts: MatrixOptions): Promise
 async function runSet(set: CorpusSet, opts: MatrixOptions): Promise<Cell[]> {
   const cells: Cell[] = [];
   const discovery = new Discovery(opts.cluster.client);
+  // CustomResourceDefinitions go first, and must be served before their custom resources can be placed or applied.
+  const crds = set.objects.filter((o) => o.ref.kind === "CustomResourceDefinition");
+  const rest = set.objects.filter((o) => o.ref.kind !== "CustomResourceDefinition");
   for (const style of STYLES) {
     const namespace = `corpus-${set.name.slice(0, 30)}-${style}`.toLowerCase();
-    const objects = await placed(set.objects, namespace, discovery);
     const byMode = new Map(MODES.map((mode) => [mode, cell(set.name, style, mode)]));
     const kubectl = (args: string[], stdin?: string) =>
       runKubectl(args, { kubectl: opts.kubectl, kubeconfig: opts.kubeconfig, namespace, stdin });
-    await cleanUp(objects, namespace, opts, discovery);
+    let objects = await placed(crds, namespace, discovery);
+    await cleanUp(objects, namespace, opts, discovery, rest);
     await kubectl(["create", "namespace", namespace]);
     try {
-      const manifest = objects.map((o) => JSON.stringify(o.object)).join("\n---\n");
-      const applied = await kubectl(applyArgs(style), manifest);
-      if (applied.code !== 0) throw new Error(`${set.name} ${style}: ${applied.stderr.trim()}`);
+      const apply = async (batch: DesiredObject[]) => {
+        if (batch.length === 0) return;
+        const applied = await kubectl(applyArgs(style), batch.map((o) => JSON.stringify(o.object)).join("\n---\n"));
+        if (applied.code !== 0) throw new Error(`${set.name} ${style}: ${applied.stderr.trim()}`);
+      };
+      await apply(objects);
+      if (crds.length > 0) {
+        const unready = await awaitCrds(
+          opts.cluster.client,
+          discovery,
+          crds.map((c) => c.object),
+          { timeoutMs: 60_000 },
+        );
+        if (unready.size > 0) throw new Error(`${set.name} ${style}: ${[...unready.values()].join("; ")}`);
+      }
+      const others = await placed(rest, namespace, discovery);
+      await apply(others);
+      objects = [...objects, ...others];
       const check = async (when: string, expected?: HandChange["expect"]) => {
         for (const mode of MODES) {
           const results = await detect({ objects, errors: [], version: "" }, opts.cluster, { mode, namespace });
@@ -100,7 +119,7 @@ async function runSet(set: CorpusSet, opts: MatrixOptions): Promise<Cell[]> {
         await check(`${change.name}, undone`);
       }
     } finally {
-      await cleanUp(objects, namespace, opts, discovery);
+      await cleanUp(objects, namespace, opts, discovery, rest);
     }
     cells.push(...byMode.values());
     opts.log?.(`${set.name} ${style}: done`);
@@ -158,20 +177,24 @@ async function placed(objects: DesiredObject[], namespace: string, discovery: Di
   );
 }
 
-/** Removes the namespace and the set's cluster-scoped objects, and waits until they are gone. */
+/**
+ * Removes the namespace and the set's cluster-scoped objects, and waits until they are gone: those of `objects` (as
+ * placed) and of `unplaced` (not placed yet: custom kinds whose CRD is not there are skipped).
+ */
 async function cleanUp(
   objects: DesiredObject[],
   namespace: string,
   opts: MatrixOptions,
   discovery: Discovery,
+  unplaced: DesiredObject[] = [],
 ): Promise<void> {
-  const targets = [
-    { apiVersion: "v1", kind: "Namespace", name: namespace },
-    ...objects.filter((o) => o.ref.namespace === undefined).map((o) => o.ref),
-  ];
+  const refs = [{ apiVersion: "v1", kind: "Namespace", name: namespace }, ...objects.map((o) => o.ref)];
+  const placedKeys = new Set(refs.map((r) => `${r.kind}/${r.name}`));
+  refs.push(...unplaced.map((o) => o.ref).filter((r) => !placedKeys.has(`${r.kind}/${r.name}`)));
   await Promise.all(
-    targets.map(async (ref) => {
-      const info = await discovery.resolve(ref.apiVersion, ref.kind);
+    refs.map(async (ref) => {
+      const info = await discovery.resolve(ref.apiVersion, ref.kind).catch(() => undefined);
+      if (!info || info.namespaced) return; // gone with the namespace
       await deleteObject(opts.cluster.client, info, undefined, ref.name).catch(() => {});
       for (let i = 0; i < 600; i++) {
         if ((await getObject(opts.cluster.client, info, undefined, ref.name)) === undefined) return;

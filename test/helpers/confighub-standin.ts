@@ -8,19 +8,29 @@ import { findOperation, requestProperties, responseErrors } from "./openapi.js";
 // {"Revision"}), bare space writes, UnitCreateOrUpdateResponse, DeleteResponse; no Data on units (PUT …/data);
 // revisions addressed only by RevisionID (a number in the path is a 400); `limit` + `continue` paging with the next
 // token in ConfigHub-Continue and short pages; `IS NULL` only on map keys; 401 with ConfigHub's error envelope; a
-// ConfigHub-Version header. Request bodies with fields the spec does not declare are refused, and every JSON answer
-// is checked against the spec's schema for its operation and status (`problems` lists any that is not).
+// ConfigHub-Version header; clone, upgrade (of a unit without local changes: the stand-in does not merge), bulk
+// upgrade, restore, and InvokeFunctions running the functions a test registers. Request bodies with fields the spec
+// does not declare are refused, and every JSON answer is checked against the spec's schema for its operation and
+// status (`problems` lists any that is not).
 
 type Obj = Record<string, unknown>;
 interface UnitState {
   unit: Obj;
   revisions: Array<{ revision: Obj; data: string }>;
+  /** The data last taken from the upstream (clone or upgrade): a head still equal to it has no local change. */
+  fromUpstream?: string;
 }
+/** A function the stand-in runs for InvokeFunctions: the new data (unchanged: no mutation), or outputs. */
+export type StandinFunction = (
+  data: string,
+  args: Record<string, string>,
+) => { data?: string; outputs?: Record<string, unknown> };
 export interface StandinRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   authorization: string | undefined;
+  ifMatch: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,6 +54,8 @@ export class ConfigHubStandin {
   readonly problems: string[] = [];
   /** Items per page at most; the first page of a longer list is shorter still. */
   pageSize = 2;
+  /** What InvokeFunctions can run, by FunctionName (ConfigHub runs its own; tests give the ones they use). */
+  readonly functions = new Map<string, StandinFunction>();
   private readonly spaces = new Map<string, Obj>();
   private readonly units = new Map<string, UnitState>();
   private readonly server = createServer((req, res) => void this.handle(req, res));
@@ -176,6 +188,7 @@ export class ConfigHubStandin {
       path: url.pathname,
       query: url.searchParams,
       authorization: req.headers.authorization,
+      ifMatch: req.headers["if-match"],
     });
     const op = findOperation(req.method ?? "", url.pathname);
     res.setHeader("ConfigHub-Version", this.version);
@@ -267,6 +280,7 @@ export class ConfigHubStandin {
           Object.assign(unit, { UpstreamUnitID: up.unit.UnitID, UpstreamSpaceID: up.unit.SpaceID });
           this.revise(state, up.revisions.at(-1)?.data ?? "", `Cloned from ${up.unit.Slug}`);
           unit.UpstreamRevisionNum = up.unit.HeadRevisionNum;
+          state.fromUpstream = up.revisions.at(-1)?.data ?? "";
         } else {
           this.revise(state, "", "Created");
         }
@@ -281,10 +295,10 @@ export class ConfigHubStandin {
         const b = body();
         const restore = q.get("restore");
         if (restore !== null) {
-          const old = state.revisions.find((r) => r.revision.RevisionNum === Number(restore));
-          if (!old) throw new HttpError(404, `revision ${restore} not found`);
-          this.revise(state, old.data, `Restored revision ${restore}`);
+          const old = this.restoreSource(state, restore);
+          this.revise(state, old.data, `Restored revision ${old.revision.RevisionNum}`);
         }
+        if (q.get("upgrade") === "true") this.upgrade(state);
         for (const k of ["Labels", "Annotations"] as const)
           if (b[k]) state.unit[k] = mergeMap(state.unit[k] as Obj, b[k] as Obj);
         if (typeof b.DisplayName === "string") state.unit.DisplayName = b.DisplayName;
@@ -346,9 +360,95 @@ export class ConfigHubStandin {
           },
         ];
       }
+      case "BulkPatchUnits": {
+        body();
+        if (q.get("upgrade") !== "true") throw new HttpError(501, "the stand-in bulk-patches only with upgrade=true");
+        const results = [...this.units.values()]
+          .filter((u) => matches(u.unit, q.get("where"), "Unit"))
+          .map((u) => {
+            try {
+              this.upgrade(u);
+              return { Unit: u.unit };
+            } catch (err) {
+              const status = err instanceof HttpError ? err.status : 500;
+              return { Unit: u.unit, Error: { Code: String(status), Message: (err as Error).message, Status: status } };
+            }
+          });
+        return [results.some((r) => r.Error) ? 207 : 200, results];
+      }
+      case "InvokeFunctions":
+        return this.invoke(this.spaceOr404(p.space_id), q, body());
       default:
         throw new HttpError(501, `the stand-in does not serve ${opId}`);
     }
+  }
+
+  /** `restore=`: a number, `HeadRevisionNum`, `LastReleasedRevisionNum` or `Revision:<RevisionID>`. */
+  private restoreSource(state: UnitState, restore: string) {
+    const named: Record<string, unknown> = {
+      HeadRevisionNum: state.unit.HeadRevisionNum,
+      LastReleasedRevisionNum: state.unit.LastReleasedRevisionNum,
+    };
+    const found = restore.startsWith("Revision:")
+      ? state.revisions.find((r) => r.revision.RevisionID === restore.slice("Revision:".length))
+      : state.revisions.find((r) => r.revision.RevisionNum === (named[restore] ?? Number(restore)));
+    if (!found) throw new HttpError(404, `revision ${restore} not found`);
+    return found;
+  }
+
+  /** Takes the upstream's head. ConfigHub merges upstream changes over local ones; the stand-in models only a unit
+   * without local changes since it last took the upstream, and says so otherwise (501), rather than guess. */
+  private upgrade(state: UnitState): void {
+    const upId = state.unit.UpstreamUnitID as string | undefined;
+    if (!upId) throw new HttpError(400, `Unit ${state.unit.Slug} has no upstream unit`);
+    const up = this.unitOr404(upId);
+    const upData = up.revisions.at(-1)?.data ?? "";
+    const head = state.revisions.at(-1)?.data ?? "";
+    if (state.fromUpstream !== head && head !== upData)
+      throw new HttpError(501, "the stand-in does not merge an upgrade over local changes");
+    if (head !== upData) this.revise(state, upData, `Upgraded from ${up.unit.Slug}`);
+    state.unit.UpstreamRevisionNum = up.unit.HeadRevisionNum;
+    state.fromUpstream = upData;
+  }
+
+  /** One FunctionInvocationsResponse per unit matched; a function changing the data makes a revision. */
+  private invoke(space: Obj, q: URLSearchParams, b: Obj): [number, unknown] {
+    const invocations = (b.FunctionInvocations ?? []) as Array<{
+      FunctionName: string;
+      Arguments?: Array<{ ParameterName?: string; Value: unknown }>;
+    }>;
+    for (const i of invocations)
+      if (!this.functions.has(i.FunctionName)) throw new HttpError(400, `function ${i.FunctionName} not found`);
+    const results = this.unitsOf(space)
+      .filter((u) => matches(u.unit, q.get("where"), "Unit"))
+      .map((state) => {
+        const before = state.revisions.at(-1)?.data ?? "";
+        let data = before;
+        const outputs: Record<string, string> = {};
+        for (const i of invocations) {
+          const args = Object.fromEntries((i.Arguments ?? []).map((a) => [a.ParameterName ?? "", String(a.Value)]));
+          const out = (this.functions.get(i.FunctionName) as StandinFunction)(data, args);
+          if (out.data !== undefined) data = out.data;
+          for (const [k, v] of Object.entries(out.outputs ?? {}))
+            outputs[k] = Buffer.from(JSON.stringify(v)).toString("base64");
+        }
+        const changed = data !== before;
+        if (changed) this.revise(state, data, (b.ChangeDescription as string | undefined) ?? "");
+        const u = state.unit;
+        return {
+          UnitID: u.UnitID,
+          UnitSlug: u.Slug,
+          SpaceID: u.SpaceID,
+          SpaceSlug: u.SpaceSlug,
+          OrganizationID: this.org,
+          RevisionID: u.HeadRevisionID,
+          DataHash: u.DataHash,
+          Success: true,
+          HasNewMutations: changed,
+          Outputs: Object.keys(outputs).length ? outputs : null,
+        };
+      });
+    return [200, results];
   }
 
   /** A request body, refused when it names a field the operation's schema does not declare (e.g. `Data`). */

@@ -201,6 +201,64 @@ describe("`hub` verbs against the stand-in (CUB_SERVER + CUB_TOKEN)", () => {
       "",
     ]);
   });
+
+  it("unit clone, upgrade (one and bulk), restore, run a function; ConfigHub is sent no applied revision", async () => {
+    hub.addSpace("promo-dev");
+    hub.addSpace("promo-prod");
+    hub.addUnit("promo-dev", "backend", [BACKEND]);
+    expect((await cli("unit", "create", "--dest-space", "promo-prod", "--space", "promo-dev")).out).toBe(
+      "cloned promo-dev/backend -> promo-prod/backend\n",
+    );
+    expect(hub.unit("promo-prod", "backend")).toMatchObject({ UpstreamRevisionNum: 1, HeadRevisionNum: 1 });
+
+    // A function ConfigHub would run server-side; the stand-in runs what the test gives it.
+    hub.functions.set("set-image-reference", (data, args) => ({
+      data: data.replace(/(image: [^:\s]+):[^\s]+/, `$1${args["image-reference"]}`),
+    }));
+    const run = await cli(
+      "run",
+      "set-image-reference",
+      "--container-name",
+      "backend",
+      "--image-reference",
+      ":1.1.2",
+      "--space",
+      "promo-dev",
+    );
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/backend\s+2\s+changed/);
+    expect(hub.data("promo-dev", "backend")).toBe(BACKEND_2);
+    const invoke = hub.requests.find((r) => r.path.endsWith("/function/invoke"));
+    expect(invoke?.method).toBe("POST");
+
+    expect((await cli("unit", "update", "backend", "--upgrade", "--space", "promo-prod")).out).toMatch(
+      /backend\s+2\s+upgraded/,
+    );
+    expect(hub.data("promo-prod", "backend")).toBe(BACKEND_2);
+    expect(hub.unit("promo-prod", "backend").UpstreamRevisionNum).toBe(2);
+
+    expect((await cli("unit", "update", "backend", "--restore", "1", "--space", "promo-prod")).out).toBe(
+      "restored promo-prod/backend to revision 1: new head revision 3\n",
+    );
+    expect(hub.data("promo-prod", "backend")).toBe(BACKEND);
+    const restore = hub.requests.filter((r) => r.method === "PATCH").at(-1);
+    expect(restore?.query.get("restore")).toBe("1");
+
+    // Bulk upgrade over every space: the restored (locally changed) unit is refused by this stand-in, the other
+    // result is one per unit, 207 mixed.
+    hub.addSpace("promo-qa");
+    await cli("unit", "create", "--dest-space", "promo-qa", "--space", "promo-dev");
+    const bulk = await client.bulkUpgrade("Slug = 'backend' AND UpstreamRevisionNum > 0");
+    expect(bulk.map((r) => [r.Unit?.SpaceSlug, r.Error?.Message ?? null]).sort()).toEqual([
+      ["promo-prod", "the stand-in does not merge an upgrade over local changes"],
+      ["promo-qa", null],
+    ]);
+
+    hub.requests.length = 0;
+    const marked = await client.markApplied("promo-qa", "backend", 2);
+    expect(marked.LastAppliedRevisionNum).toBe(0);
+    expect(hub.requests.map((r) => r.method)).not.toContain("PATCH");
+  });
 });
 
 describe("credentials as cub finds them", () => {

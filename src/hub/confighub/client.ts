@@ -35,7 +35,13 @@ import type {
 // too. Spaces and units may be named by slug or ID: slugs are resolved through `where` lists (the paths take IDs);
 // revisions by number are resolved to their RevisionID (`where=RevisionNum = N`), the only way ConfigHub takes them.
 
-export type ConfigHubClientOptions = TransportOptions;
+export interface ConfigHubClientOptions extends TransportOptions {
+  /**
+   * The server is ConfigHub itself, which keeps no applied revision: `markApplied` sends nothing. Default false:
+   * our hub over HTTP (`hub serve`), whose `LastAppliedRevisionNum` extension is set by a merge patch.
+   */
+  confighub?: boolean;
+}
 
 /** `select` on a list: which of the entity's fields to return; its IDs and Slug always come back (as ConfigHub does). */
 export interface SelectOptions<K extends string> {
@@ -64,9 +70,12 @@ export class ConfigHubClient implements HubApi {
   private readonly http: Transport;
   private readonly spaceIds = new Map<string, string>();
 
+  private readonly confighub: boolean;
+
   constructor(opts: ConfigHubClientOptions) {
     this.http = new Transport(opts);
     this.description = opts.url;
+    this.confighub = opts.confighub ?? false;
   }
 
   /** The server's `ConfigHub-Version`, once a call has been answered. */
@@ -234,8 +243,10 @@ export class ConfigHubClient implements HubApi {
     });
   }
 
-  /** Our hub's extension (ConfigHub ignores the field: it has no applied revision). */
+  /** Our hub's extension. ConfigHub keeps no applied revision (it records releases) and its PatchUnit declares no
+   * such field: to ConfigHub nothing is sent, the unit is answered as it is. */
   async markApplied(space: string, unit: string, revisionNum: number): Promise<Unit> {
+    if (this.confighub) return this.getUnit(space, unit);
     return (await this.patchUnit(space, unit, { LastAppliedRevisionNum: revisionNum } as RequestBody<"PatchUnit">))
       .unit;
   }

@@ -88,6 +88,87 @@ describe("hand changes without an owner", () => {
   });
 });
 
+describe("hand changes without an owner, against the last observation (the baseline)", () => {
+  // A custom resource whose CRD gives `replicas` no default, scaled through /scale: no owner is recorded.
+  const widget = (spec: Record<string, unknown>, managedFields?: ManagedFieldsEntry[]): KubeObject => ({
+    apiVersion: "example.com/v1",
+    kind: "Widget",
+    metadata: { name: "w", namespace: "ns", ...(managedFields ? { managedFields } : {}) },
+    spec: { size: "m", ...spec },
+  });
+  const owned: ManagedFieldsEntry = {
+    manager: "confighub",
+    operation: "Apply",
+    fieldsV1: { "f:spec": { "f:size": {} } },
+  };
+  const observe = (desired: KubeObject, live: KubeObject, baseline?: CompareInput["baseline"]) => {
+    let kept: Record<string, unknown> | undefined;
+    const ref = { apiVersion: desired.apiVersion, kind: desired.kind, namespace: "ns", name: desired.metadata.name };
+    const result = compareObject(
+      {
+        desired: { ref, object: desired, source: { type: "file", path: "x.yaml" } },
+        live,
+        baseline,
+        onUnowned: (values) => {
+          kept = values;
+        },
+        context: { hpas: [] },
+      },
+      { mode: "client" },
+    );
+    return { result, kept: kept as Record<string, unknown> };
+  };
+
+  it("an unowned value that differs from the one observed before is drift, and stays drift until it is back", () => {
+    const desired = widget({});
+    const first = observe(desired, widget({ replicas: 2 }, [owned]));
+    expect(first.result.status).toBe("InSync"); // no default known: without a baseline it cannot be told
+    expect(first.kept).toEqual({ "spec.replicas": 2 });
+
+    const scaled = observe(desired, widget({ replicas: 5 }, [owned]), { values: first.kept, sameDelivery: true });
+    expect(scaled.result.changes).toMatchObject([{ path: "/spec/replicas", type: "added", live: 5, by: null }]);
+    expect(scaled.kept).toEqual({ "spec.replicas": 2 }); // the baseline value is carried, not the hand change
+
+    const again = observe(desired, widget({ replicas: 5 }, [owned]), { values: scaled.kept, sameDelivery: false });
+    expect(again.result.status).toBe("Drifted"); // even after a new delivery, a changed value stays drift
+    const back = observe(desired, widget({ replicas: 2 }, [owned]), { values: again.kept, sameDelivery: true });
+    expect(back.result.status).toBe("InSync");
+  });
+
+  it("a value that appeared since, with no owner: drift on the same delivery, not after a new one", () => {
+    const desired = widget({});
+    const first = observe(desired, widget({}, [owned]));
+    expect(first.kept).toEqual({});
+    const live = widget({ replicas: 3 }, [owned]);
+    expect(observe(desired, live, { values: first.kept, sameDelivery: true }).result.changes).toMatchObject([
+      { path: "/spec/replicas", live: 3, by: null },
+    ]);
+    expect(observe(desired, live, { values: first.kept, sameDelivery: false }).result.status).toBe("InSync");
+  });
+
+  it("keeps Secret values masked in the baseline", () => {
+    const secret = (data: Record<string, string>): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: "s",
+        namespace: "ns",
+        managedFields: [{ manager: "confighub", operation: "Apply", fieldsV1: { "f:data": { "f:a": {} } } }],
+      },
+      data,
+    });
+    const clear = Buffer.from("hunter2").toString("base64");
+    const { kept } = observe(secret({ a: "YQ==" }), secret({ a: "YQ==", b: clear }));
+    expect(JSON.stringify(kept)).not.toContain(clear);
+    expect(Object.keys(kept)).toEqual(["data.b"]);
+    const changed = observe(secret({ a: "YQ==" }), secret({ a: "YQ==", b: "eA==" }), {
+      values: kept,
+      sameDelivery: true,
+    });
+    expect(changed.result.changes).toMatchObject([{ path: "/data/b", masked: true }]);
+  });
+});
+
 describe("published schemas", () => {
   const published: OpenAPISchema = {
     type: "object",
