@@ -145,8 +145,7 @@ describe("drift-detector run (in process)", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ action: "revert" }),
     });
-    // Even on loopback an action needs a credential (a cluster token through TokenReview, or DRIFT_API_TOKEN).
-    expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: string }).error).toMatch(/bearer token/);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toMatch(/DRIFT_API_TOKEN/);
   });
 });
