@@ -1,6 +1,6 @@
 import type { Change } from "../drift/types.js";
 import { pointersOverlap } from "./pointer.js";
-import type { AdmissionWrite, ChangedBy } from "./types.js";
+import type { AdmissionWrite, KnownChangedBy } from "./types.js";
 
 export interface DriftEvidence {
   objectUid: string;
@@ -13,7 +13,11 @@ export interface DriftEvidence {
  * The newest write that explains the drift: same object, a field manager that wrote one of the changes, a path
  * overlapping that change, and a time within the window of the change. No such write → unknown, never a guess.
  */
-export function correlate(writes: readonly AdmissionWrite[], drift: DriftEvidence, windowMs: number): ChangedBy {
+export function correlate(
+  writes: readonly AdmissionWrite[],
+  drift: DriftEvidence,
+  windowMs: number,
+): KnownChangedBy | { known: false } {
   let best: AdmissionWrite | null = null;
   for (const w of writes) {
     if (w.dryRun || w.objectUid !== drift.objectUid) continue;
@@ -24,6 +28,7 @@ export function correlate(writes: readonly AdmissionWrite[], drift: DriftEvidenc
   return {
     known: true,
     person: best.user,
+    via: best.manager,
     operation: best.operation,
     subresource: best.subresource,
     at: new Date(best.at).toISOString(),

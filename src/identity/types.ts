@@ -20,7 +20,20 @@ export interface AdmissionWrite {
   at: number;
 }
 
-/** Who changed a drift, or plainly that we do not know. */
-export type ChangedBy =
-  | { known: true; person: Person; operation: string; subresource: string; at: string }
-  | { known: false };
+/** Who changed a drift (the person, and the field manager the write came through), or plainly that we do not know. */
+export type ChangedBy = KnownChangedBy | WithheldChangedBy | { known: false };
+
+export interface KnownChangedBy {
+  known: true;
+  person: Person;
+  via: string;
+  operation: string;
+  subresource: string;
+  /** ISO time the webhook saw the write. */
+  at: string;
+}
+
+/** As served to a reader who has not authenticated: a person is known, not who. */
+export interface WithheldChangedBy extends Omit<KnownChangedBy, "person"> {
+  withheld: true;
+}

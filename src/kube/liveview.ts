@@ -218,6 +218,13 @@ export class LiveView {
     for (const k of Object.keys(stats) as Array<keyof InformerStats>) this.retired[k] += stats[k];
   }
 
+  /** The kinds watched, each once (the admission webhook's rules). */
+  resources(): ResourceInfo[] {
+    return [
+      ...new Map([...this.watched.values()].map((w) => [`${w.info.apiVersion}|${w.info.plural}`, w.info])).values(),
+    ];
+  }
+
   /** Each watch (kind and namespace) with its informer: the watchdog's and the watch-age metric's view. */
   *watches(): Iterable<{ watch: string; informer: Informer }> {
     for (const w of this.watched.values()) yield { watch: w.target.key, informer: w.informer };

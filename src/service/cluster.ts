@@ -18,6 +18,7 @@ import type { WebhookNotifier } from "../detector/reporters/webhook.js";
 import type { SnoozeSource } from "../detector/snooze-watch.js";
 import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
+import type { AdmissionIdentity, AdmissionIdentityOptions } from "../identity/admission.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
 import type { ShardCoordinator } from "../sharding/coordinator.js";
@@ -50,12 +51,20 @@ export interface ClusterContext {
   engineConfig: ServiceEngineConfig;
   /** After each detection: the service's gauges over all clusters. */
   onResults: () => void;
-  tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number; snoozePollMs?: number };
+  tuning?: {
+    debounceMs?: number;
+    watchTimeoutSeconds?: number;
+    leaseRetryMs?: number;
+    snoozePollMs?: number;
+    admission?: AdmissionIdentityOptions["tuning"];
+  };
   /** Whether this replica leads any cluster (the leader gauge is one for the replica). */
   anyLeading: () => boolean;
   shuttingDown: () => boolean;
   /** DRIFT_SHARDING on: each cluster source is a shard that only its assigned replica acquires (src/sharding/). */
   sharding?: ShardCoordinator;
+  /** DRIFT_IDENTITY=admission: who made each drift, learnt from the admission webhook. */
+  admission?: AdmissionIdentity;
   /** Contexts watched with more than one source: each source's tracker keeps only its own records. */
   sharedContexts?: ReadonlySet<string | undefined>;
 }
@@ -79,6 +88,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const opened = await openSource(split.base, { env, log: (line) => logger.info(line), db: ctx.db });
   const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
   ctx.sources.push(source);
+  const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
   const tracker = new Tracker({
     cluster: name,
     scope,
@@ -86,8 +96,15 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     logger,
     onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
     onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
+    changedBy:
+      ctx.admission &&
+      ((result) =>
+        ctx.admission?.changedBy(
+          detectorRef.current?.liveView.get(result.ref)?.metadata?.uid,
+          result.changes,
+          Date.now(),
+        )),
   });
-  const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
   const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
   const announcer = new Announcer({
     logger: ctx.logger,
@@ -140,6 +157,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
   });
   detectorRef.current = detector;
+  ctx.admission?.addCluster(cluster.client, () => detector.liveView.resources(), logger);
   const stopRetrying = retryStoreWrites({
     cluster: name,
     tracker,

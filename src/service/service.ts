@@ -17,6 +17,7 @@ import { RecordStats } from "../detector/record-stats.js";
 import { RecordStore } from "../detector/record-store.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
 import type { Tracker } from "../detector/tracker.js";
+import type { AdmissionIdentity } from "../identity/admission.js";
 import { defaultIdentity } from "../kube/leader.js";
 import { errorMessage } from "../lib/errors.js";
 import { loadPolicyFile } from "../remediation/policy.js";
@@ -24,6 +25,7 @@ import { registerApi } from "../server/api.js";
 import { registerDashboard } from "../server/dashboard/routes.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
+import { startAdmission } from "./admission.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
@@ -45,6 +47,8 @@ export interface RunningService {
   readiness: Readiness;
   address: string;
   shutdown: Shutdown;
+  /** DRIFT_IDENTITY=admission: the webhook (tests rotate its certificate). */
+  admission?: AdmissionIdentity;
   /** Stops everything (as SIGTERM does); true when done within the deadline. */
   stop(): Promise<boolean>;
 }
@@ -102,6 +106,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
+  const admission = await startAdmission(settings, logger, shutdown, opts.tuning?.admission);
   const server = createHttpServer({ registry, readiness, liveness });
   const specs = clusterSpecs(settings);
   const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
@@ -190,6 +195,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     anyLeading: () => electors().some((e) => e.isLeader),
     shuttingDown: () => shutdownStarted,
     sharding,
+    admission,
     sharedContexts: new Set(specs.map((s) => s.context).filter((c, i, all) => all.indexOf(c) !== i)),
   };
   for (const spec of specs) clusters.push(await startCluster(ctx, spec));
@@ -226,6 +232,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     readiness,
     address,
     shutdown,
+    admission,
     stop: () => shutdown.run(),
   };
 }

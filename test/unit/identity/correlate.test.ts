@@ -44,6 +44,7 @@ describe("correlate", () => {
     expect(got).toEqual({
       known: true,
       person: { username: "system:serviceaccount:team:alice", uid: "u1", groups: ["sre"] },
+      via: "kubectl",
       operation: "UPDATE",
       subresource: "scale",
       at: "2026-12-03T10:42:00.000Z",

@@ -1,0 +1,127 @@
+// DRIFT_IDENTITY=admission: the HTTPS webhook, its certificate (generated and rotated, or read from a Secret), the
+// registration in each watched cluster, and the one question the detector asks: who made this drift?
+import type { Logger } from "pino";
+import type { Change } from "../drift/types.js";
+import type { KubeClient } from "../kube/client.js";
+import type { ResourceInfo } from "../kube/discovery.js";
+import { errorMessage } from "../lib/errors.js";
+import { AdmissionServer } from "./admission-server.js";
+import { WriteBuffer } from "./buffer.js";
+import { generateServingCert, readCertDir, type ServingCert } from "./certs.js";
+import { correlate } from "./correlate.js";
+import { WebhookRegistrar } from "./registrar.js";
+import type { ChangedBy } from "./types.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Writes kept for correlation: a watch event arrives within seconds, a resync within DRIFT_INTERVAL. */
+const BUFFER_SIZE = 10_000;
+const BUFFER_AGE_MS = 15 * 60 * 1000;
+/** A write and the managedFields time of the change it explains (second precision) are this close. */
+const WINDOW_MS = 5_000;
+const SERVICE_NAME = "drift-detector";
+const SERVICE_PORT = 8443;
+
+export interface AdmissionIdentityOptions {
+  listen: { host: string; port: number };
+  url?: string;
+  certDir?: string;
+  /** Namespace of the detector's Service (the Lease namespace). */
+  namespace: string;
+  logger: Logger;
+  /** Tests: a short-lived generated certificate, a faster re-registration. */
+  tuning?: { certValidityMs?: number; syncEveryMs?: number };
+}
+
+export class AdmissionIdentity {
+  readonly buffer = new WriteBuffer(BUFFER_SIZE, BUFFER_AGE_MS);
+  private server?: AdmissionServer;
+  private cert?: ServingCert;
+  private readonly registrars: WebhookRegistrar[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly validityMs: number;
+
+  constructor(private readonly opts: AdmissionIdentityOptions) {
+    this.validityMs = opts.tuning?.certValidityMs ?? 30 * DAY_MS;
+  }
+
+  /** The Service's DNS names and the loopback address: what the certificate must name. */
+  private hosts(): string[] {
+    const svc = `${SERVICE_NAME}.${this.opts.namespace}`;
+    const fromUrl = this.opts.url ? [new URL(this.opts.url).hostname.replace(/^\[|\]$/g, "")] : [];
+    return [...new Set([...fromUrl, `${svc}.svc`, `${svc}.svc.cluster.local`, svc, "127.0.0.1", "localhost"])];
+  }
+
+  /** Serves the webhook; resolves to its address. */
+  async start(): Promise<string> {
+    this.cert = await this.loadCert();
+    this.server = new AdmissionServer({
+      listen: this.opts.listen,
+      cert: this.cert,
+      buffer: this.buffer,
+      logger: this.opts.logger,
+    });
+    const address = await this.server.start();
+    this.opts.logger.info({ address }, "admission webhook listening");
+    return address;
+  }
+
+  /** Registers the webhook in a cluster (now, and again whenever its kinds or the CA change). */
+  addCluster(client: KubeClient, resources: () => ResourceInfo[], logger: Logger): void {
+    const registrar = new WebhookRegistrar({
+      client,
+      resources,
+      logger,
+      target: {
+        url: this.opts.url,
+        service: { namespace: this.opts.namespace, name: SERVICE_NAME, port: SERVICE_PORT },
+      },
+    });
+    this.registrars.push(registrar);
+    void this.syncAll();
+    this.timer ??= setInterval(() => void this.tick(), this.opts.tuning?.syncEveryMs ?? 30_000);
+    this.timer.unref();
+  }
+
+  /** Who changed this drift, from the writes seen; unknown when none explains it (or the object has no uid). */
+  changedBy(objectUid: string | undefined, changes: readonly Change[], observedAt: number): ChangedBy {
+    if (!objectUid) return { known: false };
+    return correlate(this.buffer.forObject(objectUid, observedAt), { objectUid, changes, observedAt }, WINDOW_MS);
+  }
+
+  /** A new certificate (and, generated, a new CA): the CA is registered first, then served. */
+  async rotate(): Promise<void> {
+    const next = await this.loadCert();
+    this.cert = next;
+    await this.syncAll();
+    this.server?.setCert(next);
+    this.opts.logger.info({ notAfter: new Date(next.notAfter).toISOString() }, "admission certificate rotated");
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.server?.close();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      // Generated: renewed at two thirds of its life. From a Secret: served again when its files change.
+      const cert = this.cert;
+      const due = this.opts.certDir
+        ? (await readCertDir(this.opts.certDir)).certPem !== cert?.certPem
+        : cert !== undefined && Date.now() > cert.notAfter - this.validityMs / 3;
+      if (due) await this.rotate();
+      else await this.syncAll();
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err) }, "admission certificate renewal failed; retrying");
+    }
+  }
+
+  private async syncAll(): Promise<void> {
+    const ca = this.cert?.caPem;
+    if (ca) await Promise.all(this.registrars.map((r) => r.sync(ca)));
+  }
+
+  private loadCert(): Promise<ServingCert> {
+    return this.opts.certDir ? readCertDir(this.opts.certDir) : generateServingCert(this.hosts(), this.validityMs);
+  }
+}
