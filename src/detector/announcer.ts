@@ -4,6 +4,7 @@
 // reach no sink until the snooze ends; then, if the drift is still open, it is announced once more.
 import type { Logger } from "pino";
 import type { Analysis, AnalysisRequest, Analyzer } from "../analysis/types.js";
+import { describeChangedBy } from "../identity/personal-data.js";
 import { errorMessage } from "../lib/errors.js";
 import type { DriftEventBus } from "./event-bus.js";
 import type { DriftMetrics } from "./metrics.js";
@@ -20,6 +21,8 @@ export interface AnnouncerOptions {
    * store-backed cache in the service), so the announcer keeps no cache of its own.
    */
   analyzer?: Analyzer;
+  /** DRIFT_IDENTITY_TO_MODEL: the model is told who made the change (personal data, off by default). */
+  identityToModel?: boolean;
   /** Persists the analysis on the record (the tracker). */
   attachAnalysis?: (record: DriftRecord, analysis: Analysis) => Promise<void>;
   /** Extra sinks (Kubernetes Events, webhook); each must not throw. */
@@ -131,7 +134,10 @@ export class Announcer {
     if (!analyzer || records.length === 0) return;
     let analyses: Analysis[];
     try {
-      analyses = await analyzer.analyze(records.map(analysisRequest), { signal: this.stopping.signal });
+      analyses = await analyzer.analyze(
+        records.map((r) => analysisRequest(r, this.opts.identityToModel)),
+        { signal: this.stopping.signal },
+      );
     } catch (err) {
       this.opts.logger.warn({ err: errorMessage(err), drifts: records.length }, "analysis failed");
       return;
@@ -150,7 +156,8 @@ export class Announcer {
 }
 
 /** What the analyzer is asked about a record: its verdict, and its id so that commands can name it. */
-export function analysisRequest(record: DriftRecord): AnalysisRequest {
+export function analysisRequest(record: DriftRecord, identityToModel = false): AnalysisRequest {
+  const changedBy = identityToModel ? describeChangedBy(record.changedBy) : undefined;
   return {
     result: {
       ref: record.ref,
@@ -169,6 +176,7 @@ export function analysisRequest(record: DriftRecord): AnalysisRequest {
         outcome: "open" as const,
         by: h.by.join(", ") || undefined,
       })),
+      ...(changedBy ? { changedBy } : {}),
     },
   };
 }

@@ -67,6 +67,7 @@ export class AdmissionServer {
   /** Serves new connections with `cert` from now on. */
   setCert(cert: ServingCert): void {
     this.server.setSecureContext({ cert: cert.certPem, key: cert.keyPem });
+    this.server.closeIdleConnections(); // the apiserver's next call shakes hands with the new certificate
   }
 
   async close(): Promise<void> {

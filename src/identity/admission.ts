@@ -1,9 +1,10 @@
 // DRIFT_IDENTITY=admission: the HTTPS webhook, its certificate (generated and rotated, or read from a Secret), the
 // registration in each watched cluster, and the one question the detector asks: who made this drift?
+
+import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
-import type { Change } from "../drift/types.js";
+import type { Change, KubeObject } from "../drift/types.js";
 import type { KubeClient } from "../kube/client.js";
-import type { ResourceInfo } from "../kube/discovery.js";
 import { errorMessage } from "../lib/errors.js";
 import { AdmissionServer } from "./admission-server.js";
 import { WriteBuffer } from "./buffer.js";
@@ -11,6 +12,7 @@ import { generateServingCert, readCertDir, type ServingCert } from "./certs.js";
 import { correlate } from "./correlate.js";
 import { WebhookRegistrar } from "./registrar.js";
 import type { ChangedBy } from "./types.js";
+import type { WatchedScope } from "./webhook-config.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Writes kept for correlation: a watch event arrives within seconds, a resync within DRIFT_INTERVAL. */
@@ -18,6 +20,8 @@ const BUFFER_SIZE = 10_000;
 const BUFFER_AGE_MS = 15 * 60 * 1000;
 /** A write and the managedFields time of the change it explains (second precision) are this close. */
 const WINDOW_MS = 5_000;
+/** The apiserver sees a new caBundle through its informer, within a second or two. */
+const ROTATION_GRACE_MS = 10_000;
 const SERVICE_NAME = "drift-detector";
 const SERVICE_PORT = 8443;
 
@@ -29,7 +33,7 @@ export interface AdmissionIdentityOptions {
   namespace: string;
   logger: Logger;
   /** Tests: a short-lived generated certificate, a faster re-registration. */
-  tuning?: { certValidityMs?: number; syncEveryMs?: number };
+  tuning?: { certValidityMs?: number; syncEveryMs?: number; rotationGraceMs?: number };
 }
 
 export class AdmissionIdentity {
@@ -66,10 +70,10 @@ export class AdmissionIdentity {
   }
 
   /** Registers the webhook in a cluster (now, and again whenever its kinds or the CA change). */
-  addCluster(client: KubeClient, resources: () => ResourceInfo[], logger: Logger): void {
+  addCluster(client: KubeClient, scope: () => WatchedScope, logger: Logger): void {
     const registrar = new WebhookRegistrar({
       client,
-      resources,
+      scope,
       logger,
       target: {
         url: this.opts.url,
@@ -82,17 +86,23 @@ export class AdmissionIdentity {
     this.timer.unref();
   }
 
-  /** Who changed this drift, from the writes seen; unknown when none explains it (or the object has no uid). */
-  changedBy(objectUid: string | undefined, changes: readonly Change[], observedAt: number): ChangedBy {
+  /** Who changed this drift, from the writes seen; unknown when none explains it (or the object is not known). */
+  changedBy(live: KubeObject | null | undefined, changes: readonly Change[], observedAt: number): ChangedBy {
+    const objectUid = live?.metadata?.uid;
     if (!objectUid) return { known: false };
-    return correlate(this.buffer.forObject(objectUid, observedAt), { objectUid, changes, observedAt }, WINDOW_MS);
+    const writes = this.buffer.forObject(objectUid, observedAt);
+    return correlate(writes, { objectUid, live, changes, observedAt }, WINDOW_MS);
   }
 
-  /** A new certificate (and, generated, a new CA): the CA is registered first, then served. */
+  /**
+   * A new certificate (and, generated, a new CA): its CA is registered beside the old one first, and served after
+   * the apiserver has had time to see the new caBundle.
+   */
   async rotate(): Promise<void> {
     const next = await this.loadCert();
     this.cert = next;
     await this.syncAll();
+    await delay(this.opts.tuning?.rotationGraceMs ?? ROTATION_GRACE_MS);
     this.server?.setCert(next);
     this.opts.logger.info({ notAfter: new Date(next.notAfter).toISOString() }, "admission certificate rotated");
   }

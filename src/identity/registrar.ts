@@ -3,19 +3,23 @@
 // replicas with generated certificates do not lock each other out.
 import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.js";
-import type { ResourceInfo } from "../kube/discovery.js";
 import { KubeApiError } from "../kube/errors.js";
 import { errorMessage } from "../lib/errors.js";
 import { validCas } from "./certs.js";
-import { WEBHOOK_CONFIGURATION_NAME, type WebhookTarget, webhookConfiguration } from "./webhook-config.js";
+import {
+  type WatchedScope,
+  WEBHOOK_CONFIGURATION_NAME,
+  type WebhookTarget,
+  webhookConfiguration,
+} from "./webhook-config.js";
 
 const PATH = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${WEBHOOK_CONFIGURATION_NAME}`;
 const MAX_CAS = 4;
 
 export interface RegistrarOptions {
   client: KubeClient;
-  /** The kinds watched in this cluster. */
-  resources: () => ResourceInfo[];
+  /** The kinds watched in this cluster, and where. */
+  scope: () => WatchedScope;
   target: Omit<WebhookTarget, "caBundle" | "selfUsername">;
   logger: Logger;
 }
@@ -28,14 +32,18 @@ export class WebhookRegistrar {
 
   /** Applies the configuration for `caPem` when the kinds or the CA changed; failures are logged and retried later. */
   async sync(caPem: string): Promise<void> {
-    const resources = this.opts.resources();
-    if (resources.length === 0) return; // nothing watched yet
+    const scope = this.opts.scope();
+    if (scope.resources.length === 0) return; // nothing watched yet
     this.selfUsername ??= await this.whoAmI();
-    const key = JSON.stringify([resources.map((r) => `${r.apiVersion}/${r.plural}`).sort(), caPem]);
+    const key = JSON.stringify([
+      scope.resources.map((r) => `${r.apiVersion}/${r.plural}`).sort(),
+      scope.namespaces,
+      caPem,
+    ]);
     if (key === this.applied) return;
     try {
       const caBundle = [caPem.trim(), ...(await this.otherCas(caPem))].slice(0, MAX_CAS).join("\n");
-      const body = webhookConfiguration(resources, {
+      const body = webhookConfiguration(scope, {
         ...this.opts.target,
         caBundle: `${caBundle}\n`,
         selfUsername: this.selfUsername ?? undefined,
@@ -48,7 +56,10 @@ export class WebhookRegistrar {
         body,
       });
       this.applied = key;
-      this.opts.logger.info({ kinds: resources.length }, `admission webhook ${WEBHOOK_CONFIGURATION_NAME} registered`);
+      this.opts.logger.info(
+        { kinds: scope.resources.length, namespaces: scope.namespaces.length },
+        `admission webhook ${WEBHOOK_CONFIGURATION_NAME} registered`,
+      );
     } catch (err) {
       this.opts.logger.warn({ err: errorMessage(err) }, "could not register the admission webhook; retrying");
     }

@@ -16,6 +16,8 @@ export interface AdmissionWrite {
   objectUid: string;
   /** RFC 6901 pointers that differ between the old and the new object. */
   paths: string[];
+  /** By path: digestAt(new object, path), what this write left there. */
+  digests: Record<string, string>;
   /** Epoch milliseconds when the webhook saw the request. */
   at: number;
 }

@@ -30,7 +30,13 @@ const CONTROL_PLANE_CONDITIONS = [
   },
 ];
 
-export function webhookConfiguration(resources: readonly ResourceInfo[], target: WebhookTarget): object {
+export interface WatchedScope {
+  resources: readonly ResourceInfo[];
+  /** The namespaces of the desired objects (cluster-scoped kinds are sent whatever their namespace). */
+  namespaces: readonly string[];
+}
+
+export function webhookConfiguration({ resources, namespaces }: WatchedScope, target: WebhookTarget): object {
   const byGroupVersion = new Map<string, { group: string; version: string; resources: Set<string> }>();
   for (const r of resources) {
     const key = `${r.group}/${r.version}`;
@@ -62,6 +68,9 @@ export function webhookConfiguration(resources: readonly ResourceInfo[], target:
           ? { url: target.url, caBundle }
           : { service: { ...target.service, path: "/validate" }, caBundle },
         rules,
+        namespaceSelector: {
+          matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...namespaces] }],
+        },
         // Equivalent: a write through another version of the same kind (extensions → apps) is sent too.
         matchPolicy: "Equivalent",
         matchConditions: [...selfCondition, ...CONTROL_PLANE_CONDITIONS],

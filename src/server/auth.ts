@@ -3,8 +3,19 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
+/** Whether the request carries DRIFT_API_TOKEN (an authenticated reader: personal data such as changedBy). */
+export function hasToken(token: string | undefined): (req: FastifyRequest) => boolean {
+  const expected = token ? createHash("sha256").update(token).digest() : undefined;
+  return (req) => {
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
+    const given = m ? createHash("sha256").update(m[1].trim()).digest() : undefined;
+    return expected !== undefined && given !== undefined && timingSafeEqual(given, expected);
+  };
+}
+
 export function requireToken(token: string | undefined) {
   const expected = token ? createHash("sha256").update(token).digest() : undefined;
+  const authenticated = hasToken(token);
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!expected) {
       reply
@@ -12,10 +23,7 @@ export function requireToken(token: string | undefined) {
         .send({ error: "this endpoint is disabled: set DRIFT_API_TOKEN to enable changes through the API" });
       return reply;
     }
-    const header = req.headers.authorization ?? "";
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    const given = m ? createHash("sha256").update(m[1].trim()).digest() : undefined;
-    if (!given || !timingSafeEqual(given, expected)) {
+    if (!authenticated(req)) {
       reply
         .code(401)
         .header("www-authenticate", 'Bearer realm="drift-detector"')

@@ -98,12 +98,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
     changedBy:
       ctx.admission &&
-      ((result) =>
-        ctx.admission?.changedBy(
-          detectorRef.current?.liveView.get(result.ref)?.metadata?.uid,
-          result.changes,
-          Date.now(),
-        )),
+      ((result) => ctx.admission?.changedBy(detectorRef.current?.liveView.get(result.ref), result.changes, Date.now())),
   });
   const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
   const announcer = new Announcer({
@@ -111,6 +106,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     metrics,
     bus: ctx.bus,
     analyzer: ctx.analyzer,
+    identityToModel: settings.identityToModel,
     attachAnalysis: (record, analysis) => tracker.attachAnalysis(record, analysis),
     sinks: [
       (ev) =>
@@ -157,7 +153,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
   });
   detectorRef.current = detector;
-  ctx.admission?.addCluster(cluster.client, () => detector.liveView.resources(), logger);
+  ctx.admission?.addCluster(cluster.client, () => detector.liveView.watchedScope(), logger);
   const stopRetrying = retryStoreWrites({
     cluster: name,
     tracker,

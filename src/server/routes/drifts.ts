@@ -4,10 +4,10 @@ import { z } from "zod";
 import { BadContinueError, type RecordPage, type RecordQuery } from "../../detector/record-store.js";
 import { SEVERITIES } from "../../drift/types.js";
 import { REMEDIATION_ACTIONS } from "../../remediation/types.js";
-import { requireToken } from "../auth.js";
+import { hasToken, requireToken } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
 import { describeZod } from "../query.js";
-import { findRecord, memoryPage, summary } from "../records.js";
+import { findRecord, forReader, memoryPage, summary } from "../records.js";
 
 const listQuery = z.object({
   status: z.enum(["open", "resolved", "all"]).default("open"),
@@ -32,6 +32,7 @@ const actionBody = z.object({
 export const FORWARDED_HEADER = "x-drift-forwarded";
 
 export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const authenticated = hasToken(deps.apiToken);
   app.get("/api/drifts", async (req, reply) => {
     const q = listQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: `bad query: ${describeZod(q.error)}` });
@@ -44,13 +45,14 @@ export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
       page = memoryPage(deps.openRecords(), query);
       reply.header("warning", '199 drift-detector "store unavailable: open records from memory"');
     }
-    return { items: page.items.map(summary), continue: page.continue ?? null };
+    const reader = authenticated(req);
+    return { items: page.items.map((r) => summary(forReader(r, reader))), continue: page.continue ?? null };
   });
 
   app.get<{ Params: { id: string } }>("/api/drifts/:id", async (req, reply) => {
     const record = await findRecord(deps, req.params.id);
     if (!record) return reply.code(404).send({ error: `no drift record ${req.params.id}` });
-    return record;
+    return forReader(record, authenticated(req));
   });
 
   app.post<{ Params: { id: string } }>(

@@ -1,10 +1,13 @@
 // /api/events: Server-Sent Events, one `drift` event per transition, as it is announced.
 import type { FastifyInstance } from "fastify";
+import { hasToken } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
-import { summary } from "../records.js";
+import { forReader, summary } from "../records.js";
 
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const authenticated = hasToken(deps.apiToken);
   app.get("/api/events", (req, reply) => {
+    const reader = authenticated(req);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -15,7 +18,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
     res.write(": drift-detector events\n\n");
     const unsubscribe = deps.bus.subscribe((ev) => {
-      res.write(`event: drift\ndata: ${JSON.stringify({ event: ev.event, record: summary(ev.record) })}\n\n`);
+      res.write(
+        `event: drift\ndata: ${JSON.stringify({ event: ev.event, record: summary(forReader(ev.record, reader)) })}\n\n`,
+      );
     });
     const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
     keepAlive.unref();
