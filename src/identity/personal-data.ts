@@ -1,5 +1,5 @@
 // Who changed a drift is personal data: readers who have not authenticated see that a person is known, and when,
-// but not who. The model sees the person only when DRIFT_IDENTITY_TO_MODEL allows it.
+// but not who. The model is told only when DRIFT_IDENTITY_TO_MODEL allows it (detector/announcer.ts).
 import type { ChangedBy } from "./types.js";
 
 interface WithChangedBy {
@@ -7,27 +7,14 @@ interface WithChangedBy {
   history?: Array<{ changedBy?: ChangedBy }>;
 }
 
-/** The record as served to a reader who has not authenticated: each person withheld. */
+/** The record as served to a reader who has not authenticated: each person withheld (the record is not changed). */
 export function withholdPerson<T extends WithChangedBy>(rec: T): T {
-  return mapChangedBy(rec, (c) => {
-    if (!c.known || !("person" in c)) return c;
-    const { person: _, ...rest } = c;
-    return { ...rest, withheld: true };
-  });
-}
-
-/** The record with no trace of identity (the model's context unless DRIFT_IDENTITY_TO_MODEL). */
-export function withoutPerson<T extends WithChangedBy>(rec: T): T {
-  return mapChangedBy(rec, () => undefined);
-}
-
-function mapChangedBy<T extends WithChangedBy>(rec: T, f: (c: ChangedBy) => ChangedBy | undefined): T {
   if (!rec.changedBy && !rec.history?.some((h) => h.changedBy)) return rec;
   const one = <E extends { changedBy?: ChangedBy }>(e: E): E => {
-    if (!e.changedBy) return e;
-    const { changedBy, ...rest } = e;
-    const next = f(changedBy);
-    return (next ? { ...rest, changedBy: next } : rest) as E;
+    const c = e.changedBy;
+    if (!c?.known || !("person" in c)) return e;
+    const { person: _, ...rest } = c;
+    return { ...e, changedBy: { ...rest, withheld: true } };
   };
   const out = one(rec);
   return rec.history ? { ...out, history: rec.history.map(one) } : out;

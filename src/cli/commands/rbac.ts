@@ -18,6 +18,7 @@ interface RbacCommandOptions {
   leaseNamespace: string;
   leaseName: string;
   serviceAccount?: string;
+  identity: "off" | "admission";
 }
 
 export function register(cmd: Command): void {
@@ -35,6 +36,11 @@ export function register(cmd: Command): void {
     .option("--lease-namespace <ns>", "namespace of the detector's Lease", "devops-apps")
     .option("--lease-name <name>", "name of the detector's Lease", "drift-detector")
     .option("--service-account <ns/name>", "also print bindings to this ServiceAccount")
+    .addOption(
+      new Option("--identity <mode>", "admission: also the detector's ValidatingWebhookConfiguration (DRIFT_IDENTITY)")
+        .choices(["off", "admission"])
+        .default("off"),
+    )
     .action(async (opts: RbacCommandOptions) => {
       process.stdout.write(await rbacYaml(opts));
     });
@@ -57,7 +63,7 @@ export async function rbacYaml(opts: RbacCommandOptions): Promise<string> {
     if (unknown.length > 0) {
       throw new ExpectedError(`the cluster serves no ${unknown.join(", ")}: install their CRDs first`);
     }
-    const objects = rbacFor(targets, { ...opts, serviceAccount });
+    const objects = rbacFor(targets, { ...opts, serviceAccount, identity: opts.identity === "admission" });
     return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
   } finally {
     await cluster.client.close();

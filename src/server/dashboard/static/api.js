@@ -30,7 +30,8 @@ export class ApiError extends Error {
 async function request(method, path, body) {
   const headers = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
-  if (method !== "GET" && session.token) headers.authorization = `Bearer ${session.token}`;
+  // Sent on reads too: an authenticated reader also sees who changed a drift (personal data).
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = null;
