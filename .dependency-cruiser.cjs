@@ -55,7 +55,7 @@ module.exports = {
     only(
       "identity-learns-who",
       "identity",
-      ["kube", "drift", "lib"],
+      ["kube", "drift", "store", "lib"],
       "src/identity/ learns who sent each write (admission) and says who made a drift; the service wires it in.",
     ),
     never(

@@ -26,7 +26,7 @@ export interface TrackerOptions {
   /** When a drift that keeps reopening counts as a loop. */
   recurrence?: RecurrenceOptions;
   /** DRIFT_IDENTITY: who made a verdict's changes (undefined: identity is off). */
-  changedBy?: (result: ResourceResult) => ChangedBy | undefined;
+  changedBy?: (result: ResourceResult) => Promise<ChangedBy | undefined>;
   /** Which of the cluster's open records are this tracker's (several shards of one cluster): default all. */
   scope?: (record: DriftRecord) => boolean;
 }
@@ -221,7 +221,7 @@ export class Tracker {
     const now = this.now();
     const at = now.toISOString();
     const recurrence = this.recurrence.reopening(key, fingerprint, now);
-    const who = this.changedBy(result);
+    const who = await this.changedBy(result);
     const rec: DriftRecord = {
       id: randomUUID(),
       cluster: this.opts.cluster,
@@ -265,7 +265,7 @@ export class Tracker {
     fingerprint: string,
   ): Promise<DriftEvent | undefined> {
     const at = this.now().toISOString();
-    const who = this.changedBy(result);
+    const who = await this.changedBy(result);
     const next: DriftRecord = {
       ...withoutSourceError(existing),
       source: result.source,
@@ -335,8 +335,8 @@ export class Tracker {
   }
 
   /** The record fields of DRIFT_IDENTITY: none when it is off. */
-  private changedBy(result: ResourceResult): { changedBy?: ChangedBy } {
-    const changedBy = this.opts.changedBy?.(result);
+  private async changedBy(result: ResourceResult): Promise<{ changedBy?: ChangedBy }> {
+    const changedBy = await this.opts.changedBy?.(result);
     return changedBy ? { changedBy } : {};
   }
 

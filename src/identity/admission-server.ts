@@ -1,11 +1,11 @@
-// The HTTPS endpoint the apiserver calls (POST /validate): each AdmissionReview is reduced to a write in the buffer
+// The HTTPS endpoint the apiserver calls (POST /validate): each AdmissionReview is reduced to a write, handed on,
 // and answered allowed, with its uid, never with a patch. The certificate can be replaced while serving.
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import type { WriteBuffer } from "./buffer.js";
 import type { ServingCert } from "./certs.js";
 import { allowReview, writeFromReview } from "./review.js";
+import type { AdmissionWrite } from "./types.js";
 
 // An object may be 1.5 MiB, and a review carries the old and the new one.
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -13,7 +13,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export interface AdmissionServerOptions {
   listen: { host: string; port: number };
   cert: ServingCert;
-  buffer: WriteBuffer;
+  /** Each write seen (kept after the answer is sent: it must not slow the apiserver down). */
+  onWrite: (write: AdmissionWrite) => void;
   logger: Logger;
 }
 
@@ -40,9 +41,9 @@ export class AdmissionServer {
           review = undefined;
         }
         const write = writeFromReview(review, Date.now());
-        if (write) this.opts.buffer.add(write);
         // Always allowed: identity is learnt, never enforced (a request we could not read is allowed too).
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(allowReview(review)));
+        if (write) this.opts.onWrite(write);
       });
     });
     this.server.on("tlsClientError", (err) =>

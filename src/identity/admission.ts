@@ -6,11 +6,13 @@ import type { Logger } from "pino";
 import type { Change, KubeObject } from "../drift/types.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../lib/errors.js";
+import type { Database } from "../store/database.js";
 import { AdmissionServer } from "./admission-server.js";
 import { WriteBuffer } from "./buffer.js";
 import { generateServingCert, readCertDir, type ServingCert } from "./certs.js";
 import { correlate } from "./correlate.js";
 import { WebhookRegistrar } from "./registrar.js";
+import { SharedWrites } from "./shared-writes.js";
 import type { ChangedBy } from "./types.js";
 import type { WatchedScope } from "./webhook-config.js";
 
@@ -29,6 +31,8 @@ export interface AdmissionIdentityOptions {
   listen: { host: string; port: number };
   url?: string;
   certDir?: string;
+  /** The store: with PostgreSQL, the writes every replica saw are shared through it. */
+  db?: Database;
   /** Namespace of the detector's Service (the Lease namespace). */
   namespace: string;
   logger: Logger;
@@ -38,6 +42,8 @@ export interface AdmissionIdentityOptions {
 
 export class AdmissionIdentity {
   readonly buffer = new WriteBuffer(BUFFER_SIZE, BUFFER_AGE_MS);
+  private readonly shared?: SharedWrites;
+  private storeWarned = false;
   private server?: AdmissionServer;
   private cert?: ServingCert;
   private readonly registrars: WebhookRegistrar[] = [];
@@ -46,6 +52,8 @@ export class AdmissionIdentity {
 
   constructor(private readonly opts: AdmissionIdentityOptions) {
     this.validityMs = opts.tuning?.certValidityMs ?? 30 * DAY_MS;
+    // PostgreSQL: the replicas share what they saw (the embedded store is one process's anyway).
+    if (opts.db?.kind === "postgres") this.shared = new SharedWrites(opts.db, BUFFER_AGE_MS);
   }
 
   /** The Service's DNS names and the loopback address: what the certificate must name. */
@@ -61,7 +69,10 @@ export class AdmissionIdentity {
     this.server = new AdmissionServer({
       listen: this.opts.listen,
       cert: this.cert,
-      buffer: this.buffer,
+      onWrite: (write) => {
+        this.buffer.add(write);
+        this.shared?.add(write).catch((err) => this.storeFailed(err));
+      },
       logger: this.opts.logger,
     });
     const address = await this.server.start();
@@ -87,11 +98,28 @@ export class AdmissionIdentity {
   }
 
   /** Who changed this drift, from the writes seen; unknown when none explains it (or the object is not known). */
-  changedBy(live: KubeObject | null | undefined, changes: readonly Change[], observedAt: number): ChangedBy {
+  async changedBy(
+    live: KubeObject | null | undefined,
+    changes: readonly Change[],
+    observedAt: number,
+  ): Promise<ChangedBy> {
     const objectUid = live?.metadata?.uid;
     if (!objectUid) return { known: false };
     const writes = this.buffer.forObject(objectUid, observedAt);
+    if (this.shared) {
+      try {
+        writes.push(...(await this.shared.forObject(objectUid, observedAt)));
+      } catch (err) {
+        this.storeFailed(err); // what this replica saw itself still counts
+      }
+    }
     return correlate(writes, { objectUid, live, changes, observedAt }, WINDOW_MS);
+  }
+
+  private storeFailed(err: unknown): void {
+    if (this.storeWarned) return;
+    this.storeWarned = true; // once: the store's own health is reported elsewhere
+    this.opts.logger.warn({ err: errorMessage(err) }, "admission writes not shared through the store");
   }
 
   /**
@@ -121,6 +149,7 @@ export class AdmissionIdentity {
         : cert !== undefined && Date.now() > cert.notAfter - this.validityMs / 3;
       if (due) await this.rotate();
       else await this.syncAll();
+      await this.shared?.prune(Date.now());
     } catch (err) {
       this.opts.logger.warn({ err: errorMessage(err) }, "admission certificate renewal failed; retrying");
     }

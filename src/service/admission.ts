@@ -2,10 +2,12 @@
 import type { Logger } from "pino";
 import type { Shutdown } from "../app/shutdown.js";
 import { AdmissionIdentity, type AdmissionIdentityOptions } from "../identity/admission.js";
+import type { Database } from "../store/database.js";
 import type { RunSettings } from "./settings.js";
 
 export async function startAdmission(
   settings: RunSettings,
+  db: Database | undefined,
   logger: Logger,
   shutdown: Shutdown,
   tuning?: AdmissionIdentityOptions["tuning"],
@@ -15,6 +17,7 @@ export async function startAdmission(
     listen: settings.admissionListen,
     url: settings.admissionUrl,
     certDir: settings.admissionCertDir,
+    db,
     namespace: settings.leaseNamespace ?? "default",
     logger: logger.child({ component: "admission" }),
     tuning,

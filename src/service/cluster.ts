@@ -89,6 +89,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
   ctx.sources.push(source);
   const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
+  const admission = ctx.admission;
   const tracker = new Tracker({
     cluster: name,
     scope,
@@ -97,8 +98,8 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
     onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
     changedBy:
-      ctx.admission &&
-      ((result) => ctx.admission?.changedBy(detectorRef.current?.liveView.get(result.ref), result.changes, Date.now())),
+      admission &&
+      ((result) => admission.changedBy(detectorRef.current?.liveView.get(result.ref), result.changes, Date.now())),
   });
   const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
   const announcer = new Announcer({
@@ -153,7 +154,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
   });
   detectorRef.current = detector;
-  ctx.admission?.addCluster(cluster.client, () => detector.liveView.watchedScope(), logger);
+  admission?.addCluster(cluster.client, () => detector.liveView.watchedScope(), logger);
   const stopRetrying = retryStoreWrites({
     cluster: name,
     tracker,

@@ -106,7 +106,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
-  const admission = await startAdmission(settings, logger, shutdown, opts.tuning?.admission);
+  const admission = await startAdmission(settings, db, logger, shutdown, opts.tuning?.admission);
   const server = createHttpServer({ registry, readiness, liveness });
   const specs = clusterSpecs(settings);
   const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
