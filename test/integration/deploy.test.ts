@@ -117,6 +117,23 @@ describe("deploy/ overlays", () => {
     expect(objects.some((o) => o.kind === "PersistentVolumeClaim")).toBe(false);
   });
 
+  it("identity from admission: on in prod (port 8443 on the pod and the Service, its own webhook configuration), off in dev", async () => {
+    const prod = await renderKustomization(join(DEPLOY, "overlays/prod"));
+    expect(envVar(prod, "DRIFT_IDENTITY").value).toBe("admission");
+    expect(container(prod).ports).toContainEqual({ name: "admission", containerPort: 8443, protocol: "TCP" });
+    const ports = (find(prod, "Service", "drift-detector") as Any).spec.ports.map((p: Any) => p.port);
+    expect(ports.sort()).toEqual([8080, 8443]);
+    const role = find(prod, "ClusterRole", "drift-detector-identity") as Any;
+    expect(role.rules.flatMap((r: Any) => r.resources)).toEqual([
+      "validatingwebhookconfigurations",
+      "validatingwebhookconfigurations",
+    ]);
+    expect(role.rules[1].resourceNames).toEqual(["drift-detector-identity"]);
+    const dev = await renderKustomization(join(DEPLOY, "overlays/dev"));
+    expect(envVar(dev, "DRIFT_IDENTITY")).toBeUndefined();
+    expect(dev.some((o) => o.metadata.name === "drift-detector-identity")).toBe(false);
+  });
+
   it("both are read-only by default: no write verb but on events and the namespace's leases", async () => {
     for (const overlay of ["dev", "prod"]) {
       const objects = await renderKustomization(join(DEPLOY, "overlays", overlay));
