@@ -48,12 +48,18 @@ export class AdmissionIdentity {
   private cert?: ServingCert;
   private readonly registrars: WebhookRegistrar[] = [];
   private timer?: NodeJS.Timeout;
+  private ticking = false;
   private readonly validityMs: number;
 
   constructor(private readonly opts: AdmissionIdentityOptions) {
     this.validityMs = opts.tuning?.certValidityMs ?? 30 * DAY_MS;
     // PostgreSQL: the replicas share what they saw (the embedded store is one process's anyway).
     if (opts.db?.kind === "postgres") this.shared = new SharedWrites(opts.db, BUFFER_AGE_MS);
+  }
+
+  /** The CA the apiserver is given in the caBundle (undefined before start). */
+  get caPem(): string | undefined {
+    return this.cert?.caPem;
   }
 
   /** The Service's DNS names and the loopback address: what the certificate must name. */
@@ -76,6 +82,8 @@ export class AdmissionIdentity {
       logger: this.opts.logger,
     });
     const address = await this.server.start();
+    this.timer = setInterval(() => void this.tick(), this.opts.tuning?.syncEveryMs ?? 30_000);
+    this.timer.unref();
     this.opts.logger.info({ address }, "admission webhook listening");
     return address;
   }
@@ -93,8 +101,6 @@ export class AdmissionIdentity {
     });
     this.registrars.push(registrar);
     void this.syncAll();
-    this.timer ??= setInterval(() => void this.tick(), this.opts.tuning?.syncEveryMs ?? 30_000);
-    this.timer.unref();
   }
 
   /** Who changed this drift, from the writes seen; unknown when none explains it (or the object is not known). */
@@ -141,6 +147,8 @@ export class AdmissionIdentity {
   }
 
   private async tick(): Promise<void> {
+    if (this.ticking) return; // a rotation waits out its grace: the next tick comes after it
+    this.ticking = true;
     try {
       // Generated: renewed at two thirds of its life. From a Secret: served again when its files change.
       const cert = this.cert;
@@ -152,6 +160,8 @@ export class AdmissionIdentity {
       await this.shared?.prune(Date.now());
     } catch (err) {
       this.opts.logger.warn({ err: errorMessage(err) }, "admission certificate renewal failed; retrying");
+    } finally {
+      this.ticking = false;
     }
   }
 
