@@ -1,9 +1,11 @@
 // `drift-detector drift list|show|revert|accept|ignore`: the drift records of a running service, over its HTTP API
 // (`--server URL`, token from DRIFT_API_TOKEN for actions). Exit codes: 0 done, 1 the action failed or conflicted,
 // 2 bad input or the service could not be asked.
+
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { Change } from "../../drift/types.js";
+import { stripTerminal } from "../../lib/escape.js";
 import type { RemediationAction } from "../../remediation/types.js";
 import { DriftApiClient, type DriftListQuery } from "../../server/client.js";
 import { CliError } from "../errors.js";
@@ -43,7 +45,8 @@ function table(rows: string[][]): string {
 }
 
 function print(opts: Common, json: unknown, text: () => string): void {
-  process.stdout.write(opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : `${text()}\n`);
+  // JSON escapes control characters itself; text is the service's live values, stripped of terminal sequences.
+  process.stdout.write(opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : `${stripTerminal(text())}\n`);
 }
 
 function actor(opts: { as?: string }): string {

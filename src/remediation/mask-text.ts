@@ -1,0 +1,45 @@
+// Unit text shown in an accept preview (and kept in its audit) with secret values masked: values under Secret
+// data/stringData, values of secret-like keys (`API_TOKEN: …`, an env item's `value:` after a secret-like `name:`)
+// and values that look like credentials. Line by line, so the preview keeps the unit's own layout.
+import { isSecretName, looksLikeCredential } from "../lib/secret-names.js";
+
+const MASK = "***";
+const KEY_VALUE = /^(\s*(?:-\s+)?)("?[^\s:"#][^:"#]*"?):(\s+)(\S.*)$/;
+
+export function maskUnitText(text: string): string {
+  let secretDoc = false;
+  let inSecretData: number | undefined; // indent of the data/stringData key while inside it
+  let secretEnvName = false;
+  return text
+    .split("\n")
+    .map((line) => {
+      if (/^---/.test(line)) {
+        secretDoc = false;
+        inSecretData = undefined;
+        return line;
+      }
+      if (/^kind:\s*Secret\s*$/.test(line)) secretDoc = true;
+      const indent = line.length - line.trimStart().length;
+      if (inSecretData !== undefined && line.trim() !== "" && indent <= inSecretData) inSecretData = undefined;
+      if (secretDoc && indent === 0 && /^(data|stringData):\s*$/.test(line)) {
+        inSecretData = 0;
+        return line;
+      }
+      const m = KEY_VALUE.exec(line);
+      if (!m) return line;
+      const [, lead, rawKey, gap, value] = m as unknown as [string, string, string, string, string];
+      const key = rawKey.replace(/^"|"$/g, "");
+      // A Secret's data in flow style (`data: {password: …}`): the whole map.
+      if (secretDoc && indent === 0 && (key === "data" || key === "stringData"))
+        return `${lead}${rawKey}:${gap}${MASK}`;
+      const envValue = key === "value" && secretEnvName;
+      secretEnvName = key === "name" && isSecretName(value.replace(/^["']|["']$/g, ""));
+      const hide =
+        (inSecretData !== undefined && indent > inSecretData) ||
+        isSecretName(key) ||
+        envValue ||
+        looksLikeCredential(value);
+      return hide && !/^[|>{[]/.test(value) ? `${lead}${rawKey}:${gap}${MASK}` : line;
+    })
+    .join("\n");
+}
