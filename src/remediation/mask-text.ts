@@ -7,18 +7,21 @@ const MASK = "***";
 const KEY_VALUE = /^(\s*(?:-\s+)?)("?[^\s:"#][^:"#]*"?):(\s+)(\S.*)$/;
 
 export function maskUnitText(text: string): string {
-  let secretDoc = false;
+  return text
+    .split(/^(?=---)/m)
+    .map(maskDocument)
+    .join("");
+}
+
+// One YAML document; a Secret's `data:` may come before its `kind:`, so the kind is looked up first.
+function maskDocument(doc: string): string {
+  const secretDoc = /^kind:\s*["']?Secret["']?\s*$/m.test(doc);
   let inSecretData: number | undefined; // indent of the data/stringData key while inside it
   let secretEnvName = false;
-  return text
+  return doc
     .split("\n")
     .map((line) => {
-      if (/^---/.test(line)) {
-        secretDoc = false;
-        inSecretData = undefined;
-        return line;
-      }
-      if (/^kind:\s*Secret\s*$/.test(line)) secretDoc = true;
+      if (/^---/.test(line)) return line;
       const indent = line.length - line.trimStart().length;
       if (inSecretData !== undefined && line.trim() !== "" && indent <= inSecretData) inSecretData = undefined;
       if (secretDoc && indent === 0 && /^(data|stringData):\s*$/.test(line)) {

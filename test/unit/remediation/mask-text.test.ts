@@ -39,4 +39,13 @@ spec:
       expect(out).toContain(kept);
     }
   });
+
+  it("masks a Secret's data that comes before its kind", () => {
+    const out = maskUnitText(
+      "apiVersion: v1\ndata:\n  db: aHVudGVyMg==\nkind: Secret\nmetadata:\n  name: db\n---\ndata:\n  mode: fast\nkind: ConfigMap\n",
+    );
+    expect(out).not.toContain("aHVudGVyMg==");
+    expect(out).toContain("mode: fast");
+    expect(out).toContain("name: db");
+  });
 });
