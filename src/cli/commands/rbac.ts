@@ -18,7 +18,8 @@ interface RbacCommandOptions {
   leaseNamespace: string;
   leaseName: string;
   serviceAccount?: string;
-  identity: "off" | "admission";
+  sharding?: boolean;
+  identity?: "off" | "admission";
 }
 
 export function register(cmd: Command): void {
@@ -36,6 +37,7 @@ export function register(cmd: Command): void {
     .option("--lease-namespace <ns>", "namespace of the detector's Lease", "devops-apps")
     .option("--lease-name <name>", "name of the detector's Lease", "drift-detector")
     .option("--service-account <ns/name>", "also print bindings to this ServiceAccount")
+    .option("--sharding", "replicas share shards: Leases of any name in the Lease namespace (members, shards)")
     .addOption(
       new Option("--identity <mode>", "admission: also the detector's ValidatingWebhookConfiguration (DRIFT_IDENTITY)")
         .choices(["off", "admission"])
@@ -64,7 +66,7 @@ export async function rbacYaml(opts: RbacCommandOptions): Promise<string> {
       throw new ExpectedError(`the cluster serves no ${unknown.join(", ")}: install their CRDs first`);
     }
     const objects = rbacFor(targets, { ...opts, serviceAccount, identity: opts.identity === "admission" });
-    return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+    return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
   } finally {
     await cluster.client.close();
   }

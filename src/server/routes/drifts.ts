@@ -1,10 +1,10 @@
-// /api/drifts: the records (list, one) and the actions on one (token-protected; the Remediator does the rest).
+// /api/drifts: the records (list, one) and the actions on one (access.ts checks who may; the Remediator does the
+// rest, in the name of the authenticated identity).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadContinueError, type RecordPage, type RecordQuery } from "../../detector/record-store.js";
 import { SEVERITIES } from "../../drift/types.js";
 import { REMEDIATION_ACTIONS } from "../../remediation/types.js";
-import { hasToken, requireToken } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
 import { describeZod } from "../query.js";
 import { findRecord, forReader, memoryPage, summary } from "../records.js";
@@ -21,8 +21,9 @@ const listQuery = z.object({
 const actionBody = z.object({
   action: z.enum(REMEDIATION_ACTIONS),
   dryRun: z.boolean().default(false),
-  // who approves (audit, hub revision), ignore's snooze time or paths and reason
+  // Accepted from older clients and ignored: the audit names the authenticated identity, never a given name.
   actor: z.string().max(200).optional(),
+  // ignore's snooze time or paths and reason
   until: z.string().max(100).optional(),
   paths: z.array(z.string().max(1000)).max(200).optional(),
   reason: z.string().max(500).optional(),
@@ -32,7 +33,6 @@ const actionBody = z.object({
 export const FORWARDED_HEADER = "x-drift-forwarded";
 
 export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const authenticated = hasToken(deps.apiToken);
   app.get("/api/drifts", async (req, reply) => {
     const q = listQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: `bad query: ${describeZod(q.error)}` });
@@ -45,34 +45,32 @@ export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
       page = memoryPage(deps.openRecords(), query);
       reply.header("warning", '199 drift-detector "store unavailable: open records from memory"');
     }
-    const reader = authenticated(req);
+    const reader = req.identity !== undefined;
     return { items: page.items.map((r) => summary(forReader(r, reader))), continue: page.continue ?? null };
   });
 
   app.get<{ Params: { id: string } }>("/api/drifts/:id", async (req, reply) => {
     const record = await findRecord(deps, req.params.id);
     if (!record) return reply.code(404).send({ error: `no drift record ${req.params.id}` });
-    return forReader(record, authenticated(req));
+    return forReader(record, req.identity !== undefined);
   });
 
-  app.post<{ Params: { id: string } }>(
-    "/api/drifts/:id/actions",
-    { preHandler: requireToken(deps.apiToken) },
-    async (req, reply) => {
-      const body = actionBody.safeParse(req.body ?? {});
-      if (!body.success) {
-        return reply.code(400).send({
-          error: `bad request: ${describeZod(body.error)}; expected {"action": "revert"|"accept"|"ignore", "dryRun": true|false}`,
-        });
-      }
-      const { remediator } = deps.remediation;
-      if (!remediator) {
-        return reply
-          .code(501)
-          .send({ error: "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit" });
-      }
-      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
-      return remediator.act(req.params.id, { ...body.data, actor: body.data.actor?.trim() || "api", forwarded });
-    },
-  );
+  app.post<{ Params: { id: string } }>("/api/drifts/:id/actions", async (req, reply) => {
+    const body = actionBody.safeParse(req.body ?? {});
+    if (!body.success) {
+      return reply.code(400).send({
+        error: `bad request: ${describeZod(body.error)}; expected {"action": "revert"|"accept"|"ignore", "dryRun": true|false}`,
+      });
+    }
+    const { remediator } = deps.remediation;
+    if (!remediator) {
+      return reply
+        .code(501)
+        .send({ error: "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit" });
+    }
+    const { actor: _ignored, ...action } = body.data;
+    // access.ts refuses an action without an identity; the fallback never names a client-given string.
+    const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+    return remediator.act(req.params.id, { ...action, actor: req.identity?.username ?? "unknown", forwarded });
+  });
 }
