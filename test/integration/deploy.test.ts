@@ -137,13 +137,14 @@ describe("deploy/ overlays", () => {
   it("both are read-only by default: no write verb but on events and the namespace's leases", async () => {
     for (const overlay of ["dev", "prod"]) {
       const objects = await renderKustomization(join(DEPLOY, "overlays", overlay));
-      // The detector's only writes: Events, and the Lease (create cannot be limited by name); drift-detector.io
-      // is its own API's permissions (rbac-access.yaml), not the cluster's.
+      // The detector's only writes: Events, the Lease (create cannot be limited by name) and, with identity (prod),
+      // its own webhook configuration; drift-detector.io is its own API's permissions (rbac-access.yaml).
+      const ownWrites = ["events", "leases", "validatingwebhookconfigurations"];
       for (const role of objects.filter((o) => o.kind === "Role" || o.kind === "ClusterRole") as Any[]) {
         for (const rule of role.rules) {
           if (rule.apiGroups?.[0] === "drift-detector.io" || rule.nonResourceURLs) continue;
           const reads = rule.verbs.every((v: string) => ["get", "list", "watch"].includes(v));
-          expect(reads || ["events", "leases"].includes(rule.resources[0]), role.metadata.name).toBe(true);
+          expect(reads || ownWrites.includes(rule.resources[0]), role.metadata.name).toBe(true);
         }
       }
       expect(find(objects, "Role", "drift-detector-leader-election").metadata.namespace).toBe("devops-apps");
