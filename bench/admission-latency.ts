@@ -4,7 +4,6 @@
 // Usage: npx tsx bench/admission-latency.ts [--writes 300] [--kubeconfig F]  (default DRIFT_BENCH_KUBECONFIG,
 // then .sandbox/dev/kubeconfig). The webhook runs in this process, as in `run`. Figures go in the note.
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -14,6 +13,7 @@ import { AdmissionIdentity } from "../src/identity/admission.js";
 import { WEBHOOK_CONFIGURATION_NAME } from "../src/identity/webhook-config.js";
 import { KubeClient } from "../src/kube/client.js";
 import { loadCluster } from "../src/kube/cluster.js";
+import { freePort } from "../test/helpers/free-port.js";
 
 const { values } = parseArgs({
   options: { writes: { type: "string", default: "300" }, kubeconfig: { type: "string" } },
@@ -71,14 +71,6 @@ async function measure(label: string): Promise<void> {
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(2);
   console.log(`${label.padEnd(34)} p50 ${at(0.5)} ms   p99 ${at(0.99)} ms   (${times.length} writes)`);
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 const port = await freePort();

@@ -21,7 +21,7 @@ export interface DriftHistoryEntry {
   severity: Severity | null;
   paths: string[];
   by: string[];
-  /** DRIFT_IDENTITY: the person behind this transition's changes (personal data: see src/identity/readers.ts). */
+  /** DRIFT_IDENTITY: the person behind this transition's changes (personal data: src/identity/personal-data.ts). */
   changedBy?: ChangedBy;
 }
 

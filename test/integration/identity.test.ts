@@ -5,7 +5,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -15,6 +14,7 @@ import type { DriftRecord } from "../../src/detector/records.js";
 import type { KnownChangedBy } from "../../src/identity/types.js";
 import { WEBHOOK_CONFIGURATION_NAME } from "../../src/identity/webhook-config.js";
 import type { RunningService } from "../../src/service/service.js";
+import { freePort } from "../helpers/free-port.js";
 import { createTestNamespace, kubectlIn, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { webAndSettings } from "../helpers/manifests.js";
 import { httpGet, logSink, startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
@@ -39,14 +39,6 @@ const admin = (...args: string[]) => kubectlIn(ns.name, ...args);
  */
 const as = async (who: string, ...args: string[]) =>
   (await execFileAsync(kubectlPath(), ["--kubeconfig", bare, "--token", tokens[who], "-n", ns.name, ...args])).stdout;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const authed = (path: string) =>
   fetch(`${service?.address}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } }).then((r) => r.json());

@@ -50,14 +50,14 @@ function attribution(record) {
   )}</ul>`;
 }
 
-/** DRIFT_IDENTITY: the person from admission; withheld until the API token is given; absent when off. */
+/** DRIFT_IDENTITY: the person from admission; withheld from a reader who has not signed in; absent when off. */
 function changedBy(c) {
   if (!c) return "";
   if (!c.known)
     return html`<p class="meta changed-by">Changed by: <span class="muted">unknown (no write seen by the admission webhook explains it)</span></p>`;
   const how = `${c.operation}${c.subresource ? ` ${c.subresource}` : ""}${c.via ? ` via ${c.via}` : ""}`;
   if (c.withheld)
-    return html`<p class="meta changed-by">Changed by: <span class="muted">a known person (give the API token to see who)</span> · ${how} ${time(c.at)}</p>`;
+    return html`<p class="meta changed-by">Changed by: <span class="muted">a known person (sign in to see who)</span> · ${how} ${time(c.at)}</p>`;
   return html`<p class="meta changed-by">Changed by <strong>${c.person.username}</strong> <span class="muted">(groups ${c.person.groups.join(", ") || "none"})</span> · ${how} ${time(c.at)}</p>`;
 }
 
