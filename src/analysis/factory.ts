@@ -36,6 +36,8 @@ export interface AnalysisSettings {
   llmModel?: string;
   /** DRIFT_LLM_API_KEY, for OpenAI-compatible gateways that want one. */
   llmApiKey?: string;
+  /** DRIFT_ANALYSIS_TIMEOUT (ms): one model request, at most. */
+  analysisTimeout?: number;
 }
 
 export interface AnalyzerDeps {
@@ -113,7 +115,7 @@ export function createAnalyzer(settings: AnalysisSettings, deps: AnalyzerDeps = 
         apiKey: settings.claudeApiKey,
         model: settings.claudeModel || DEFAULT_CLAUDE_MODEL,
         baseURL: settings.anthropicBaseUrl,
-        timeoutMs: requestTimeoutMs ?? 60_000,
+        timeoutMs: requestTimeoutMs ?? settings.analysisTimeout ?? 60_000,
         logger,
         debugLogging,
         redactor,
@@ -126,7 +128,7 @@ export function createAnalyzer(settings: AnalysisSettings, deps: AnalyzerDeps = 
         url: settings.llmUrl,
         model: settings.llmModel,
         apiKey: settings.llmApiKey,
-        timeoutMs: requestTimeoutMs ?? 120_000,
+        timeoutMs: requestTimeoutMs ?? settings.analysisTimeout ?? 120_000,
         logger,
         debugLogging,
         redactor,

@@ -139,6 +139,11 @@ export type Analysis = z.infer<typeof analysisSchema>;
 export interface AnalyzeOptions {
   /** Aborted (shutdown): requests in flight end and no retry waits; what is left gets the rules' analysis. */
   signal?: AbortSignal;
+  /**
+   * Told the indexes of the items that got the rules' analysis only because no model could answer for now (rate
+   * limited, overloaded, timed out, unreachable): a caller that can wait may ask again later.
+   */
+  onModelUnavailable?: (indexes: number[]) => void;
 }
 
 export interface Analyzer {

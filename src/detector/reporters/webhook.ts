@@ -17,7 +17,9 @@ export interface WebhookOptions {
 const ICON = { opened: ":warning:", updated: ":arrows_counterclockwise:", resolved: ":white_check_mark:" } as const;
 
 /** The Slack message for one drift event. Values are left out: only paths and who, never a secret's value. */
-export function slackMessage({ event, record, snoozeEnded }: DriftEvent): Record<string, unknown> {
+export function slackMessage(ev: DriftEvent): Record<string, unknown> {
+  if (ev.analysed) return analysisMessage(ev);
+  const { event, record, snoozeEnded } = ev;
   const who = changeAuthors(record.changes);
   const fields = record.changes.slice(0, 10).map((c) => `• \`${c.field || c.path}\` (${c.type}, ${c.severity})`);
   if (record.changes.length > 10) fields.push(`… and ${record.changes.length - 10} more`);
@@ -42,12 +44,42 @@ export function slackMessage({ event, record, snoozeEnded }: DriftEvent): Record
   };
 }
 
+/**
+ * The second message of a drift: its analysis (incoming webhooks cannot edit a message sent, so a new one that
+ * names the drift; the analysis text is redacted by the analyzer).
+ */
+function analysisMessage({ record }: DriftEvent): Record<string, unknown> {
+  const a = record.analysis;
+  const title = `:mag: Analysis of drift ${record.id}: ${describeRef(record.ref)}`;
+  const detail = a
+    ? [
+        a.summary,
+        `Likely cause: ${a.likelyCause}`,
+        `Risk: ${a.risk.level}. ${a.risk.why}`,
+        `Recommendation: ${a.recommendation.action}. ${a.recommendation.rationale}`,
+        `Cluster: ${record.cluster} · by ${a.source}${a.model ? ` (${a.model})` : ""}`,
+      ].join("\n")
+    : `Cluster: ${record.cluster}`;
+  return {
+    text: `${title}\n${detail}`,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `*${title}*` } },
+      { type: "section", text: { type: "mrkdwn", text: detail } },
+    ],
+  };
+}
+
 export class WebhookNotifier {
   private readonly queue: Array<{ payload: unknown; attempt: number }> = [];
   private running: Promise<void> | undefined;
   private readonly controller = new AbortController();
 
   constructor(private readonly opts: WebhookOptions) {}
+
+  /** Notifications waiting to be sent. */
+  get size(): number {
+    return this.queue.length;
+  }
 
   notify(ev: DriftEvent): void {
     if (this.controller.signal.aborted) return;
