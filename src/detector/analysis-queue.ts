@@ -57,7 +57,14 @@ export class AnalysisQueue {
 
   add(record: DriftRecord, event: DriftEventType): void {
     const now = Date.now();
-    this.queue.push(record.id, { record, fingerprint: record.fingerprint, event, queuedAt: now, dueAt: now, attempts: 0 });
+    this.queue.push(record.id, {
+      record,
+      fingerprint: record.fingerprint,
+      event,
+      queuedAt: now,
+      dueAt: now,
+      attempts: 0,
+    });
     this.kick();
   }
 
@@ -113,7 +120,12 @@ export class AnalysisQueue {
     try {
       analyses = await o.analyzer.analyze(
         batch.map((e) => analysisRequest(e.record)),
-        { signal: this.stopping.signal, onModelUnavailable: (indexes) => indexes.forEach((i) => unavailable.add(i)) },
+        {
+          signal: this.stopping.signal,
+          onModelUnavailable: (indexes) => {
+            for (const i of indexes) unavailable.add(i);
+          },
+        },
       );
     } catch (err) {
       o.logger.warn({ err: errorMessage(err), drifts: batch.length }, "analysis failed");

@@ -142,7 +142,10 @@ export class Announcer {
     }
     this.enqueue(async () => {
       const until = (await this.snoozed()).get(record.id);
-      await this.deliver({ event, record, analysed: true, ...(until ? { snoozedUntil: until } : {}) }, { stream: false });
+      await this.deliver(
+        { event, record, analysed: true, ...(until ? { snoozedUntil: until } : {}) },
+        { stream: false },
+      );
     });
   }
 

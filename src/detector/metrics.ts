@@ -161,7 +161,11 @@ export class DriftMetrics {
       registers,
       collect() {
         this.reset();
-        const depth = new Map<string, number>([["analysis", 0], ["events", 0], ["webhook", 0]]);
+        const depth = new Map<string, number>([
+          ["analysis", 0],
+          ["events", 0],
+          ["webhook", 0],
+        ]);
         for (const q of metrics.queueDepths()) depth.set(q.queue, (depth.get(q.queue) ?? 0) + q.depth);
         for (const [queue, n] of depth) this.set({ queue }, n);
       },

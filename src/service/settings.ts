@@ -191,7 +191,8 @@ export const RUN_SETTINGS = {
   eventBurst: s({
     env: "DRIFT_EVENT_BURST",
     flag: "event-burst",
-    description: "Kubernetes Events per object at once; beyond it one per DRIFT_EVENT_REFILL (the next says how many were suppressed)",
+    description:
+      "Kubernetes Events per object at once; beyond it one per DRIFT_EVENT_REFILL (the next says how many were suppressed)",
     allowed: "a positive integer",
     default: "25",
     schema: positiveIntSchema,

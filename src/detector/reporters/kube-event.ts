@@ -89,7 +89,8 @@ export async function postKubeEvent(
   const message = detected
     ? `${snoozeEnded ? "still open after its snooze: " : ""}${record.resourceStatus === "Missing" ? "missing from the cluster" : `drift in ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`}${who.length ? ` by ${who.join(", ")}` : ""} (severity ${record.severity}, drift ${record.id})`
     : `drift ${record.id} resolved: live matches the desired state again`;
-  const note = suppressed > 0 ? ` (${suppressed} earlier drift Events of this object suppressed by the rate limit)` : "";
+  const note =
+    suppressed > 0 ? ` (${suppressed} earlier drift Events of this object suppressed by the rate limit)` : "";
   const body = {
     apiVersion: "v1",
     kind: "Event",
