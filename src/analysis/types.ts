@@ -147,6 +147,8 @@ export interface AnalyzeOptions {
 }
 
 export interface Analyzer {
+  /** Answers at once, with no I/O (the rules): the announcement can carry its analysis; no queue, no second message. */
+  readonly immediate?: boolean;
   /** One analysis per request, in the same order. Never rejects for provider failures: those end in rules. */
   analyze(items: AnalysisRequest[], options?: AnalyzeOptions): Promise<Analysis[]>;
 }

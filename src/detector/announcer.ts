@@ -2,12 +2,14 @@
 // webhook and live stream of each, as soon as it is recorded. Detection never waits for any of it, and neither does
 // the announcement wait for the model: the new or changed drifts go to a bounded analysis queue, and each analysis
 // follows as a second message (a log line and a webhook message naming the drift; the record gets it in the store).
+// The rules answer at once without I/O: their analysis is in the announcement itself.
 // A snoozed record's transitions are logged (with `snoozedUntil`) and streamed, but reach no sink until the snooze
 // ends; then, if the drift is still open, it is announced once more.
 import type { Logger } from "pino";
 import type { Analysis, Analyzer } from "../analysis/types.js";
 import { errorMessage } from "../lib/errors.js";
 import { AnalysisQueue, type AnalysisQueueOptions } from "./analysis-queue.js";
+import { analysisRequest } from "./analysis-request.js";
 import type { DriftEventBus } from "./event-bus.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent, DriftRecord } from "./records.js";
@@ -60,7 +62,7 @@ export class Announcer {
       });
       this.snoozeWatch.start();
     }
-    if (opts.analyzer) {
+    if (opts.analyzer && !opts.analyzer.immediate) {
       this.analyses = new AnalysisQueue({
         ...opts.analysisQueue,
         analyzer: opts.analyzer,
@@ -121,10 +123,29 @@ export class Announcer {
   }
 
   private async deliverAll(events: DriftEvent[]): Promise<void> {
+    if (this.opts.analyzer?.immediate) {
+      await this.analyseNow(events).catch((err) =>
+        this.opts.logger.warn({ err: errorMessage(err) }, "analysis failed"),
+      );
+    }
     const snoozed = await this.snoozed();
     for (const ev of events) {
       const until = snoozed.get(ev.record.id);
       await this.deliver(until ? { ...ev, snoozedUntil: until } : ev);
+    }
+  }
+
+  private async analyseNow(events: DriftEvent[]): Promise<void> {
+    const records = events.filter((ev) => ev.event !== "resolved" && !ev.record.analysis).map((ev) => ev.record);
+    if (!this.opts.analyzer || records.length === 0) return;
+    const analyses = await this.opts.analyzer.analyze(records.map(analysisRequest));
+    for (const [i, record] of records.entries()) {
+      const analysis = analyses[i];
+      if (!analysis) continue;
+      record.analysis = analysis;
+      await this.opts.attachAnalysis?.(record, analysis).catch((err) => {
+        this.opts.logger.warn({ err: errorMessage(err), driftId: record.id }, "storing the analysis failed");
+      });
     }
   }
 
