@@ -132,7 +132,7 @@ export class AnalysisQueue {
       return;
     }
     const now = Date.now();
-    let deferred = 0;
+    const deferred: string[] = [];
     let retryMs = 0;
     for (const [i, entry] of batch.entries()) {
       if (this.queue.get(entry.record.id)) continue; // queued again meanwhile, with a newer verdict
@@ -141,7 +141,7 @@ export class AnalysisQueue {
         const base = o.retryBaseMs ?? 10_000;
         retryMs = Math.min(o.retryMaxMs ?? 300_000, base * 2 ** entry.attempts);
         this.queue.push(entry.record.id, { ...entry, attempts: entry.attempts + 1, dueAt: now + retryMs });
-        deferred++;
+        deferred.push(entry.record.id);
         continue;
       }
       const analysis = analyses[i];
@@ -152,9 +152,9 @@ export class AnalysisQueue {
         o.logger.warn({ err: errorMessage(err), driftId: entry.record.id }, "delivering the analysis failed");
       }
     }
-    if (deferred > 0) {
+    if (deferred.length > 0) {
       o.logger.info(
-        { drifts: deferred, retryInSeconds: Math.round(retryMs / 1000) },
+        { drifts: deferred.length, driftIds: deferred, retryInSeconds: Math.round(retryMs / 1000) },
         "no model could analyse now; the drifts wait for their analysis",
       );
     }
