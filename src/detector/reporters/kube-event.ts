@@ -29,6 +29,8 @@ export interface KubeEventReporterOptions {
   timeoutMs?: number;
   onSuppressed?: () => void;
   onDropped?: () => void;
+  /** The rate limit's clock (tests). */
+  now?: () => number;
 }
 
 export class KubeEventReporter {
@@ -38,7 +40,7 @@ export class KubeEventReporter {
   private running: Promise<void> | undefined;
 
   constructor(private readonly opts: KubeEventReporterOptions) {
-    this.limits = new TokenBuckets(opts.burst ?? 25, opts.refillMs ?? 300_000);
+    this.limits = new TokenBuckets(opts.burst ?? 25, opts.refillMs ?? 300_000, 10_000, opts.now);
     this.queue = new BoundedQueue(opts.capacity ?? 1000, () => opts.onDropped?.());
   }
 
