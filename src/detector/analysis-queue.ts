@@ -88,6 +88,7 @@ export class AnalysisQueue {
 
   private async run(): Promise<void> {
     const o = this.opts;
+    await Promise.resolve(); // the drifts of one detection are added in one go: analysed in one batch
     while (this.queue.size > 0) {
       const now = Date.now();
       const stopping = this.stopping.signal.aborted;
