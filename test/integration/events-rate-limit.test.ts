@@ -130,6 +130,10 @@ describe("Kubernetes Events rate-limited per object", () => {
     await until("the suppressed Events counted", async () =>
       /drift_detector_events_suppressed_total 4\b/.test((await httpGet(service.address, "/metrics")).text),
     );
-    expect(driftEvents(ns.name, "svc-flappy").map((e) => e.reason).sort()).toEqual(["DriftDetected", "DriftResolved"]);
+    expect(
+      driftEvents(ns.name, "svc-flappy")
+        .map((e) => e.reason)
+        .sort(),
+    ).toEqual(["DriftDetected", "DriftResolved"]);
   });
 });
