@@ -121,7 +121,7 @@ export async function postKubeEvent(
       method: "POST",
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
       body,
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      timeoutMs: opts.timeoutMs ?? 10_000,
     });
   } catch (err) {
     opts.logger.warn({ err: errorMessage(err), resource: `${ref.kind}/${ref.name}` }, "cannot post Kubernetes Event");
