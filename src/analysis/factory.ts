@@ -3,6 +3,7 @@
 
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { parseDuration } from "../lib/duration.js";
 import { ExpectedError } from "../lib/errors.js";
 import { HourlyBudget } from "./budget.js";
 import { type AnalysisCache, MemoryAnalysisCache } from "./cache.js";
@@ -70,6 +71,13 @@ export function analysisSettingsFromEnv(env: NodeJS.ProcessEnv): AnalysisSetting
       `DRIFT_ANALYSIS_MAX_PER_HOUR=${JSON.stringify(perHour)} is not allowed: expected a whole number`,
     );
   }
+  const timeout = env.DRIFT_ANALYSIS_TIMEOUT?.trim();
+  const analysisTimeout = timeout ? parseDuration(timeout) : undefined;
+  if (timeout && !(analysisTimeout && analysisTimeout > 0)) {
+    throw new AnalysisConfigError(
+      `DRIFT_ANALYSIS_TIMEOUT=${JSON.stringify(timeout)} is not allowed: expected a duration such as 60s`,
+    );
+  }
   const debug = (env.CLAUDE_DEBUG_LOGGING ?? "true").trim().toLowerCase();
   return {
     analysis: mode as AnalysisMode,
@@ -81,6 +89,7 @@ export function analysisSettingsFromEnv(env: NodeJS.ProcessEnv): AnalysisSetting
     llmUrl: env.DRIFT_LLM_URL || undefined,
     llmModel: env.DRIFT_LLM_MODEL || undefined,
     llmApiKey: env.DRIFT_LLM_API_KEY || undefined,
+    analysisTimeout,
   };
 }
 
