@@ -124,6 +124,8 @@ describe("watch history compacted during a burst of changes", () => {
       console.log(
         JSON.stringify(NAMES.map((n) => [n, record(n)?.resourceStatus, record(n)?.changes.map((c) => c.live)])),
       );
+      console.log(JSON.stringify(detector.liveView.stats()));
+      console.log(JSON.stringify([...detector.liveView.watches()].map((w) => [w.watch, w.informer.silentForMs()])));
       console.log(
         lines
           .slice(-60)
