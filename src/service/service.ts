@@ -236,8 +236,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await Promise.all(detectors.map((d) => d.stop()));
     for (const a of announcers) a.stop();
     await Promise.all(announcers.map((a) => a.idle()));
-    await Promise.all(clusters.map((c) => c.events.idle()));
     await Promise.all(trackers.map((t) => t.close()));
+    await Promise.all(clusters.map((c) => c.events.close(2000)));
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });

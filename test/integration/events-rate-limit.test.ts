@@ -17,6 +17,7 @@ import { aChange, aResult } from "../helpers/builders.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { modeConfigMap } from "../helpers/manifests.js";
 import { httpGet, type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
+import { proxiedKubeconfig } from "../helpers/tcp-proxy.js";
 
 interface KubeEvent {
   reason: string;
@@ -93,6 +94,31 @@ describe("Kubernetes Events rate-limited per object", () => {
     expect(aggregate?.message).toMatch(/\(4 earlier drift Events of this object suppressed by the rate limit\)$/);
     expect(suppressed).toBe(5);
     await cluster.client.close();
+  });
+
+  it("gives up the queued Events at shutdown when the apiserver does not answer", async () => {
+    const lines: LogLine[] = [];
+    const { proxy, path } = await proxiedKubeconfig(inject("kubeconfig"), dir);
+    const cluster = loadCluster({ kubeconfig: path, env: {} });
+    const tracker = new Tracker({ cluster: "c", logger: pino({ level: "silent" }) });
+    const reporter = new KubeEventReporter({
+      client: cluster.client,
+      instance: "test",
+      logger: pino(logSink(lines)),
+      liveObject: () => undefined,
+    });
+    proxy.stall(); // nothing flows and nothing is closed: each POST would wait for its timeout
+    for (const name of ["s1", "s2", "s3"]) {
+      const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: ns.name, name };
+      const ev = await tracker.record(objectKey(ref), aResult({ ref, changes: [aChange({ path: "/data/mode" })] }));
+      if (ev) reporter.post(ev);
+    }
+    await reporter.close(500);
+    expect(reporter.size).toBe(0);
+    expect(lines.find((l) => l.msg === "Kubernetes Events not posted before shutdown")?.events).toBe(2);
+    proxy.restore();
+    await cluster.client.close();
+    await proxy.close();
   });
 
   it("limits the service's Events per object and counts the suppressed ones", async () => {

@@ -38,6 +38,7 @@ export class KubeEventReporter {
   private readonly queue: BoundedQueue<{ ev: DriftEvent; suppressed: number }>;
   private seq = 0;
   private running: Promise<void> | undefined;
+  private closed = false;
 
   constructor(private readonly opts: KubeEventReporterOptions) {
     this.limits = new TokenBuckets(opts.burst ?? 25, opts.refillMs ?? 300_000, 10_000, opts.now);
@@ -50,7 +51,8 @@ export class KubeEventReporter {
 
   /** Queues the Event of a transition, unless its object is over its rate (then it is counted for the next one). */
   post(ev: DriftEvent): void {
-    if (ev.analysed) return; // the analysis is on the record and in the webhook's second message, not an Event
+    // An analysis is on the record and in the webhook's second message, not an Event.
+    if (ev.analysed || this.closed) return;
     const taken = this.limits.take(ev.record.key);
     if (!taken.allowed) {
       this.opts.onSuppressed?.();
@@ -65,6 +67,16 @@ export class KubeEventReporter {
   /** Resolves when the queued Events were posted. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Shutdown: posts what is queued for up to `ms` (an absent apiserver must not hold the exit), then drops the rest. */
+  async close(ms = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+    this.closed = true;
+    const left = this.queue.take(this.queue.size).length;
+    if (left > 0) this.opts.logger.warn({ events: left }, "Kubernetes Events not posted before shutdown");
   }
 
   private async drain(): Promise<void> {
