@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Composer, LineCounter, Parser } from "yaml";
 import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { type DesiredSnapshot, type DesiredSource, SourceUnavailableError } from "./source.js";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -46,16 +47,16 @@ export class DirectorySource implements DesiredSource {
 
 /**
  * Parses one file's documents (numbered from 1, empty ones counted) into desired objects; `List` kinds are expanded
- * into their items. Values are read as kubectl reads them (YAML 1.1). Namespaces are left as written: which kinds need one is the cluster's to say.
+ * into their items. Values are read as kubectl reads them (src/lib/manifest-yaml.ts). Namespaces are left as
+ * written: which kinds need one is the cluster's to say.
  */
 export function parseManifests(text: string, path: string): { objects: DesiredObject[]; errors: DesiredError[] } {
   const objects: DesiredObject[] = [];
   const errors: DesiredError[] = [];
-  // YAML 1.1, as kubectl reads manifests: `defaultMode: 0644` is octal (420) and `on`/`yes` are booleans.
   // One document at a time (parseAllDocuments would hold every document's syntax tree at once: ~50 MB more at the
   // peak for 10,000 small manifests).
   const lines = new LineCounter();
-  const composer = new Composer({ version: "1.1", uniqueKeys: true });
+  const composer = new Composer({ ...MANIFEST_YAML, uniqueKeys: true });
   let document = 0;
   for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
     document++;
