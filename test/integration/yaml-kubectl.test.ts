@@ -103,7 +103,14 @@ describe("manifest YAML is read as kubectl reads it", { timeout: 300_000 }, () =
     kubectl(["apply", "--server-side", "--field-manager=confighub", "-f", "-", `--namespace=${namespace}`], TRAPS);
     const stored = JSON.parse(kubectl(["get", `traps.${GROUP}`, "traps", "-o", "json", `--namespace=${namespace}`]));
     expect(stored.spec).toEqual(sent.spec);
-    expect(sent.spec).toMatchObject({ true: "key-on", false: "key-n", 420: "key-octal", switchOn: true, mode: 420, time: "12:30" });
+    expect(sent.spec).toMatchObject({
+      true: "key-on",
+      false: "key-n",
+      420: "key-octal",
+      switchOn: true,
+      mode: 420,
+      time: "12:30",
+    });
 
     await writeFile(join(dir, "traps.yaml"), TRAPS);
     const hubClient = new ConfigHubClient({ url: hub.url, token: hub.token });
