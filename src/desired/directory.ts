@@ -1,7 +1,7 @@
 // Desired state from a directory (searched recursively) or a single file of YAML/JSON manifests, multi-document.
 // Each bad document becomes a DesiredError naming its file and document; the rest is still read.
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Composer, LineCounter, Parser } from "yaml";
 import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
@@ -19,14 +19,14 @@ export class DirectorySource implements DesiredSource {
 
   async load(): Promise<DesiredSnapshot> {
     let files: string[];
+    const errors: DesiredError[] = [];
     try {
       const info = await stat(this.root);
-      files = info.isDirectory() ? await manifestFiles(this.root) : [this.root];
+      files = info.isDirectory() ? await manifestFiles(this.root, errors) : [this.root];
     } catch (err) {
       throw new SourceUnavailableError(`cannot read ${this.root}: ${describeFsError(err)}`);
     }
     const objects: DesiredObject[] = [];
-    const errors: DesiredError[] = [];
     const hash = createHash("sha256");
     for (const path of files) {
       let text: string;
@@ -123,8 +123,13 @@ function toDesired(value: unknown, source: SourceInfo, where: string): DesiredOb
   };
 }
 
-async function manifestFiles(dir: string): Promise<string[]> {
+/**
+ * The manifest files under `dir`, sorted; a symlink that leads back into a directory being walked (a loop) or that
+ * cannot be followed becomes an error of its own and the rest is still walked.
+ */
+async function manifestFiles(dir: string, errors: DesiredError[], walking: string[] = []): Promise<string[]> {
   const out: string[] = [];
+  const real = await realpath(dir);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -133,14 +138,37 @@ async function manifestFiles(dir: string): Promise<string[]> {
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
-      const target = await stat(path).catch(() => undefined);
-      isDir = target?.isDirectory() ?? false;
-      isFile = target?.isFile() ?? false;
+      const target = await linkTarget(path);
+      if ("error" in target) {
+        if (target.error !== "ENOENT" || MANIFEST.test(entry.name)) {
+          errors.push({ source: { type: "file", path }, error: `cannot read ${path}: ${target.message}` });
+        }
+        continue;
+      }
+      if (target.isDir && [...walking, real].includes(target.real)) {
+        const message = `symlink loop: ${path} leads back to ${target.real}, not followed`;
+        errors.push({ source: { type: "file", path }, error: message });
+        continue;
+      }
+      isDir = target.isDir;
+      isFile = target.isFile;
     }
-    if (isDir) out.push(...(await manifestFiles(path)));
+    if (isDir) out.push(...(await manifestFiles(path, errors, [...walking, real])));
     else if (isFile && MANIFEST.test(entry.name)) out.push(path);
   }
   return out;
+}
+
+type LinkTarget = { isDir: boolean; isFile: boolean; real: string } | { error: string; message: string };
+
+async function linkTarget(path: string): Promise<LinkTarget> {
+  try {
+    const info = await stat(path);
+    return { isDir: info.isDirectory(), isFile: info.isFile(), real: await realpath(path) };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    return { error: code, message: code === "ENOENT" ? "broken symlink" : describeFsError(err) };
+  }
 }
 
 function clean<T extends Record<string, unknown>>(ref: T): Partial<T> {
@@ -161,5 +189,6 @@ function describeFsError(err: unknown): string {
   const code = (err as { code?: string }).code;
   if (code === "ENOENT") return "no such file or directory";
   if (code === "EACCES") return "permission denied";
+  if (code === "ELOOP") return "symlink loop";
   return firstLine((err as Error).message ?? String(err));
 }
