@@ -71,6 +71,10 @@ export async function pruneOnce(db: Database, policy: RetentionPolicy, now = new
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
+  // PGlite runs no autovacuum: without this the space of deleted rows would never be used again.
+  if (db.kind === "pglite" && Object.values(counts).some((n) => n > 0)) {
+    await db.exec("vacuum drift_record, drift_analysis_cache, remediation_snooze, audit_remediation");
+  }
   return counts;
 }
 
