@@ -129,7 +129,7 @@ function toDesired(value: unknown, source: SourceInfo, where: string): DesiredOb
  */
 async function manifestFiles(dir: string, errors: DesiredError[], walking: string[] = []): Promise<string[]> {
   const out: string[] = [];
-  const real = await realpath(dir);
+  const chain = [...walking, await realpath(dir)];
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -145,7 +145,7 @@ async function manifestFiles(dir: string, errors: DesiredError[], walking: strin
         }
         continue;
       }
-      if (target.isDir && [...walking, real].includes(target.real)) {
+      if (target.isDir && chain.includes(target.real)) {
         const message = `symlink loop: ${path} leads back to ${target.real}, not followed`;
         errors.push({ source: { type: "file", path }, error: message });
         continue;
@@ -153,7 +153,7 @@ async function manifestFiles(dir: string, errors: DesiredError[], walking: strin
       isDir = target.isDir;
       isFile = target.isFile;
     }
-    if (isDir) out.push(...(await manifestFiles(path, errors, [...walking, real])));
+    if (isDir) out.push(...(await manifestFiles(path, errors, chain)));
     else if (isFile && MANIFEST.test(entry.name)) out.push(path);
   }
   return out;
