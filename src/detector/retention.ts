@@ -4,6 +4,7 @@
 // long. Never an open record, nor anything an open record still refers to (its audit, analysis and snooze). One
 // file for the four tables because the rule is one: what an open record needs stays.
 import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
 import { errorMessage } from "../lib/errors.js";
 import type { Database } from "../store/database.js";
 
@@ -83,21 +84,30 @@ export interface RetentionLoop {
 }
 
 /**
- * Prunes once shortly after the start and then every `everyMs` (default 1 h). A failure is one warning; the next
- * pass tries again. Several replicas may prune the same PostgreSQL: a row is deleted once, whoever gets there.
+ * Prunes once shortly after the start and then every `everyMs` (default 1 h), counting what it deleted in
+ * `drift_detector_retention_deleted_total{table}`. A failure is one warning; the next pass tries again. Several
+ * replicas may prune the same PostgreSQL: a row is deleted once, whoever gets there.
  */
 export function startRetention(
   db: Database,
   policy: RetentionPolicy,
-  logger: Logger,
+  { logger, registry }: { logger: Logger; registry: Registry },
   { firstMs = 60_000, everyMs = 3_600_000 } = {},
 ): RetentionLoop {
+  const deleted = new Counter({
+    name: "drift_detector_retention_deleted_total",
+    help: "Rows deleted by retention: resolved records, their analyses and snoozes, audit entries",
+    labelNames: ["table"],
+    registers: [registry],
+  });
+  for (const table of Object.keys(PRUNE)) deleted.inc({ table }, 0);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
   const pass = async () => {
     try {
       const counts = await pruneOnce(db, policy);
+      for (const [table, n] of Object.entries(counts)) deleted.inc({ table }, n);
       if (Object.values(counts).some((n) => n > 0)) logger.info({ pruned: counts }, "retention: old history deleted");
     } catch (err) {
       logger.warn({ err: errorMessage(err) }, "retention: pruning failed; trying again at the next pass");

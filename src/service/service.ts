@@ -93,7 +93,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   engineConfig.secretHashKey = await installHashKey(db, settings.secretHashKey);
   if (db) {
     const policy = { historyMs: settings.historyRetention, auditMs: settings.auditRetention };
-    const retention = startRetention(db, policy, logger);
+    const retention = startRetention(db, policy, { logger, registry });
     shutdown.add("stop pruning old history", () => retention.stop());
   }
   // Registered early so that it runs late: after detection and remediation stopped using the sources.

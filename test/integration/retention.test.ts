@@ -1,12 +1,15 @@
 // Retention on both real stores: old resolved records, their analyses and expired snoozes, and old audit entries
 // go, in batches; open records and everything they still refer to stay, however old.
 import { randomUUID } from "node:crypto";
+import { pino } from "pino";
+import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreAnalysisCache } from "../../src/detector/analysis-cache.js";
 import { RecordStore } from "../../src/detector/record-store.js";
 import type { DriftRecord } from "../../src/detector/records.js";
-import { pruneOnce } from "../../src/detector/retention.js";
+import { pruneOnce, startRetention } from "../../src/detector/retention.js";
 import { RemediationStore } from "../../src/remediation/store.js";
+import { until } from "../helpers/service-run.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "../helpers/stores.js";
 
 const DAY = 86_400_000;
@@ -105,5 +108,30 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
       snoozes: 0,
       audit: 0,
     });
+  });
+
+  it("prunes in the background and counts what it deleted", async () => {
+    const store = await openTestStore(kind);
+    stores.push(store);
+    const records = new RecordStore(store.db);
+    const old = record("old", "resolved", 400, 400); // relative to 2026-06-01, so old today too
+    const open = record("open", "open", 400);
+    for (const r of [old, open]) await records.save(r);
+    const registry = new Registry();
+    const loop = startRetention(
+      store.db,
+      { historyMs: 90 * DAY, auditMs: 365 * DAY },
+      { logger: pino({ level: "silent" }), registry },
+      { firstMs: 0 },
+    );
+    try {
+      await until("the old record pruned", async () => (await records.get(old.id)) === undefined);
+    } finally {
+      await loop.stop();
+    }
+    expect(await records.get(open.id)).toBeDefined();
+    const metric = await registry.getSingleMetricAsString("drift_detector_retention_deleted_total");
+    expect(metric).toMatch(/^drift_detector_retention_deleted_total\{table="records"\} 1$/m);
+    expect(metric).toMatch(/^drift_detector_retention_deleted_total\{table="audit"\} 0$/m);
   });
 });
