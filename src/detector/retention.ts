@@ -55,8 +55,16 @@ const PRUNE: Record<keyof PruneCounts, { cutoff: "history" | "audit"; sql: strin
   },
 };
 
-/** One pass over every table, batch after batch until nothing older than the policy is left. */
-export async function pruneOnce(db: Database, policy: RetentionPolicy, now = new Date()): Promise<PruneCounts> {
+/**
+ * One pass over every table, batch after batch until nothing older than the policy is left (or `signal` aborts: a
+ * shutdown does not wait for a long backlog; the next pass goes on with it).
+ */
+export async function pruneOnce(
+  db: Database,
+  policy: RetentionPolicy,
+  now = new Date(),
+  signal?: AbortSignal,
+): Promise<PruneCounts> {
   const batch = policy.batchSize ?? 500;
   const cutoffs = {
     history: new Date(now.getTime() - policy.historyMs),
@@ -64,7 +72,7 @@ export async function pruneOnce(db: Database, policy: RetentionPolicy, now = new
   };
   const counts: PruneCounts = { records: 0, analyses: 0, snoozes: 0, audit: 0 };
   for (const [table, { cutoff, sql }] of Object.entries(PRUNE) as [keyof PruneCounts, (typeof PRUNE)["records"]][]) {
-    for (;;) {
+    while (!signal?.aborted) {
       const deleted = (await db.query(sql, [cutoffs[cutoff], batch])).length;
       counts[table] += deleted;
       if (deleted < batch) break;
@@ -103,10 +111,10 @@ export function startRetention(
   for (const table of Object.keys(PRUNE)) deleted.inc({ table }, 0);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
   const pass = async () => {
     try {
-      const counts = await pruneOnce(db, policy);
+      const counts = await pruneOnce(db, policy, new Date(), stopping.signal);
       for (const [table, n] of Object.entries(counts)) deleted.inc({ table }, n);
       if (Object.values(counts).some((n) => n > 0)) logger.info({ pruned: counts }, "retention: old history deleted");
     } catch (err) {
@@ -114,7 +122,7 @@ export function startRetention(
     }
   };
   const schedule = (ms: number) => {
-    if (stopped) return;
+    if (stopping.signal.aborted) return;
     timer = setTimeout(() => {
       running = pass().finally(() => {
         running = undefined;
@@ -126,7 +134,7 @@ export function startRetention(
   schedule(firstMs);
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
     },

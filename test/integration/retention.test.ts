@@ -87,7 +87,11 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     for (const r of resolvedOld) await audit(r.id, 400);
     await audit(resolvedRecent.id, 30);
 
-    const counts = await pruneOnce(store.db, { historyMs: 90 * DAY, auditMs: 365 * DAY, batchSize: 3 }, NOW);
+    const policy = { historyMs: 90 * DAY, auditMs: 365 * DAY, batchSize: 3 };
+    // A shutdown stops a pass between batches.
+    const none = { records: 0, analyses: 0, snoozes: 0, audit: 0 };
+    expect(await pruneOnce(store.db, policy, NOW, AbortSignal.abort())).toEqual(none);
+    const counts = await pruneOnce(store.db, policy, NOW);
     expect(counts).toEqual({ records: 7, analyses: 1, snoozes: 1, audit: 7 });
 
     const left = await records.list({ status: "all" });
@@ -102,12 +106,7 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     expect(audited.map((a) => a.recordId).sort()).toEqual([openOld.id, resolvedRecent.id].sort());
 
     // Nothing more to do: a second pass deletes nothing.
-    expect(await pruneOnce(store.db, { historyMs: 90 * DAY, auditMs: 365 * DAY }, NOW)).toEqual({
-      records: 0,
-      analyses: 0,
-      snoozes: 0,
-      audit: 0,
-    });
+    expect(await pruneOnce(store.db, { historyMs: 90 * DAY, auditMs: 365 * DAY }, NOW)).toEqual(none);
   });
 
   it("prunes in the background and counts what it deleted", async () => {
