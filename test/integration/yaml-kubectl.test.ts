@@ -1,6 +1,7 @@
 // Every source reads YAML exactly as kubectl does (src/lib/manifest-yaml.ts): a manifest full of YAML 1.1 traps is
-// applied with the sandbox's kubectl, and what the directory source and the hub source read from the same text must
-// equal what kubectl sent and what the apiserver stored; `check` then finds no drift from either source.
+// applied with the sandbox's kubectl, and what the directory source, our hub (over HTTP) and ConfigHub (its stand-in)
+// read from the same text must equal what kubectl sent and what the apiserver stored; `check` then finds no drift.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,11 +11,13 @@ import { loadSnapshot } from "../../src/desired/open.js";
 import type { KubeObject } from "../../src/drift/types.js";
 import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
+import { ConfigHubStandin } from "../helpers/confighub-standin.js";
 import { crdWith } from "../helpers/crd.js";
 import { kubectlWithInput as kubectl, kubeTest } from "../helpers/kube.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
 
-const GROUP = "yaml-traps.drift-detector.test";
+// A group of its own per run: the CRD of an earlier run may still be terminating.
+const GROUP = `yaml-traps-${randomBytes(3).toString("hex")}.drift-detector.test`;
 
 // Each line a value that YAML 1.1 (kubectl) and YAML 1.2 read differently, or that a 1.1 reader might still get
 // wrong (sexagesimal numbers and timestamps, which go-yaml v2 leaves as strings).
@@ -67,8 +70,14 @@ spec:
 describe("manifest YAML is read as kubectl reads it", { timeout: 300_000 }, () => {
   let store: TestStore;
   let hub: RunningHub;
+  let confighub: ConfigHubStandin;
   let dir: string;
-  const saved = { HUB_URL: process.env.HUB_URL, HUB_TOKEN: process.env.HUB_TOKEN };
+  const saved = {
+    HUB_URL: process.env.HUB_URL,
+    HUB_TOKEN: process.env.HUB_TOKEN,
+    CUB_SERVER: process.env.CUB_SERVER,
+    CUB_TOKEN: process.env.CUB_TOKEN,
+  };
 
   beforeAll(async () => {
     kubectl(
@@ -85,6 +94,9 @@ describe("manifest YAML is read as kubectl reads it", { timeout: 300_000 }, () =
     hub = await startHubServer({ db: store.db, listen: "127.0.0.1:0", token: "yaml-traps" });
     process.env.HUB_URL = hub.url;
     process.env.HUB_TOKEN = hub.token;
+    confighub = await new ConfigHubStandin().start();
+    process.env.CUB_SERVER = confighub.url;
+    process.env.CUB_TOKEN = confighub.token;
     dir = await mkdtemp(join(tmpdir(), "dd-yaml-"));
   });
   afterAll(async () => {
@@ -93,49 +105,55 @@ describe("manifest YAML is read as kubectl reads it", { timeout: 300_000 }, () =
       else process.env[k] = v;
     }
     await hub?.close();
+    await confighub?.close();
     await store?.cleanup();
     if (dir) await rm(dir, { recursive: true, force: true });
     kubectl(["delete", "crd", `traps.${GROUP}`, "--ignore-not-found", "--wait=false"]);
   });
 
-  kubeTest("directory and hub sources equal kubectl's read and the apiserver's object", async ({ namespace }) => {
-    const sent = JSON.parse(kubectl(["create", "--dry-run=client", "-o", "json", "-f", "-"], TRAPS)) as KubeObject;
-    kubectl(["apply", "--server-side", "--field-manager=confighub", "-f", "-", `--namespace=${namespace}`], TRAPS);
-    const stored = JSON.parse(kubectl(["get", `traps.${GROUP}`, "traps", "-o", "json", `--namespace=${namespace}`]));
-    expect(stored.spec).toEqual(sent.spec);
-    expect(sent.spec).toMatchObject({
-      true: "key-on",
-      false: "key-n",
-      420: "key-octal",
-      switchOn: true,
-      mode: 420,
-      time: "12:30",
-    });
+  kubeTest(
+    "directory, hub and ConfigHub sources equal kubectl's read and the apiserver's object",
+    async ({ namespace }) => {
+      const sent = JSON.parse(kubectl(["create", "--dry-run=client", "-o", "json", "-f", "-"], TRAPS)) as KubeObject;
+      kubectl(["apply", "--server-side", "--field-manager=confighub", "-f", "-", `--namespace=${namespace}`], TRAPS);
+      const stored = JSON.parse(kubectl(["get", `traps.${GROUP}`, "traps", "-o", "json", `--namespace=${namespace}`]));
+      expect(stored.spec).toEqual(sent.spec);
+      expect(sent.spec).toMatchObject({
+        true: "key-on",
+        false: "key-n",
+        420: "key-octal",
+        switchOn: true,
+        mode: 420,
+        time: "12:30",
+      });
 
-    await writeFile(join(dir, "traps.yaml"), TRAPS);
-    const hubClient = new ConfigHubClient({ url: hub.url, token: hub.token });
-    const space = `traps-${namespace}`;
-    await hubClient.createSpace({ Slug: space });
-    await hubClient.createUnit(space, { Slug: "traps", Data: TRAPS });
+      await writeFile(join(dir, "traps.yaml"), TRAPS);
+      const hubClient = new ConfigHubClient({ url: hub.url, token: hub.token });
+      const space = `traps-${namespace}`;
+      await hubClient.createSpace({ Slug: space });
+      await hubClient.createUnit(space, { Slug: "traps", Data: TRAPS });
+      confighub.addSpace(space);
+      confighub.addUnit(space, "traps", [TRAPS], 1);
 
-    for (const source of [dir, `hub:${space}`]) {
-      const snapshot = await loadSnapshot(source, { revision: "head" });
-      expect(snapshot.errors).toEqual([]);
-      expect(snapshot.objects).toHaveLength(1);
-      expect(snapshot.objects[0]!.object.spec, source).toEqual(sent.spec);
+      for (const source of [dir, `hub:${space}`, `confighub:${space}`]) {
+        const snapshot = await loadSnapshot(source, { revision: "head" });
+        expect(snapshot.errors).toEqual([]);
+        expect(snapshot.objects).toHaveLength(1);
+        expect(snapshot.objects[0]!.object.spec, source).toEqual(sent.spec);
 
-      for (const mode of ["server", "client"] as const) {
-        const { report } = await runCheck({
-          source,
-          revision: "head",
-          kubeconfig: inject("kubeconfig"),
-          namespace,
-          mode,
-          output: "json",
-        });
-        expect(report.resources[0]?.changes ?? [], `${source} ${mode}`).toEqual([]);
-        expect(report.summary, `${source} ${mode}`).toMatchObject({ resources: 1, inSync: 1, drifted: 0 });
+        for (const mode of ["server", "client"] as const) {
+          const { report } = await runCheck({
+            source,
+            revision: "head",
+            kubeconfig: inject("kubeconfig"),
+            namespace,
+            mode,
+            output: "json",
+          });
+          expect(report.resources[0]?.changes ?? [], `${source} ${mode}`).toEqual([]);
+          expect(report.summary, `${source} ${mode}`).toMatchObject({ resources: 1, inSync: 1, drifted: 0 });
+        }
       }
-    }
-  });
+    },
+  );
 });
