@@ -16,6 +16,7 @@ import { DriftMetrics } from "../detector/metrics.js";
 import { RecordStats } from "../detector/record-stats.js";
 import { RecordStore } from "../detector/record-store.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
+import { startRetention } from "../detector/retention.js";
 import type { Tracker } from "../detector/tracker.js";
 import { defaultIdentity } from "../kube/leader.js";
 import { errorMessage } from "../lib/errors.js";
@@ -90,6 +91,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   const recordStore = db ? new RecordStore(db) : undefined;
   engineConfig.secretHashKey = await installHashKey(db, settings.secretHashKey);
+  if (db) {
+    const policy = { historyMs: settings.historyRetention, auditMs: settings.auditRetention };
+    const retention = startRetention(db, policy, { logger, registry });
+    shutdown.add("stop pruning old history", () => retention.stop());
+  }
   // Registered early so that it runs late: after detection and remediation stopped using the sources.
   const sources: DesiredSource[] = [];
   shutdown.add("close the desired-state sources", async () => {

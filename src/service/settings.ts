@@ -148,6 +148,24 @@ export const RUN_SETTINGS = {
     default: "60s",
     schema: durationSchema,
   }),
+  historyRetention: s({
+    env: "DRIFT_HISTORY_RETENTION",
+    flag: "history-retention",
+    description:
+      "resolved drift records (and their analyses and snoozes) older than this are deleted in the background; open ones never",
+    allowed: "a duration such as 90d",
+    default: "90d",
+    schema: durationSchema,
+  }),
+  auditRetention: s({
+    env: "DRIFT_AUDIT_RETENTION",
+    flag: "audit-retention",
+    description:
+      "remediation audit entries older than this are deleted in the background, except those of open records",
+    allowed: "a duration such as 365d",
+    default: "365d",
+    schema: durationSchema,
+  }),
   dataDir: s({
     env: "DRIFT_DATA_DIR",
     flag: "data-dir",
