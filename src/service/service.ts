@@ -109,7 +109,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ? new WebhookNotifier({
         url: settings.webhookUrl,
         logger,
-        onOutcome: (outcome) => metrics.notifications.inc({ outcome }),
+        timeoutMs: settings.webhookTimeout,
+        onOutcome: (outcome) => {
+          metrics.notifications.inc({ outcome });
+          if (outcome === "dropped") metrics.queueDropped.inc({ queue: "webhook" });
+        },
       })
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
@@ -215,6 +219,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const detectors = watched().map((w) => w.detector);
   const trackers = watched().map((w) => w.tracker);
   const announcers = clusters.map((c) => c.announcer);
+  metrics.queueDepths = () => [
+    ...clusters.flatMap((c) => [
+      { queue: "analysis", depth: c.announcer.analysisBacklog },
+      { queue: "events", depth: c.events.size },
+    ]),
+    { queue: "webhook", depth: webhook?.size ?? 0 },
+  ];
   // Steps run in reverse order of registration: stop detecting (watches end, the current detection is abandoned,
   // what was announced is delivered), release the leases, close the server; the store closes last.
   shutdown.add("close the HTTP server", () => server.close());
@@ -232,6 +243,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     for (const a of announcers) a.stop();
     await Promise.all(announcers.map((a) => a.idle()));
     await Promise.all(trackers.map((t) => t.close()));
+    await Promise.all(clusters.map((c) => c.events.close(2000)));
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });
