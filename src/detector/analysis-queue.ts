@@ -1,9 +1,10 @@
 // The analyses of announced drifts, worked in the background by one worker in batches. The queue is bounded and
 // keyed by record: an updated record replaces its queued verdict (one analysis, of the latest), and a full queue
-// drops its oldest entry (counted; that drift keeps no analysis). A drift no model could analyse for now (429,
+// drops its oldest entry (counted; that drift takes the rules' analysis, which needs no I/O). A drift no model could analyse for now (429,
 // overload, timeout, network) waits and is tried again with backoff until it has waited `maxWaitMs`; then it takes
 // the rules' analysis it was given. At shutdown what is queued is analysed at once (the rules: no model waits then).
 import type { Logger } from "pino";
+import { analyzeWithRules } from "../analysis/rules/analyzer.js";
 import type { Analysis, Analyzer } from "../analysis/types.js";
 import { BoundedQueue } from "../lib/bounded-queue.js";
 import { errorMessage } from "../lib/errors.js";
@@ -46,8 +47,9 @@ export class AnalysisQueue {
       opts.onDropped?.();
       opts.logger.warn(
         { driftId: entry.record.id, capacity: this.queue.capacity },
-        "analysis queue full: the oldest drift waiting was dropped and keeps no analysis",
+        "analysis queue full: the oldest drift waiting was dropped and takes the rules' analysis",
       );
+      if (current(entry)) this.deliver(entry, analyzeWithRules(analysisRequest(entry.record)));
     });
   }
 
@@ -114,6 +116,14 @@ export class AnalysisQueue {
     }
   }
 
+  private async deliver(entry: Entry, analysis: Analysis): Promise<void> {
+    try {
+      await this.opts.onAnalysed(entry.record, analysis, entry.event);
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err), driftId: entry.record.id }, "delivering the analysis failed");
+    }
+  }
+
   private async analyse(batch: Entry[]): Promise<void> {
     const o = this.opts;
     const unavailable = new Set<number>();
@@ -146,12 +156,7 @@ export class AnalysisQueue {
         continue;
       }
       const analysis = analyses[i];
-      if (!analysis || !current(entry)) continue;
-      try {
-        await o.onAnalysed(entry.record, analysis, entry.event);
-      } catch (err) {
-        o.logger.warn({ err: errorMessage(err), driftId: entry.record.id }, "delivering the analysis failed");
-      }
+      if (analysis && current(entry)) await this.deliver(entry, analysis);
     }
     if (deferred.length > 0) {
       o.logger.info(

@@ -150,7 +150,7 @@ export class DriftMetrics {
     });
     this.queueDropped = new Counter({
       name: "drift_detector_queue_dropped_total",
-      help: "Entries a full queue dropped (its oldest): analysis (that drift keeps no analysis), events, webhook",
+      help: "Entries a full queue dropped (its oldest): analysis (that drift takes the rules' analysis), events, webhook",
       labelNames: ["queue"],
       registers,
     });

@@ -1,6 +1,6 @@
 // The analysis queue: a drift whose model answers 429 waits and is tried again until the model recovers (one
 // analysis, the model's); past its longest wait, or at shutdown, it keeps the rules' analysis; an updated record
-// replaces its queued verdict; a full queue drops its oldest drift and counts it.
+// replaces its queued verdict; a full queue drops its oldest drift, counts it and gives it the rules' analysis.
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { ModelAnalyzer } from "../../../src/analysis/model-analyzer.js";
@@ -112,7 +112,7 @@ describe("analysis queue", () => {
     expect(analysed[0]?.analysis.fingerprint).toBe(updated.fingerprint);
   });
 
-  it("drops the oldest drifts waiting when full, and counts them", async () => {
+  it("drops the oldest drifts waiting when full, counts them, and gives them the rules' analysis", async () => {
     const tracker = new Tracker({ cluster: "c", logger });
     let dropped = 0;
     const { queue, analysed } = queueWith(claude(0), { capacity: 2, onDropped: () => dropped++ });
@@ -121,6 +121,12 @@ describe("analysis queue", () => {
     for (const r of records) queue.add(r, "opened"); // c pushes a out, d pushes b out
     await queue.idle();
     expect(dropped).toBe(2);
-    expect(analysed.map((a) => a.id)).toEqual([records[2], records[3]].map((r) => r?.id));
+    const source = Object.fromEntries(analysed.map((a) => [a.id, a.analysis.source]));
+    expect(source).toEqual({
+      [records[0]!.id]: "rules",
+      [records[1]!.id]: "rules",
+      [records[2]!.id]: "claude",
+      [records[3]!.id]: "claude",
+    });
   });
 });
