@@ -3,17 +3,17 @@
 
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
-import type { Change, KubeObject } from "../drift/types.js";
+import type { Change, KubeObject, ObjectRef } from "../drift/types.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../lib/errors.js";
 import type { Database } from "../store/database.js";
 import { AdmissionServer } from "./admission-server.js";
 import { WriteBuffer } from "./buffer.js";
 import { generateServingCert, readCertDir, type ServingCert } from "./certs.js";
-import { correlate } from "./correlate.js";
+import { correlate, correlateDeletion } from "./correlate.js";
 import { WebhookRegistrar } from "./registrar.js";
 import { SharedWrites } from "./shared-writes.js";
-import type { ChangedBy } from "./types.js";
+import { type AdmissionWrite, type ChangedBy, objectRefKey } from "./types.js";
 import type { WatchedScope } from "./webhook-config.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -103,23 +103,37 @@ export class AdmissionIdentity {
     void this.syncAll();
   }
 
-  /** Who changed this drift, from the writes seen; unknown when none explains it (or the object is not known). */
+  /**
+   * Who changed this drift, from the writes seen; unknown when none explains it. A drift with no live object (a
+   * deleted one) is explained by the newest DELETE of it by name.
+   */
   async changedBy(
+    ref: ObjectRef,
     live: KubeObject | null | undefined,
     changes: readonly Change[],
     observedAt: number,
   ): Promise<ChangedBy> {
     const objectUid = live?.metadata?.uid;
-    if (!objectUid) return { known: false };
-    const writes = this.buffer.forObject(objectUid, observedAt);
+    if (objectUid) {
+      const writes = await this.writes("forObject", objectUid, observedAt);
+      return correlate(writes, { objectUid, live, changes, observedAt }, WINDOW_MS);
+    }
+    const group = ref.apiVersion.includes("/") ? ref.apiVersion.split("/")[0]! : "";
+    const key = objectRefKey(group, ref.kind, ref.namespace, ref.name);
+    return correlateDeletion(await this.writes("forRef", key, observedAt), observedAt, WINDOW_MS);
+  }
+
+  /** The writes this replica saw, and those the others shared through the store. */
+  private async writes(by: "forObject" | "forRef", key: string, now: number): Promise<AdmissionWrite[]> {
+    const writes = this.buffer[by](key, now);
     if (this.shared) {
       try {
-        writes.push(...(await this.shared.forObject(objectUid, observedAt)));
+        writes.push(...(await this.shared[by](key, now)));
       } catch (err) {
         this.storeFailed(err); // what this replica saw itself still counts
       }
     }
-    return correlate(writes, { objectUid, live, changes, observedAt }, WINDOW_MS);
+    return writes;
   }
 
   private storeFailed(err: unknown): void {

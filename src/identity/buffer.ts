@@ -21,6 +21,12 @@ export class WriteBuffer {
     return this.writes.filter((w) => w.objectUid === objectUid);
   }
 
+  /** The writes to the object of this key (objectRefKey), oldest first. */
+  forRef(objectRef: string, now: number): AdmissionWrite[] {
+    this.prune(now);
+    return this.writes.filter((w) => w.objectRef === objectRef);
+  }
+
   get size(): number {
     return this.writes.length;
   }

@@ -28,14 +28,33 @@ export function correlate(
     if (!drift.changes.some((c) => explains(w, c, drift, windowMs))) continue;
     if (best === null || w.at > best.at) best = w;
   }
-  if (best === null) return { known: false };
+  return best === null ? { known: false } : changedByOf(best);
+}
+
+/**
+ * Who deleted a desired object: the newest DELETE of it (by name: its uid is gone with it) seen within the window
+ * before the drift was observed. No such write → unknown.
+ */
+export function correlateDeletion(
+  writes: readonly AdmissionWrite[],
+  observedAt: number,
+  windowMs: number,
+): KnownChangedBy | { known: false } {
+  const deletes = writes.filter(
+    (w) => !w.dryRun && w.operation === "DELETE" && w.at >= observedAt - windowMs && w.at <= observedAt,
+  );
+  const best = deletes.at(-1);
+  return best ? changedByOf(best) : { known: false };
+}
+
+function changedByOf(w: AdmissionWrite): KnownChangedBy {
   return {
     known: true,
-    person: best.user,
-    via: best.manager,
-    operation: best.operation,
-    subresource: best.subresource,
-    at: new Date(best.at).toISOString(),
+    person: w.user,
+    via: w.manager,
+    operation: w.operation,
+    subresource: w.subresource,
+    at: new Date(w.at).toISOString(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { changedPaths, digestAt } from "./changed-paths.js";
-import type { AdmissionWrite } from "./types.js";
+import { type AdmissionWrite, objectRefKey } from "./types.js";
 
 interface ManagedEntry {
   manager?: string;
@@ -16,6 +16,8 @@ export function writeFromReview(review: unknown, at: number): AdmissionWrite | n
   const uid = meta(object)?.uid ?? meta(oldObject)?.uid;
   if (typeof uid !== "string" || typeof user.username !== "string") return null;
   const paths = changedPaths(oldObject, object);
+  const kind = (req.kind ?? {}) as { group?: string; kind?: string };
+  const name = typeof req.name === "string" && req.name !== "" ? req.name : (meta(object)?.name ?? "");
   return {
     user: { username: user.username, uid: user.uid ?? "", groups: user.groups ?? [] },
     operation: String(req.operation ?? ""),
@@ -23,14 +25,22 @@ export function writeFromReview(review: unknown, at: number): AdmissionWrite | n
     manager: managerOf(req.options, object),
     dryRun: req.dryRun === true,
     objectUid: uid,
+    objectRef: objectRefKey(
+      kind.group ?? "",
+      kind.kind ?? "",
+      typeof req.namespace === "string" ? req.namespace : undefined,
+      name,
+    ),
     paths,
     digests: Object.fromEntries(paths.map((p) => [p, digestAt(object, p)])),
     at,
   };
 }
 
-function meta(obj: unknown): { uid?: string; managedFields?: ManagedEntry[] } | undefined {
-  return (obj as { metadata?: { uid?: string; managedFields?: ManagedEntry[] } } | null)?.metadata;
+type Meta = { uid?: string; name?: string; managedFields?: ManagedEntry[] };
+
+function meta(obj: unknown): Meta | undefined {
+  return (obj as { metadata?: Meta } | null)?.metadata;
 }
 
 /** The request's fieldManager option, else the newest managedFields entry of the new object. */

@@ -28,6 +28,15 @@ export class SharedWrites {
     return rows.map((r) => fromJsonb<AdmissionWrite>(r.write));
   }
 
+  /** The writes to the object of this key (objectRefKey), oldest first: few rows, kept minutes, so no index. */
+  async forRef(objectRef: string, now: number): Promise<AdmissionWrite[]> {
+    const rows = await this.db.query<{ write: unknown }>(
+      "select write from identity_write where write->>'objectRef' = $1 and at >= $2 order by at",
+      [objectRef, new Date(now - this.maxAgeMs).toISOString()],
+    );
+    return rows.map((r) => fromJsonb<AdmissionWrite>(r.write));
+  }
+
   /** Deletes what is older than the bound: personal data is not kept longer than correlation needs it. */
   async prune(now: number): Promise<void> {
     await this.db.query("delete from identity_write where at < $1", [new Date(now - this.maxAgeMs).toISOString()]);

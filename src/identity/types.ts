@@ -1,3 +1,9 @@
+/** The key of an object by its name, as writes and drifts both know it (the group, not the version: writes may come
+ * through another version of the same kind). */
+export function objectRefKey(group: string, kind: string, namespace: string | undefined, name: string): string {
+  return `${group}|${kind}|${namespace ?? ""}|${name}`;
+}
+
 /** The person behind one write, as the apiserver told the admission webhook. */
 export interface Person {
   username: string;
@@ -14,6 +20,8 @@ export interface AdmissionWrite {
   manager: string;
   dryRun: boolean;
   objectUid: string;
+  /** `group|kind|namespace|name` (objectRefKey): a deleted object's drift has no live uid to find its writes by. */
+  objectRef: string;
   /** RFC 6901 pointers that differ between the old and the new object. */
   paths: string[];
   /** By path: digestAt(new object, path), what this write left there. */

@@ -103,7 +103,8 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
     changedBy:
       admission &&
-      ((result) => admission.changedBy(detectorRef.current?.liveView.get(result.ref), result.changes, Date.now())),
+      ((result) =>
+        admission.changedBy(result.ref, detectorRef.current?.liveView.get(result.ref), result.changes, Date.now())),
   });
   const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
   const events = new KubeEventReporter({

@@ -81,7 +81,8 @@ describe("admission writes shared through PostgreSQL", () => {
       const rows = await db.query<{ n: number }>("select count(*)::int as n from identity_write");
       return rows[0]?.n === 1;
     });
-    const got = await leader.changedBy(live as never, [change], Date.now());
+    const ref = { apiVersion: "apps/v1", kind: "Deployment", namespace: "team", name: "web" };
+    const got = await leader.changedBy(ref, live as never, [change], Date.now());
     expect(got).toMatchObject({ known: true, person: { username: "alice" }, via: "kubectl" });
   });
 });

@@ -16,7 +16,7 @@ import { WEBHOOK_CONFIGURATION_NAME } from "../../src/identity/webhook-config.js
 import type { RunningService } from "../../src/service/service.js";
 import { freePort } from "../helpers/free-port.js";
 import { createTestNamespace, kubectlIn, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
-import { webAndSettings } from "../helpers/manifests.js";
+import { modeConfigMap, webAndSettings } from "../helpers/manifests.js";
 import { httpGet, logSink, startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 
 const execFileAsync = promisify(execFile);
@@ -66,7 +66,7 @@ describe("identity from admission (sandbox)", () => {
   beforeAll(async () => {
     ns = await createTestNamespace(loadKubeConfig(), "ident");
     dir = mkdtempSync(join(tmpdir(), "ident-"));
-    writeFileSync(join(dir, "app.yaml"), webAndSettings(ns.name));
+    writeFileSync(join(dir, "app.yaml"), `${webAndSettings(ns.name)}---\n${modeConfigMap(ns.name, "doomed", "kept")}`);
     admin("apply", "--server-side", "-f", join(dir, "app.yaml"));
     // Two people with edit rights, and a controller: a kube-system service account (the control plane's own).
     controllerSa = `fake-controller-${randomBytes(3).toString("hex")}`;
@@ -212,6 +212,13 @@ describe("identity from admission (sandbox)", () => {
     await as("bob", "scale", "deployment/web", "--replicas=6");
     const web = await openRecord("web", (r) => r.changes.some((c) => c.live === 6));
     expect(person(web)).toBe(`system:serviceaccount:${ns.name}:bob`);
+  });
+
+  it("a deleted object's drift names who deleted it (by name: its uid is gone)", async () => {
+    await as("bob", "delete", "configmap", "doomed");
+    const rec = await openRecord("doomed", (r) => r.resourceStatus === "Missing");
+    expect(rec.changedBy).toMatchObject({ known: true, operation: "DELETE" });
+    expect(person(rec)).toBe(`system:serviceaccount:${ns.name}:bob`);
   });
 
   it("with the detector stopped, writes still go through (fail open)", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Change } from "../../../src/drift/types.js";
 import { WriteBuffer } from "../../../src/identity/buffer.js";
 import { changedPaths, digestAt } from "../../../src/identity/changed-paths.js";
-import { correlate } from "../../../src/identity/correlate.js";
+import { correlate, correlateDeletion } from "../../../src/identity/correlate.js";
 import { allowReview, writeFromReview } from "../../../src/identity/review.js";
 import type { AdmissionWrite } from "../../../src/identity/types.js";
 
@@ -21,6 +21,7 @@ function write(over: Partial<AdmissionWrite> = {}): AdmissionWrite {
     manager: "kubectl",
     dryRun: false,
     objectUid: "obj-1",
+    objectRef: "apps|Deployment|team|web",
     paths: ["/spec/replicas"],
     digests: { "/spec/replicas": digestAt(LIVE, "/spec/replicas") },
     at: T,
@@ -103,6 +104,34 @@ describe("correlate", () => {
   });
 });
 
+describe("correlateDeletion", () => {
+  it("names who deleted the object: the newest DELETE within the window, never a dry-run or another write", () => {
+    const del = (username: string, at: number, over: Partial<AdmissionWrite> = {}) =>
+      write({
+        operation: "DELETE",
+        subresource: "",
+        paths: [],
+        digests: {},
+        at,
+        ...over,
+        user: { username, uid: username, groups: [] },
+      });
+    const writes = [
+      write({ at: T - 1000 }),
+      del("alice", T - 800),
+      del("bob", T - 500),
+      del("mallory", T - 100, { dryRun: true }),
+    ];
+    expect(correlateDeletion(writes, T, 5_000)).toMatchObject({
+      known: true,
+      person: { username: "bob" },
+      operation: "DELETE",
+    });
+    expect(correlateDeletion(writes, T + 60_000, 5_000)).toEqual({ known: false }); // long after: not guessed
+    expect(correlateDeletion([write({ at: T - 100 })], T, 5_000)).toEqual({ known: false }); // an update is no delete
+  });
+});
+
 describe("WriteBuffer", () => {
   it("never stores a dry-run and keeps the size and age bounds", () => {
     const b = new WriteBuffer(2, 60_000);
@@ -113,6 +142,9 @@ describe("WriteBuffer", () => {
     b.add(write({ at: T + 2 }));
     expect(b.forObject("obj-1", T + 2).map((w) => w.at)).toEqual([T + 1, T + 2]);
     expect(b.forObject("obj-1", T + 120_000)).toEqual([]);
+    b.add(write({ at: T + 3 }));
+    expect(b.forRef("apps|Deployment|team|web", T + 3).map((w) => w.at)).toEqual([T + 3]);
+    expect(b.forRef("apps|Deployment|team|other", T + 3)).toEqual([]);
   });
 });
 
@@ -125,6 +157,9 @@ describe("writeFromReview", () => {
       kind: "AdmissionReview",
       request: {
         uid: "r1",
+        kind: { group: "apps", version: "v1", kind: "Deployment" },
+        namespace: "team",
+        name: "web",
         operation: "UPDATE",
         subResource: "scale",
         userInfo: { username: "alice", uid: "u1", groups: ["sre", "system:authenticated"] },
@@ -141,6 +176,7 @@ describe("writeFromReview", () => {
       manager: "kubectl",
       dryRun: false,
       objectUid: "obj-1",
+      objectRef: "apps|Deployment|team|web",
       paths: ["/spec/replicas"],
       digests: { "/spec/replicas": digestAt(neu, "/spec/replicas") },
       at: T,
