@@ -1,8 +1,10 @@
-// The HTTPS endpoint the apiserver calls (POST /validate): each AdmissionReview is reduced to a write, handed on,
-// and answered allowed, with its uid, never with a patch. The certificate can be replaced while serving.
+// The HTTPS endpoints the apiserver calls: POST /validate, where each AdmissionReview is reduced to a write, handed
+// on, and answered allowed, with its uid, never with a patch; and POST /audit, where the audit webhook backend posts
+// its EventLists (the second source). The certificate can be replaced while serving.
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { writesFromAudit } from "./audit.js";
 import type { ServingCert } from "./certs.js";
 import { allowReview, writeFromReview } from "./review.js";
 import type { AdmissionWrite } from "./types.js";
@@ -23,8 +25,9 @@ export class AdmissionServer {
 
   constructor(private readonly opts: AdmissionServerOptions) {
     this.server = createServer({ cert: opts.cert.certPem, key: opts.cert.keyPem }, (req, res) => {
-      if (req.method !== "POST" || req.url?.split("?")[0] !== "/validate") {
-        res.writeHead(404, { "content-type": "application/json" }).end('{"error":"POST /validate only"}');
+      const path = req.url?.split("?")[0];
+      if (req.method !== "POST" || (path !== "/validate" && path !== "/audit")) {
+        res.writeHead(404, { "content-type": "application/json" }).end('{"error":"POST /validate or /audit only"}');
         return;
       }
       const chunks: Buffer[] = [];
@@ -39,6 +42,11 @@ export class AdmissionServer {
           review = size <= MAX_BODY_BYTES ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
         } catch {
           review = undefined;
+        }
+        if (path === "/audit") {
+          res.writeHead(200, { "content-type": "application/json" }).end("{}");
+          for (const write of writesFromAudit(review, Date.now())) this.opts.onWrite(write);
+          return;
         }
         const write = writeFromReview(review, Date.now());
         // Always allowed: identity is learnt, never enforced (a request we could not read is allowed too).

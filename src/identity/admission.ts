@@ -1,4 +1,4 @@
-// DRIFT_IDENTITY=admission: the HTTPS webhook, its certificate (generated and rotated, or read from a Secret), the
+// DRIFT_IDENTITY=admission (or audit): the HTTPS webhook, its certificate (generated and rotated, or read from a Secret), the
 // registration in each watched cluster, and the one question the detector asks: who made this drift?
 
 import { setTimeout as delay } from "node:timers/promises";
@@ -29,6 +29,8 @@ const SERVICE_PORT = 8443;
 
 export interface AdmissionIdentityOptions {
   listen: { host: string; port: number };
+  /** false: do not register the admission webhook (DRIFT_IDENTITY=audit only listens, for the audit backend). */
+  register?: boolean;
   url?: string;
   certDir?: string;
   /** The store: with PostgreSQL, the writes every replica saw are shared through it. */
@@ -90,6 +92,7 @@ export class AdmissionIdentity {
 
   /** Registers the webhook in a cluster (now, and again whenever its kinds or the CA change). */
   addCluster(client: KubeClient, scope: () => WatchedScope, logger: Logger): void {
+    if (this.opts.register === false) return;
     const registrar = new WebhookRegistrar({
       client,
       scope,

@@ -1,4 +1,4 @@
-// DRIFT_IDENTITY=admission in `run`: the webhook starts before the clusters (each registers it as it starts).
+// DRIFT_IDENTITY=admission|audit in `run`: the webhook starts before the clusters (each registers it as it starts).
 import type { Logger } from "pino";
 import type { Shutdown } from "../app/shutdown.js";
 import { AdmissionIdentity, type AdmissionIdentityOptions } from "../identity/admission.js";
@@ -12,9 +12,10 @@ export async function startAdmission(
   shutdown: Shutdown,
   tuning?: AdmissionIdentityOptions["tuning"],
 ): Promise<AdmissionIdentity | undefined> {
-  if (settings.identity !== "admission") return undefined;
+  if (settings.identity === "off") return undefined;
   const admission = new AdmissionIdentity({
     listen: settings.admissionListen,
+    register: settings.identity === "admission",
     url: settings.admissionUrl,
     certDir: settings.admissionCertDir,
     db,

@@ -410,10 +410,11 @@ export const RUN_SETTINGS = {
   identity: s({
     env: "DRIFT_IDENTITY",
     flag: "identity",
-    description: "who changed it, as a person: admission = an always-allowing, fail-open admission webhook",
-    allowed: "off or admission",
+    description:
+      "who changed it, as a person: admission = an always-allowing, fail-open admission webhook (it also takes audit events at /audit); audit = only the apiserver's audit webhook backend posting to /audit",
+    allowed: "off, admission or audit",
     default: "off",
-    schema: enumSchema(["off", "admission"]),
+    schema: enumSchema(["off", "admission", "audit"]),
   }),
   admissionListen: s({
     env: "DRIFT_ADMISSION_LISTEN",
