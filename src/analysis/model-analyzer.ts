@@ -235,7 +235,10 @@ export class ModelAnalyzer implements Analyzer {
       summary: t(r.summary, 400),
       likelyCause: t(r.likelyCause, 1000),
       risk: { level, why: t(r.risk.why, 1000) },
-      recommendation: { action: r.recommendation.action, rationale: t(r.recommendation.rationale, 1000) },
+      recommendation: {
+        action: floorAction(req, r.recommendation.action),
+        rationale: t(r.recommendation.rationale, 1000),
+      },
       commands: r.commands
         .map((c) => c.trim())
         .filter(isSafeCommand)
@@ -272,4 +275,11 @@ export class ModelAnalyzer implements Analyzer {
       this.options.logger?.warn({ error: (err as Error).message }, "analysis cache write failed");
     }
   }
+}
+
+/** Privilege drift (RBAC, securityContext, host access, service account) is never to be ignored or accepted unseen. */
+function floorAction(req: AnalysisRequest, action: Analysis["recommendation"]["action"]) {
+  const all = classify(req.result).all;
+  const privileged = all.includes("privilege-escalation") || all.includes("rbac-widening");
+  return privileged && (action === "ignore" || action === "accept") ? "investigate" : action;
 }

@@ -1,11 +1,12 @@
-// Commands from a model are shown to people, never run; still, only the shapes we would suggest ourselves pass:
-// drift-detector commands and read-only kubectl, single commands with no shell operators.
+// Commands from a model are shown to people, never run; still, a model steered by text planted in the cluster must
+// not talk anyone into a write: only read-only kubectl (get, describe, logs, rollout history) and
+// `drift-detector drift list|show` pass, single commands with no shell operators. Reverts, accepts and hub writes
+// are offered by our own rules and the dashboard, never by the model.
 import { DRIFT_ID_PLACEHOLDER } from "./prompt.js";
 
 const SHELL_OPERATORS = /[;&|`$<>\\\n\r]|\$\(/;
-const KUBECTL_READ_ONLY =
-  /^kubectl\s+(get|describe|logs|top|explain|events|diff|auth\s+can-i|rollout\s+(history|status))\b/;
-const DRIFT_DETECTOR = /^drift-detector\s+(drift|hub|check)\b/;
+const KUBECTL_READ_ONLY = /^kubectl\s+(get|describe|logs|rollout\s+history)\s/;
+const DRIFT_DETECTOR = /^drift-detector\s+drift\s+(list|show)(\s|$)/;
 
 export function isSafeCommand(cmd: string): boolean {
   const c = cmd.trim();

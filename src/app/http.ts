@@ -12,7 +12,8 @@ export interface HttpServerOptions {
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // fastify's own request logs stay off: the app logs what matters, and request logs would echo tokens in headers.
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  // A request must arrive whole within 30 s (slow-request exhaustion); responses such as event streams are not bound.
+  const app = Fastify({ logger: false, forceCloseConnections: true, requestTimeout: 30_000 });
   app.get("/healthz", async (_req, reply) => {
     const stalled = opts.liveness?.stalled() ?? {};
     if (Object.keys(stalled).length === 0) return { status: "ok" };

@@ -67,7 +67,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
   for (const record of [scaled, hotfixed]) for (const line of describeDrift(record)) progress.say(line);
 
   await progress.step(`Reverting the backend's replicas (drift ${scaled.id}) to what the hub says`, async () => {
-    const result = await detector.act(scaled.id, { action: "revert", actor: "demo" });
+    const result = await detector.act(scaled.id, { action: "revert" });
     progress.say(`    ${result.message}`);
     await waitUntil(
       "the replica drift to resolve",
@@ -87,7 +87,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
   await progress.step(
     `Accepting the hot-fix (drift ${hotfixed.id}) into the hub as a new revision of ${staging}/frontend`,
     async () => {
-      const result = await detector.act(hotfixed.id, { action: "accept", actor: "demo" });
+      const result = await detector.act(hotfixed.id, { action: "accept" });
       progress.say(`    ${result.message}`);
     },
   );

@@ -13,6 +13,9 @@ export class ServiceEngineConfig {
   /** Remediation's holder (src/service/remediation.ts): it replaces `ignoreRules` when a rule is added. */
   storeRules: { readonly ignoreRules: IgnoreRule[] } = { ignoreRules: [] };
 
+  /** The installation's key for Secret value hashes (src/service/hash-key.ts). */
+  secretHashKey: string | undefined;
+
   /** @param path DRIFT_CONFIG, if set */
   constructor(
     private readonly path: string | undefined,
@@ -41,10 +44,11 @@ export class ServiceEngineConfig {
   }
 
   /** Engine options for the detectors, read at every detection (`detect` spreads them). */
-  readonly engine = Object.defineProperties({} as EngineConfig, {
+  readonly engine = Object.defineProperties({} as EngineConfig & { secretHashKey?: string }, {
     ignoreRules: { enumerable: true, get: () => this.ignoreRules() },
     imperativeManagers: { enumerable: true, get: () => this.file.imperativeManagers },
     severityRules: { enumerable: true, get: () => this.file.severityRules },
+    secretHashKey: { enumerable: true, get: () => this.secretHashKey },
   });
 
   // The same array while neither part changed: the engine compiles rules once per array.

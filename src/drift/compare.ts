@@ -5,7 +5,7 @@ import { schemaFromCrd } from "./crdschema.js";
 import { groupOf, schemaFor } from "./defaults.js";
 import { annotationRules, compileIgnoreRules, ignoreReason, rulesFor } from "./ignore.js";
 import { attribution, culprit, IMPERATIVE_MANAGERS, OWN_MANAGERS, type OwnerQuery } from "./managedfields.js";
-import { DEFAULT_SECRET_HASH_KEY, isSecretPath, maskValue } from "./mask.js";
+import { DEFAULT_SECRET_HASH_KEY, maskScalar } from "./mask.js";
 import {
   findByKey,
   isEmpty,
@@ -20,6 +20,7 @@ import { NameMatcher, PathStack } from "./paths.js";
 import { withPublished } from "./published.js";
 import { quantitiesEqual } from "./quantity.js";
 import { isDefaultFn, type ListKey, type SchemaNode } from "./schema.js";
+import { isSensitiveLeaf, maskSensitive, type SensitiveKind } from "./sensitive.js";
 import { type SeverityPolicy, severityPolicy, worseSeverity } from "./severity.js";
 import type {
   Change,
@@ -92,7 +93,7 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
     c,
     live.metadata?.managedFields,
     server ? input.serverDefaulted : undefined,
-    obj.kind === "Secret" && group === "",
+    { secret: obj.kind === "Secret" && group === "", configMap: obj.kind === "ConfigMap" && group === "" },
     input.baseline,
     input.onUnowned !== undefined,
     server && input.serverDefaulted === undefined ? input.onDefaultsNeeded : undefined,
@@ -149,7 +150,7 @@ class Walk {
     private readonly managedFields: ManagedFieldsEntry[] | undefined,
     /** Server mode: the dry-run create result; a live-only value equal to its counterpart here is a default. */
     private readonly defaulted: KubeObject | undefined,
-    private readonly secret: boolean,
+    private readonly sensitive: SensitiveKind,
     private readonly baseline: UnownedBaseline | undefined,
     /** Whether the caller keeps this observation's unowned values (else they are not rendered). */
     private readonly collect: boolean,
@@ -307,7 +308,8 @@ class Walk {
       return;
     }
     const field = this.path.fieldString();
-    const seen = isSecretPath(this.secret, this.path.segs) ? maskValue(lv, this.c.secretKey) : lv;
+    // Kept in the store as the baseline: masked as a change would be.
+    const seen = maskSensitive(this.sensitive, this.path.segs, lv, (leaf) => maskScalar(leaf, this.c.secretKey));
     if (base !== undefined && Object.hasOwn(base.values, field)) {
       const was = base.values[field];
       if (deepEqual(was, seen, node)) {
@@ -376,7 +378,19 @@ class Walk {
       type === "removed"
         ? null
         : attribution(owner !== undefined ? owner : culprit(this.managedFields, segs, this.c.owners));
-    const masked = isSecretPath(this.secret, segs);
+    // A leaf secret on either side is masked on both: the other side's value would tell what it was changed from.
+    const both =
+      typeof desired !== "object" &&
+      typeof live !== "object" &&
+      (isSensitiveLeaf(this.sensitive, segs, desired) || isSensitiveLeaf(this.sensitive, segs, live));
+    let masked = false;
+    const mask = (leaf: unknown) => {
+      masked = true;
+      return maskScalar(leaf, this.c.secretKey);
+    };
+    const hide = (v: unknown) => (both ? mask(v) : maskSensitive(this.sensitive, segs, v, mask));
+    const shownDesired = type !== "added" ? hide(desired) : undefined;
+    const shownLive = type !== "removed" ? hide(live) : undefined;
     const change: Change = {
       path: this.path.pointer(),
       field: this.path.fieldString(),
@@ -385,8 +399,8 @@ class Walk {
       severity: "medium",
       by,
     };
-    if (type !== "added") change.desired = masked ? maskValue(desired, this.c.secretKey) : desired;
-    if (type !== "removed") change.live = masked ? maskValue(live, this.c.secretKey) : live;
+    if (type !== "added") change.desired = shownDesired;
+    if (type !== "removed") change.live = shownLive;
     this.changes.push(change);
   }
 }

@@ -92,7 +92,9 @@ export class LiveView {
       this.unresolved.delete(`${d.ref.apiVersion}|${d.ref.kind}`);
       const namespace = this.namespaceOf(d.ref, info);
       if (namespace) namespaces.add(namespace);
-      const key = `${d.ref.apiVersion}|${d.ref.kind}|${namespace ?? ""}`;
+      // Secrets may be granted by name only (`rbac`): one watch per name (fieldSelector), which such a Role allows.
+      const one = d.ref.apiVersion === "v1" && d.ref.kind === "Secret" ? `|${d.ref.name}` : "";
+      const key = `${d.ref.apiVersion}|${d.ref.kind}|${namespace ?? ""}${one}`;
       let t = targets.get(key);
       if (!t) {
         t = { key, apiVersion: d.ref.apiVersion, kind: d.ref.kind, namespace, names: new Set() };
@@ -190,7 +192,8 @@ export class LiveView {
 
   private watchedFor(ref: ObjectRef): Watched | undefined {
     for (const ns of [ref.namespace ?? this.opts.defaultNamespace ?? "default", ""]) {
-      const w = this.watched.get(`${ref.apiVersion}|${ref.kind}|${ns}`);
+      const kind = `${ref.apiVersion}|${ref.kind}|${ns}`;
+      const w = this.watched.get(kind) ?? this.watched.get(`${kind}|${ref.name}`);
       if (w) return w;
     }
     return undefined;

@@ -19,6 +19,11 @@ export interface RbacOptions {
   /** Where the detector runs: its Lease lives there. */
   leaseNamespace: string;
   leaseName: string;
+  /**
+   * Replicas share shards (DRIFT_SHARDING): member and shard Leases come and go under names not known in advance,
+   * so the Lease rule cannot name them — list, get, update, delete of any Lease in the detector's own namespace.
+   */
+  sharding?: boolean;
   /** Bind the roles to this ServiceAccount; without it only the roles are printed. */
   serviceAccount?: { namespace: string; name: string };
 }
@@ -63,12 +68,14 @@ export function rbacFor(targets: RbacTarget[], opts: RbacOptions): KubeObject[] 
   out.push(
     role("Role", lease, opts.leaseNamespace, [
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
-      {
-        apiGroups: ["coordination.k8s.io"],
-        resources: ["leases"],
-        verbs: ["get", "update"],
-        resourceNames: [opts.leaseName],
-      },
+      opts.sharding
+        ? { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "update", "delete"] }
+        : {
+            apiGroups: ["coordination.k8s.io"],
+            resources: ["leases"],
+            verbs: ["get", "update"],
+            resourceNames: [opts.leaseName],
+          },
     ]),
   );
   const sa = opts.serviceAccount;

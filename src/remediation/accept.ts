@@ -2,6 +2,7 @@
 // as a new revision, guarded by If-Match on the data the edit was made from, so the fix survives the next
 // promotion. Masked Secret values are refused: the hub would store "***".
 import { changeAuthors, describeRef } from "../detector/records.js";
+import { maskUnitText } from "./mask-text.js";
 import { unifiedDiff } from "./text-diff.js";
 import { type Action, type DriftRecordView, type HubUnitAccess, RemediationError } from "./types.js";
 import { acceptIntoUnitData, UnitEditError } from "./unit-edit.js";
@@ -85,7 +86,8 @@ export async function acceptDrift(
       throw new RemediationError(422, `cannot edit unit ${source.unit}: ${err.message}`);
     throw err;
   }
-  const diff = unifiedDiff(data, next, { name: `${source.space}/${source.unit}` });
+  // The preview is shown and audited: secret values in the unit's other lines are masked there too.
+  const diff = unifiedDiff(maskUnitText(data), maskUnitText(next), { name: `${source.space}/${source.unit}` });
   const description = describeAccept(record, actor);
   if (dryRun) return { revision: head + 1, diff, description };
   const revision = await hub.putData(source.space, source.unit, next, { ifMatch: etag, description });

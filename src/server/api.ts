@@ -7,10 +7,13 @@ import { registerEventRoutes } from "./routes/events.js";
 import { registerRemediationRoutes } from "./routes/remediation.js";
 import { registerResourceRoutes } from "./routes/resources.js";
 import { registerStatsRoutes } from "./routes/stats.js";
+import { registerWhoamiRoutes } from "./routes/whoami.js";
 
 export type { ApiDeps } from "./deps.js";
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+  deps.access.register(app);
+  registerWhoamiRoutes(app, deps.access);
   registerDriftRoutes(app, deps);
   registerResourceRoutes(app, deps);
   registerEventRoutes(app, deps);

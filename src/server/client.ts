@@ -57,8 +57,8 @@ export class DriftApiClient {
     return (await this.call<{ items: AuditEntry[] }>("GET", `/api/drifts/${encodeURIComponent(id)}/audit`)).items;
   }
 
-  /** POST /api/drifts/{id}/actions. `actor` is who approves it (audit, hub revision). */
-  act(id: string, request: Omit<ActionRequest, "dryRun"> & { dryRun?: boolean }): Promise<ActionResult> {
+  /** POST /api/drifts/{id}/actions. Who approves it (audit, hub revision) is the token's identity, never the body's. */
+  act(id: string, request: Omit<ActionRequest, "dryRun" | "actor"> & { dryRun?: boolean }): Promise<ActionResult> {
     return this.call("POST", `/api/drifts/${encodeURIComponent(id)}/actions`, request);
   }
 

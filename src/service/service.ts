@@ -20,11 +20,16 @@ import type { Tracker } from "../detector/tracker.js";
 import { defaultIdentity } from "../kube/leader.js";
 import { errorMessage } from "../lib/errors.js";
 import { loadPolicyFile } from "../remediation/policy.js";
+import { AccessGate, isLoopback } from "../server/access.js";
 import { registerApi } from "../server/api.js";
 import { registerDashboard } from "../server/dashboard/routes.js";
+import { registerHostCheck } from "../server/host-check.js";
+import { SSE_DEFAULTS } from "../server/sse-limits.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
+import { homeReviewer } from "./access.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
+import { installHashKey } from "./hash-key.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
 import { clusterSpecs, type RunSettings } from "./settings.js";
 import { advertisedUrl, peerResources, shardedRemediator, startSharding } from "./sharding.js";
@@ -84,6 +89,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.storeAvailable.set(0);
   }
   const recordStore = db ? new RecordStore(db) : undefined;
+  engineConfig.secretHashKey = await installHashKey(db, settings.secretHashKey);
   // Registered early so that it runs late: after detection and remediation stopped using the sources.
   const sources: DesiredSource[] = [];
   shutdown.add("close the desired-state sources", async () => {
@@ -145,6 +151,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   shutdown.add("stop remediation", () => remediation.stop());
   await remediation.loadIgnoreRules();
   engineConfig.storeRules = remediation.engine;
+  registerHostCheck(server, settings.allowedHosts);
   registerDashboard(server);
   registerApi(server, {
     store: recordStore,
@@ -155,7 +162,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ),
     peerResources: sharding && peerResources(sharding, logger),
     bus,
-    apiToken: settings.apiToken,
+    sse: { ...SSE_DEFAULTS, maxConnections: settings.sseMaxConnections, maxPerClient: settings.sseMaxPerClient },
+    access: new AccessGate({
+      loopback: isLoopback(settings.listen.host),
+      apiToken: settings.apiToken,
+      reviewer: homeReviewer(settings, env, shutdown),
+      metricsAuth: settings.metricsAuth === "token",
+    }),
     remediation: {
       mode: settings.remediation,
       remediator: shardedRemediator(sharding, remediation, watched, settings.apiToken),

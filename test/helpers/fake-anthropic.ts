@@ -79,7 +79,11 @@ export function analysesFor(ids: string[], overrides: Record<string, unknown> = 
       likelyCause: "Edited by hand.",
       risk: { level: "medium", why: "Differs from the declared state." },
       recommendation: { action: "revert", rationale: "Restore the declared state." },
-      commands: ["drift-detector drift revert {DRIFT_ID}", "kubectl get deployment backend -n qa -o yaml"],
+      commands: [
+        "drift-detector drift show {DRIFT_ID}",
+        "drift-detector drift revert {DRIFT_ID}",
+        "kubectl get deployment backend -n qa -o yaml",
+      ],
       confidence: 0.8,
       ...overrides,
     })),

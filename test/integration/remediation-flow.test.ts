@@ -194,7 +194,7 @@ describe("remediation: the issue's done-when, through the service", () => {
     expect(data).toContain("replicas: 2 # two is enough for qa");
     const revisions = await hub.listRevisions(QA, "web");
     const newest = revisions.find((r) => r.RevisionNum === after.HeadRevisionNum);
-    expect(newest?.Description).toMatch(/LOG_LEVEL.*kubectl-set.*accepted by alice/);
+    expect(newest?.Description).toMatch(/LOG_LEVEL.*kubectl-set.*accepted by api-token/);
   });
 
   it("promotion to the next space carries the accepted value", async () => {
@@ -212,13 +212,13 @@ describe("remediation: the issue's done-when, through the service", () => {
       .map((e) => [e.action, e.recordId, e.actor]);
     expect(done).toEqual(
       expect.arrayContaining([
-        ["revert", reverted.id, "alice"],
-        ["accept", accepted.id, "alice"],
+        ["revert", reverted.id, "api-token"],
+        ["accept", accepted.id, "api-token"],
       ]),
     );
     const shown = await cli("show", accepted.id);
     expect(shown.stdout).toContain("accept");
-    expect(shown.stdout).toMatch(/alice\s+accept\s+succeeded/);
+    expect(shown.stdout).toMatch(/api-token\s+accept\s+succeeded/);
   });
 
   it("refuses to accept when the unit changed meanwhile (409, nothing written), and the CLI says so", async () => {

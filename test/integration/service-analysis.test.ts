@@ -78,7 +78,9 @@ describe("drift analysis in the service", () => {
     for (const r of records) {
       const stored = await detail(r.id);
       expect(stored.analysis?.source).toBe("claude");
-      expect(stored.analysis?.commands).toContain(`drift-detector drift revert ${r.id}`);
+      expect(stored.analysis?.commands).toContain(`drift-detector drift show ${r.id}`);
+      // What the model may suggest is read-only: its `drift revert` is dropped.
+      expect(stored.analysis?.commands.join(" ")).not.toContain("drift revert");
       expect(JSON.stringify(stored.analysis)).not.toContain("{DRIFT_ID}");
     }
     // The log line carries the analysis summary.
@@ -99,7 +101,7 @@ describe("drift analysis in the service", () => {
     expect(fake.requests.length).toBe(requests);
     const stored = await detail(again.id);
     expect(stored.analysis?.source).toBe("claude");
-    expect(stored.analysis?.commands).toContain(`drift-detector drift revert ${again.id}`);
+    expect(stored.analysis?.commands).toContain(`drift-detector drift show ${again.id}`);
     expect(stored.analysis?.commands.join(" ")).not.toContain(first.id);
   });
 

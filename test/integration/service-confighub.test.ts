@@ -91,13 +91,14 @@ describe("the service with a confighub: source", () => {
     const res = await fetch(`${service.address}/api/drifts/${record.id}/actions`, {
       method: "POST",
       headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ action: "accept", dryRun: false, actor: "alice" }),
+      body: JSON.stringify({ action: "accept", dryRun: false }),
     });
     expect(res.status).toBe(200);
     expect(hub.data(space, "settings")).toContain("mode: auto");
     expect(hub.unit(space, "settings").HeadRevisionNum).toBe(head + 1);
     const put = hub.requests.filter((r) => r.method === "PUT" && r.path.endsWith("/data")).at(-1);
-    expect(put?.query.get("last_change_description")).toMatch(/accepted by alice/);
+    // The actor is the token's identity, never a name the client gives.
+    expect(put?.query.get("last_change_description")).toMatch(/accepted by api-token/);
     expect(put?.ifMatch).toBe(`"${dataHash}"`);
     expect(hub.problems).toEqual([]);
   }, 120_000);

@@ -19,7 +19,7 @@ export const DRIFT_CLASSES = [
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 
 const PRIVILEGE =
-  /\/securityContext(\/|$)|\/privileged$|\/hostNetwork$|\/hostPID$|\/hostIPC$|\/hostPath(\/|$)|\/hostPort$|\/allowPrivilegeEscalation$|\/capabilities(\/|$)|\/runAsUser$|\/runAsNonRoot$|\/automountServiceAccountToken$/;
+  /\/securityContext(\/|$)|\/privileged$|\/hostNetwork$|\/hostPID$|\/hostIPC$|\/hostPath(\/|$)|\/hostPort$|\/allowPrivilegeEscalation$|\/capabilities(\/|$)|\/runAsUser$|\/runAsNonRoot$|\/automountServiceAccountToken$|\/serviceAccountName$|\/serviceAccount$/;
 const ROLE_KINDS = new Set(["Role", "ClusterRole"]);
 const BINDING_KINDS = new Set(["RoleBinding", "ClusterRoleBinding"]);
 

@@ -1,4 +1,5 @@
 // `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
+
 import { type Command, Option } from "commander";
 import { loadSnapshot } from "../../desired/open.js";
 import { detect } from "../../detection/detect.js";
@@ -11,6 +12,7 @@ import type { DesiredObject, DetectionReport } from "../../drift/types.js";
 import { type Cluster, loadCluster, verifyCluster } from "../../kube/cluster.js";
 import { Discovery } from "../../kube/discovery.js";
 import { ExpectedError } from "../../lib/errors.js";
+import { stripTerminal, stripTerminalDeep } from "../../lib/escape.js";
 import { patchTargets } from "../../rbac/rules.js";
 import { rbacTargets } from "../../rbac/targets.js";
 
@@ -62,7 +64,9 @@ export function register(cmd: Command): void {
       process.stdout.write(
         opts.output === "json"
           ? `${JSON.stringify(report, null, 2)}\n`
-          : renderReport(report, { color: useColor() }) + (opts.analyze ? await analysisText(report) : ""),
+          : // Live values may carry terminal sequences: stripped before our own colours are added.
+            renderReport(stripTerminalDeep(report), { color: useColor() }) +
+              (opts.analyze ? stripTerminal(await analysisText(report)) : ""),
       );
       process.exitCode = exitCode;
     });

@@ -1,9 +1,10 @@
 // `drift-detector drift list|show|revert|accept|ignore`: the drift records of a running service, over its HTTP API
 // (`--server URL`, token from DRIFT_API_TOKEN for actions). Exit codes: 0 done, 1 the action failed or conflicted,
 // 2 bad input or the service could not be asked.
-import { userInfo } from "node:os";
+
 import type { Command } from "commander";
 import type { Change } from "../../drift/types.js";
+import { stripTerminal } from "../../lib/escape.js";
 import type { RemediationAction } from "../../remediation/types.js";
 import { DriftApiClient, type DriftListQuery } from "../../server/client.js";
 import { CliError } from "../errors.js";
@@ -43,16 +44,8 @@ function table(rows: string[][]): string {
 }
 
 function print(opts: Common, json: unknown, text: () => string): void {
-  process.stdout.write(opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : `${text()}\n`);
-}
-
-function actor(opts: { as?: string }): string {
-  if (opts.as) return opts.as;
-  try {
-    return `${userInfo().username} (cli)`;
-  } catch {
-    return "cli";
-  }
+  // JSON escapes control characters itself; text is the service's live values, stripped of terminal sequences.
+  process.stdout.write(opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : `${stripTerminal(text())}\n`);
 }
 
 export function register(drift: Command): void {
@@ -140,20 +133,13 @@ export function register(drift: Command): void {
         .command(name)
         .description(description)
         .argument("<id>")
-        .option("--dry-run", "show exactly what would change, change nothing")
-        .option("--as <name>", "who approves it (audit, hub revision); default: your user name"),
+        .option("--dry-run", "show exactly what would change, change nothing"),
     );
 
-  const act = async (
-    name: RemediationAction,
-    id: string,
-    opts: Common & { dryRun?: boolean; as?: string },
-    extra = {},
-  ) => {
+  const act = async (name: RemediationAction, id: string, opts: Common & { dryRun?: boolean }, extra = {}) => {
     const result = await client(opts, true).act(id, {
       action: name,
       dryRun: !!opts.dryRun,
-      actor: actor(opts),
       ...extra,
     });
     print(opts, result, () => {
@@ -168,9 +154,9 @@ export function register(drift: Command): void {
   action(
     "revert",
     "apply the desired state to the cluster (forcing only the drifted fields); verified by re-detection",
-  ).action((id: string, opts: Common & { dryRun?: boolean; as?: string }) => act("revert", id, opts));
+  ).action((id: string, opts: Common & { dryRun?: boolean }) => act("revert", id, opts));
   action("accept", "write the live values into the hub as a new revision (hub and ConfigHub sources)").action(
-    (id: string, opts: Common & { dryRun?: boolean; as?: string }) => act("accept", id, opts),
+    (id: string, opts: Common & { dryRun?: boolean }) => act("accept", id, opts),
   );
   action("ignore", "snooze the drift until a time (--until), or ignore its fields from now on (--path)")
     .option("--until <when>", "snooze until this time (ISO 8601) or for this long (2h, 30m)")
@@ -180,13 +166,8 @@ export function register(drift: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--reason <text>", "why, kept with the ignore rule")
-    .action(
-      (
-        id: string,
-        opts: Common & { dryRun?: boolean; as?: string; until?: string; path?: string[]; reason?: string },
-      ) => {
-        if (opts.until && opts.path) throw new CliError("give --until (snooze) or --path (ignore rule), not both");
-        return act("ignore", id, opts, { until: opts.until, paths: opts.path, reason: opts.reason });
-      },
-    );
+    .action((id: string, opts: Common & { dryRun?: boolean; until?: string; path?: string[]; reason?: string }) => {
+      if (opts.until && opts.path) throw new CliError("give --until (snooze) or --path (ignore rule), not both");
+      return act("ignore", id, opts, { until: opts.until, paths: opts.path, reason: opts.reason });
+    });
 }

@@ -18,6 +18,7 @@ interface RbacCommandOptions {
   leaseNamespace: string;
   leaseName: string;
   serviceAccount?: string;
+  sharding?: boolean;
 }
 
 export function register(cmd: Command): void {
@@ -35,6 +36,7 @@ export function register(cmd: Command): void {
     .option("--lease-namespace <ns>", "namespace of the detector's Lease", "devops-apps")
     .option("--lease-name <name>", "name of the detector's Lease", "drift-detector")
     .option("--service-account <ns/name>", "also print bindings to this ServiceAccount")
+    .option("--sharding", "replicas share shards: Leases of any name in the Lease namespace (members, shards)")
     .action(async (opts: RbacCommandOptions) => {
       process.stdout.write(await rbacYaml(opts));
     });
@@ -58,7 +60,7 @@ export async function rbacYaml(opts: RbacCommandOptions): Promise<string> {
       throw new ExpectedError(`the cluster serves no ${unknown.join(", ")}: install their CRDs first`);
     }
     const objects = rbacFor(targets, { ...opts, serviceAccount });
-    return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+    return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
   } finally {
     await cluster.client.close();
   }

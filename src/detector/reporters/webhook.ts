@@ -2,6 +2,7 @@
 // backoff; a bounded queue, so a dead endpoint costs memory up to a limit and never blocks detection.
 import type { Logger } from "pino";
 import { errorMessage } from "../../lib/errors.js";
+import { slackCode, slackEscape } from "../../lib/escape.js";
 import { changeAuthors, type DriftEvent, describeRef } from "../records.js";
 
 export interface WebhookOptions {
@@ -16,20 +17,24 @@ export interface WebhookOptions {
 
 const ICON = { opened: ":warning:", updated: ":arrows_counterclockwise:", resolved: ":white_check_mark:" } as const;
 
-/** The Slack message for one drift event. Values are left out: only paths and who, never a secret's value. */
+/**
+ * The Slack message for one drift event. Values are left out: only paths and who, never a secret's value. Every
+ * live string is escaped (slackEscape): a manager named `<!channel>` must not ping anyone.
+ */
 export function slackMessage({ event, record, snoozeEnded }: DriftEvent): Record<string, unknown> {
-  const who = changeAuthors(record.changes);
-  const fields = record.changes.slice(0, 10).map((c) => `• \`${c.field || c.path}\` (${c.type}, ${c.severity})`);
+  const who = changeAuthors(record.changes).map(slackEscape);
+  const ref = slackEscape(describeRef(record.ref));
+  const fields = record.changes.slice(0, 10).map((c) => `• ${slackCode(c.field || c.path)} (${c.type}, ${c.severity})`);
   if (record.changes.length > 10) fields.push(`… and ${record.changes.length - 10} more`);
   const title = snoozeEnded
-    ? `${ICON[event]} Drift still open after its snooze: ${describeRef(record.ref)} (${record.severity})`
-    : `${ICON[event]} Drift ${event}: ${describeRef(record.ref)} (${record.severity})`;
+    ? `${ICON[event]} Drift still open after its snooze: ${ref} (${record.severity})`
+    : `${ICON[event]} Drift ${event}: ${ref} (${record.severity})`;
   const detail = [
     record.resourceStatus === "Missing" && event !== "resolved" ? "The object is missing from the cluster." : "",
     fields.join("\n"),
     who.length ? `Changed by: ${who.join(", ")}` : "",
-    record.analysis ? `Analysis: ${record.analysis.summary}` : "",
-    `Cluster: ${record.cluster} · drift ${record.id}`,
+    record.analysis ? `Analysis: ${slackEscape(record.analysis.summary)}` : "",
+    `Cluster: ${slackEscape(record.cluster)} · drift ${record.id}`,
   ]
     .filter(Boolean)
     .join("\n");

@@ -1,10 +1,10 @@
-// /api/drifts: the records (list, one) and the actions on one (token-protected; the Remediator does the rest).
+// /api/drifts: the records (list, one) and the actions on one (access.ts checks who may; the Remediator does the
+// rest, in the name of the authenticated identity).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadContinueError, type RecordPage, type RecordQuery } from "../../detector/record-store.js";
 import { SEVERITIES } from "../../drift/types.js";
 import { REMEDIATION_ACTIONS } from "../../remediation/types.js";
-import { requireToken } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
 import { describeZod } from "../query.js";
 import { findRecord, memoryPage, summary } from "../records.js";
@@ -21,8 +21,9 @@ const listQuery = z.object({
 const actionBody = z.object({
   action: z.enum(REMEDIATION_ACTIONS),
   dryRun: z.boolean().default(false),
-  // who approves (audit, hub revision), ignore's snooze time or paths and reason
+  // Accepted from older clients and ignored: the audit names the authenticated identity, never a given name.
   actor: z.string().max(200).optional(),
+  // ignore's snooze time or paths and reason
   until: z.string().max(100).optional(),
   paths: z.array(z.string().max(1000)).max(200).optional(),
   reason: z.string().max(500).optional(),
@@ -53,24 +54,22 @@ export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return record;
   });
 
-  app.post<{ Params: { id: string } }>(
-    "/api/drifts/:id/actions",
-    { preHandler: requireToken(deps.apiToken) },
-    async (req, reply) => {
-      const body = actionBody.safeParse(req.body ?? {});
-      if (!body.success) {
-        return reply.code(400).send({
-          error: `bad request: ${describeZod(body.error)}; expected {"action": "revert"|"accept"|"ignore", "dryRun": true|false}`,
-        });
-      }
-      const { remediator } = deps.remediation;
-      if (!remediator) {
-        return reply
-          .code(501)
-          .send({ error: "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit" });
-      }
-      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
-      return remediator.act(req.params.id, { ...body.data, actor: body.data.actor?.trim() || "api", forwarded });
-    },
-  );
+  app.post<{ Params: { id: string } }>("/api/drifts/:id/actions", async (req, reply) => {
+    const body = actionBody.safeParse(req.body ?? {});
+    if (!body.success) {
+      return reply.code(400).send({
+        error: `bad request: ${describeZod(body.error)}; expected {"action": "revert"|"accept"|"ignore", "dryRun": true|false}`,
+      });
+    }
+    const { remediator } = deps.remediation;
+    if (!remediator) {
+      return reply
+        .code(501)
+        .send({ error: "remediation needs the store (DATABASE_URL or DRIFT_DATA_DIR) for its audit" });
+    }
+    const { actor: _ignored, ...action } = body.data;
+    // access.ts refuses an action without an identity; the fallback never names a client-given string.
+    const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+    return remediator.act(req.params.id, { ...action, actor: req.identity?.username ?? "unknown", forwarded });
+  });
 }

@@ -7,7 +7,7 @@ export function registerRemediationRoutes(app: FastifyInstance, deps: ApiDeps): 
 
   app.get("/api/remediation", async () => {
     const snoozes = store ? [...(await store.activeSnoozes()).values()] : [];
-    return { mode, actionsEnabled: !!deps.apiToken && mode !== "off", snoozes };
+    return { mode, actionsEnabled: deps.access.actionsPossible && mode !== "off", snoozes };
   });
 
   app.get<{ Params: { id: string } }>("/api/drifts/:id/audit", async (req) => {

@@ -68,7 +68,7 @@ describe("Claude provider: a good reply", () => {
     expect(a).toMatchObject({ source: "claude", model: "claude-sonnet-5-5", summary: "Fake analysis of d1." });
     expect(a.fingerprint).toBe(request(scenarios.imageHotfix).fingerprint);
     // the drift id placeholder is filled in
-    expect(a.commands).toContain("drift-detector drift revert d-42");
+    expect(a.commands).toEqual(["drift-detector drift show d-42", "kubectl get deployment backend -n qa -o yaml"]);
     expect(await probe.counts()).toEqual({ "claude/success": 1 });
   });
 
@@ -141,7 +141,8 @@ describe("Claude provider: a good reply", () => {
     const [a] = await analyzer().analyze([request(scenarios.privilegedAdded)]);
     expect(a.source).toBe("claude");
     expect(a.risk.level).toBe("critical");
-    expect(a.recommendation.action).toBe("accept"); // advice stays the model's; only the risk has a floor
+    // Privilege drift is never accepted or ignored on a model's word: at least investigate (issue 15).
+    expect(a.recommendation.action).toBe("investigate");
   });
 });
 
@@ -267,7 +268,7 @@ describe("Claude provider: cost control", () => {
     expect(second.summary).toBe(first.summary);
     expect(second.source).toBe("claude");
     // the cached analysis speaks of the new drift record
-    expect(second.commands).toContain("drift-detector drift revert d-2");
+    expect(second.commands).toContain("drift-detector drift show d-2");
     expect(await probe.counts()).toEqual({ "claude/success": 1, "claude/cached": 1 });
   });
 

@@ -89,7 +89,7 @@ describe.each(["ollama", "openai"] as const)("local model over %s", (dialect) =>
       const [hotfix, scale] = analysed.resources.map((r) => r.analysis);
       expect(hotfix).toMatchObject({ source: "local", model: MODEL, summary: "Fake analysis of d1." });
       expect(scale).toMatchObject({ source: "local", model: MODEL, summary: "Fake analysis of d2." });
-      expect(hotfix?.commands[0]).toMatch(/^drift-detector drift revert drift-backend-\d+$/);
+      expect(hotfix?.commands[0]).toMatch(/^drift-detector drift show drift-backend-\d+$/);
 
       expect(fake.requests).toHaveLength(1);
       const req = fake.requests[0];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskValue } from "../../../src/drift/mask.js";
+import { maskScalar as maskValue } from "../../../src/drift/mask.js";
 import { loadFixture, MODES, run } from "./fixtures.js";
 
 const SECRETS = ["s3cret-value", "hunter2-value", "czNjcmV0LXZhbHVl", "aHVudGVyMi12YWx1ZQ=="];

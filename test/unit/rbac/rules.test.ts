@@ -59,6 +59,26 @@ describe("rbacFor", () => {
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", ...sa }]);
   });
 
+  it("the Lease by name, or with --sharding any Lease of the detector's namespace (members and shards)", () => {
+    const leaseRules = (sharding: boolean) =>
+      (rbacFor(targets, { ...opts, mode: "client", sharding }) as Any[]).find(
+        (o) => o.metadata.name === "drift-detector-leader-election",
+      ).rules;
+    expect(leaseRules(false)).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        verbs: ["get", "update"],
+        resourceNames: ["drift-detector"],
+      },
+    ]);
+    expect(leaseRules(true)).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "update", "delete"] },
+    ]);
+  });
+
   it("patchTargets: one review per kind and namespace", () => {
     expect(patchTargets(targets)).toEqual([
       { group: "apps", resource: "deployments", namespace: "shop" },

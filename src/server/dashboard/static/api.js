@@ -1,23 +1,24 @@
-// The service's HTTP API, the token (sessionStorage: this tab only) and the live event stream.
+// The service's HTTP API, the token (sessionStorage: this tab only, sent as an Authorization header on every
+// request, never a cookie) and the live event stream.
 
 const TOKEN_KEY = "drift-detector.token";
-const ACTOR_KEY = "drift-detector.actor";
 
 export const session = {
   get token() {
     return sessionStorage.getItem(TOKEN_KEY) ?? "";
   },
-  get actor() {
-    return sessionStorage.getItem(ACTOR_KEY) ?? "";
-  },
-  save(token, actor) {
+  /** Who the token names and what they may do (GET /api/whoami), once signed in. */
+  identity: null,
+  save(token) {
     sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(ACTOR_KEY, actor);
   },
   clear() {
     sessionStorage.removeItem(TOKEN_KEY);
+    session.identity = null;
   },
 };
+
+const authHeaders = () => (session.token ? { authorization: `Bearer ${session.token}` } : {});
 
 export class ApiError extends Error {
   constructor(status, message, body) {
@@ -28,9 +29,8 @@ export class ApiError extends Error {
 }
 
 async function request(method, path, body) {
-  const headers = { accept: "application/json" };
+  const headers = { accept: "application/json", ...authHeaders() };
   if (body !== undefined) headers["content-type"] = "application/json";
-  if (method !== "GET" && session.token) headers.authorization = `Bearer ${session.token}`;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = null;
@@ -59,21 +59,58 @@ export const api = {
   environments: () => request("GET", "/api/stats/environments"),
   timeline: (bucket) => request("GET", `/api/stats/timeline?bucket=${bucket}`),
   resolution: () => request("GET", "/api/stats/resolution"),
-  act: (id, body) =>
-    request("POST", `/api/drifts/${encodeURIComponent(id)}/actions`, { ...body, actor: session.actor || undefined }),
+  whoami: () => request("GET", "/api/whoami"),
+  act: (id, body) => request("POST", `/api/drifts/${encodeURIComponent(id)}/actions`, body),
 };
 
-/** Subscribes to drift events; `onState` gets "live" | "reconnecting". EventSource reconnects by itself. */
+/**
+ * Subscribes to drift events; `onState` gets "live" | "reconnecting". EventSource cannot send a header, so the
+ * stream is read with fetch (the token in the Authorization header) and reopened after a pause when it ends.
+ */
 export function subscribe(onEvent, onState) {
-  const source = new EventSource("/api/events");
-  source.addEventListener("open", () => onState("live"));
-  source.addEventListener("error", () => onState("reconnecting"));
-  source.addEventListener("drift", (e) => {
+  let stopped = false;
+  let controller = null;
+  const dispatch = (block) => {
+    const lines = block.split("\n");
+    if (!lines.includes("event: drift")) return;
+    const data = lines.find((l) => l.startsWith("data: "));
     try {
-      onEvent(JSON.parse(e.data));
+      onEvent(JSON.parse(data.slice(6)));
     } catch {
       // a malformed event is dropped
     }
-  });
-  return () => source.close();
+  };
+  const open = async () => {
+    while (!stopped) {
+      controller = new AbortController();
+      try {
+        const res = await fetch("/api/events", { headers: authHeaders(), signal: controller.signal });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        onState("live");
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end = buffer.indexOf("\n\n");
+          while (end >= 0) {
+            dispatch(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+            end = buffer.indexOf("\n\n");
+          }
+        }
+      } catch {
+        // reconnect below
+      }
+      if (stopped) return;
+      onState("reconnecting");
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  };
+  open();
+  return () => {
+    stopped = true;
+    controller?.abort();
+  };
 }

@@ -74,7 +74,44 @@ function updateHeader() {
   mode.textContent = `remediation: ${state.remediation.mode}`;
   mode.dataset.mode = state.remediation.mode;
   const button = document.getElementById("token-button");
-  button.textContent = session.token ? `Signed in as ${session.actor || "?"}` : "Sign in for actions";
+  const who = session.identity;
+  if (!who?.authenticated) {
+    button.textContent = "Sign in";
+    button.title = "";
+    return;
+  }
+  const may = Object.entries(who.can ?? {})
+    .filter(([, allowed]) => allowed)
+    .map(([what]) => what);
+  button.textContent = `Signed in as ${who.username}`;
+  button.title = `may: ${may.join(", ") || "nothing here"}`;
+}
+
+/** Who the saved token names; a refused token is forgotten. */
+async function loadSession() {
+  session.identity = null;
+  if (session.token) {
+    try {
+      session.identity = await api.whoami();
+    } catch {
+      session.clear();
+      toast("The token was not accepted; sign in again.", "error");
+    }
+  }
+  try {
+    state.remediation = await api.remediation();
+  } catch (err) {
+    // Off loopback every read needs a token: ask for one (saving it loads the session again).
+    if (err.status === 401 && (await openTokenDialog())) return;
+    toast("Cannot read the remediation settings; actions are hidden.", "error");
+  }
+  updateHeader();
+}
+
+let unsubscribe = () => {};
+function resubscribe() {
+  unsubscribe();
+  unsubscribe = subscribe(onDriftEvent, setLive);
 }
 
 let pending = null;
@@ -97,17 +134,15 @@ async function start() {
     render({ quiet: true });
   });
   window.addEventListener("dashboard:refresh", () => render({ quiet: true }));
-  window.addEventListener("dashboard:session", updateHeader);
+  window.addEventListener("dashboard:session", async () => {
+    await loadSession();
+    resubscribe();
+  });
   window.addEventListener("hashchange", () => {
     render().then(() => main.focus({ preventScroll: true }));
   });
-  try {
-    state.remediation = await api.remediation();
-  } catch {
-    toast("Cannot read the remediation settings; actions are hidden.", "error");
-  }
-  updateHeader();
-  subscribe(onDriftEvent, setLive);
+  await loadSession();
+  resubscribe();
   await render();
 }
 

@@ -111,7 +111,7 @@ function actionBar(record, remediation) {
           }</p>`
         : ""
     }
-    ${session.token ? "" : html`<p class="muted small">You will be asked for the API token once.</p>`}
+    ${session.token ? "" : html`<p class="muted small">You will be asked for a token once; the audit names who it is.</p>`}
   </div>`;
 }
 

@@ -12,14 +12,12 @@ export function toast(message, kind = "info") {
   }, 6000);
 }
 
-/** Asks for the token and the person's name; resolves true when saved. */
+/** Asks for a token (a Kubernetes token or DRIFT_API_TOKEN); resolves true when saved. */
 export function openTokenDialog() {
   const dialog = document.getElementById("token-dialog");
   const form = document.getElementById("token-form");
   const token = document.getElementById("token-input");
-  const actor = document.getElementById("actor-input");
   token.value = session.token;
-  actor.value = session.actor;
   return new Promise((resolve) => {
     const done = (saved) => {
       form.removeEventListener("submit", onSubmit);
@@ -29,8 +27,8 @@ export function openTokenDialog() {
     };
     const onSubmit = (e) => {
       e.preventDefault();
-      if (!token.value.trim() || !actor.value.trim()) return;
-      session.save(token.value.trim(), actor.value.trim());
+      if (!token.value.trim()) return;
+      session.save(token.value.trim());
       window.dispatchEvent(new CustomEvent("dashboard:session"));
       dialog.close("ok");
       done(true);
@@ -41,7 +39,7 @@ export function openTokenDialog() {
     dialog.addEventListener("close", onClose);
     for (const b of dialog.querySelectorAll("[data-close]")) b.addEventListener("click", onCancel);
     dialog.showModal();
-    (session.token ? actor : token).focus();
+    token.focus();
   });
 }
 
