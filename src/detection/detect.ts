@@ -135,12 +135,16 @@ export async function detect(
         input.onUnowned = (values) => baselines.set(key, { uid, desired: hash, values });
       }
       if (opts.mode !== "server" || !liveObject) return compareObject(input, engineOptions);
-      const views = await serverViews(cluster, info, desired, liveObject, cache);
+      // A first look without server views says whether the dry-run create is likely wanted: then it runs alongside
+      // the apply dry-run instead of after it. Whether its view is used is decided below, on the server views.
+      let likely = false;
+      compareObject({ ...input, onUnowned: undefined, onDefaultsNeeded: () => (likely = true) }, engineOptions);
+      const views = await serverViews(cluster, info, desired, liveObject, cache, likely);
       Object.assign(input, views.known);
       if (input.serverDefaulted !== undefined || views.defaulted === undefined)
         return compareObject(input, engineOptions);
-      // The dry-run create only where the verdict can depend on it (a value only live holds): one dry-run per object
-      // for kinds whose live objects hold nothing undeclared.
+      // The dry-run create's view only where the verdict can depend on it (a value only live holds): one dry-run per
+      // object for kinds whose live objects hold nothing undeclared.
       let needed = false;
       input.onDefaultsNeeded = () => {
         needed = true;
@@ -258,8 +262,8 @@ async function autoscalers(
 
 /**
  * The server views of a desired object, from the cache when neither the desired content nor the live resourceVersion
- * changed: the apply dry-run now, the dry-run create (`defaulted`) only when asked for. A dry-run the server refuses
- * (immutable field, webhook, constrained name) is left out: the engine then uses client rules for that part.
+ * changed: the apply dry-run now, the dry-run create (`defaulted`) when asked for or `early`. A dry-run the server
+ * refuses (immutable field, webhook, constrained name) is left out: the engine then uses client rules for that part.
  * Refusals are cached too, so they are not retried every run.
  */
 async function serverViews(
@@ -268,11 +272,25 @@ async function serverViews(
   desired: DesiredObject,
   live: KubeObject,
   cache: DryRunCache<KubeObject | null>,
+  /** Start the dry-run create now, alongside the apply dry-run, when it is not cached. */
+  early: boolean,
 ): Promise<{
   known: Pick<CompareInput, "serverApplied" | "serverDefaulted">;
   defaulted?: () => Promise<KubeObject | undefined>;
 }> {
   const { applied, defaulted } = serverCacheKeys(desired, live);
+  const cachedDefaulted = cache.get(defaulted);
+  let creating: Promise<KubeObject | undefined> | undefined;
+  const create = () => {
+    creating ??= dryRunCreate(cluster.client, info, desired.object, FIELD_MANAGER)
+      .then(compactServerView, refusal)
+      .then((view) => {
+        cache.set(defaulted, view ?? null);
+        return view ?? undefined;
+      });
+    return creating;
+  };
+  if (early && cachedDefaulted === undefined) create().catch(() => {}); // its error surfaces where the view is used
   let serverApplied = cache.get(applied);
   if (serverApplied === undefined) {
     serverApplied = await applyObject(cluster.client, info, desired.object, {
@@ -283,19 +301,8 @@ async function serverViews(
     cache.set(applied, serverApplied ?? null);
   }
   const known = { serverApplied: serverApplied ?? undefined };
-  const serverDefaulted = cache.get(defaulted);
-  if (serverDefaulted !== undefined) return { known: { ...known, serverDefaulted: serverDefaulted ?? undefined } };
-  return {
-    known,
-    defaulted: async () => {
-      const view = await dryRunCreate(cluster.client, info, desired.object, FIELD_MANAGER).then(
-        compactServerView,
-        refusal,
-      );
-      cache.set(defaulted, view ?? null);
-      return view ?? undefined;
-    },
-  };
+  if (cachedDefaulted !== undefined) return { known: { ...known, serverDefaulted: cachedDefaulted ?? undefined } };
+  return { known, defaulted: create };
 }
 
 /** Cache keys of the two server views (exported for benchmarks that pre-warm a cache). */
