@@ -3,6 +3,7 @@
 
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { parseDuration } from "../lib/duration.js";
 import { ExpectedError } from "../lib/errors.js";
 import { HourlyBudget } from "./budget.js";
 import { type AnalysisCache, MemoryAnalysisCache } from "./cache.js";
@@ -36,6 +37,8 @@ export interface AnalysisSettings {
   llmModel?: string;
   /** DRIFT_LLM_API_KEY, for OpenAI-compatible gateways that want one. */
   llmApiKey?: string;
+  /** DRIFT_ANALYSIS_TIMEOUT (ms): one model request, at most. */
+  analysisTimeout?: number;
 }
 
 export interface AnalyzerDeps {
@@ -68,6 +71,13 @@ export function analysisSettingsFromEnv(env: NodeJS.ProcessEnv): AnalysisSetting
       `DRIFT_ANALYSIS_MAX_PER_HOUR=${JSON.stringify(perHour)} is not allowed: expected a whole number`,
     );
   }
+  const timeout = env.DRIFT_ANALYSIS_TIMEOUT?.trim();
+  const analysisTimeout = timeout ? parseDuration(timeout) : undefined;
+  if (timeout && !(analysisTimeout && analysisTimeout > 0)) {
+    throw new AnalysisConfigError(
+      `DRIFT_ANALYSIS_TIMEOUT=${JSON.stringify(timeout)} is not allowed: expected a duration such as 60s`,
+    );
+  }
   const debug = (env.CLAUDE_DEBUG_LOGGING ?? "true").trim().toLowerCase();
   return {
     analysis: mode as AnalysisMode,
@@ -79,6 +89,7 @@ export function analysisSettingsFromEnv(env: NodeJS.ProcessEnv): AnalysisSetting
     llmUrl: env.DRIFT_LLM_URL || undefined,
     llmModel: env.DRIFT_LLM_MODEL || undefined,
     llmApiKey: env.DRIFT_LLM_API_KEY || undefined,
+    analysisTimeout,
   };
 }
 
@@ -113,7 +124,7 @@ export function createAnalyzer(settings: AnalysisSettings, deps: AnalyzerDeps = 
         apiKey: settings.claudeApiKey,
         model: settings.claudeModel || DEFAULT_CLAUDE_MODEL,
         baseURL: settings.anthropicBaseUrl,
-        timeoutMs: requestTimeoutMs ?? 60_000,
+        timeoutMs: requestTimeoutMs ?? settings.analysisTimeout ?? 60_000,
         logger,
         debugLogging,
         redactor,
@@ -126,7 +137,7 @@ export function createAnalyzer(settings: AnalysisSettings, deps: AnalyzerDeps = 
         url: settings.llmUrl,
         model: settings.llmModel,
         apiKey: settings.llmApiKey,
-        timeoutMs: requestTimeoutMs ?? 120_000,
+        timeoutMs: requestTimeoutMs ?? settings.analysisTimeout ?? 120_000,
         logger,
         debugLogging,
         redactor,

@@ -90,9 +90,10 @@ export class ModelAnalyzer implements Analyzer {
     };
   }
 
-  async analyze(items: AnalysisRequest[], { signal }: AnalyzeOptions = {}): Promise<Analysis[]> {
+  async analyze(items: AnalysisRequest[], { signal, onModelUnavailable }: AnalyzeOptions = {}): Promise<Analysis[]> {
     const out: Array<Analysis | undefined> = new Array(items.length);
     const templates = new Map<string, Analysis>();
+    const unavailable = new Set<string>();
     const seen = new Set<string>();
     const pending: number[] = [];
     for (const [i, item] of items.entries()) {
@@ -124,7 +125,7 @@ export class ModelAnalyzer implements Analyzer {
     const worker = async () => {
       while (next < batches.length) {
         const indexes = batches[next++];
-        const answered = await this.runBatch(
+        const { answered, transient } = await this.runBatch(
           indexes.map((i) => items[i]),
           signal,
         );
@@ -132,6 +133,7 @@ export class ModelAnalyzer implements Analyzer {
           const template = answered[k];
           if (!template) {
             out[i] = this.rules(items[i], "fallback");
+            if (transient) unavailable.add(items[i].fingerprint);
             continue;
           }
           templates.set(items[i].fingerprint, template);
@@ -140,6 +142,9 @@ export class ModelAnalyzer implements Analyzer {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, batches.length) }, worker));
+    if (unavailable.size > 0) {
+      onModelUnavailable?.(items.flatMap((item, i) => (unavailable.has(item.fingerprint) ? [i] : [])));
+    }
 
     return items.map((item, i) => {
       const template = templates.get(item.fingerprint);
@@ -148,8 +153,15 @@ export class ModelAnalyzer implements Analyzer {
     });
   }
 
-  /** One request for related drifts; the template analyses (commands unresolved) by position, or undefined. */
-  private async runBatch(batch: AnalysisRequest[], signal?: AbortSignal): Promise<Array<Analysis | undefined>> {
+  /**
+   * One request for related drifts; the template analyses (commands unresolved) by position, or undefined, and
+   * whether the last provider tried failed for a reason that passes (rate limit, overload, timeout, network).
+   */
+  private async runBatch(
+    batch: AnalysisRequest[],
+    signal?: AbortSignal,
+  ): Promise<{ answered: Array<Analysis | undefined>; transient: boolean }> {
+    let transient = false;
     const perItem = Math.floor(this.o.maxInputTokens / batch.length);
     const data = batch.map((req, k) => buildItemData(req, `d${k + 1}`, perItem, this.redactor));
     const prompt = buildPrompt(data);
@@ -157,21 +169,23 @@ export class ModelAnalyzer implements Analyzer {
       if ((this.disabledUntil.get(provider.name) ?? 0) > this.o.now()) continue;
       if (signal?.aborted) break;
       const replies = await this.callWithRetries(provider, prompt, signal);
-      if (!replies) continue;
+      transient = replies === "transient";
+      if (!replies || replies === "transient") continue;
       const byId = new Map(replies.map((r) => [r.id, r]));
-      return batch.map((req, k) => {
+      const answered = batch.map((req, k) => {
         const reply = byId.get(prompt.ids[k]);
         return reply && this.toTemplate(reply, provider, req);
       });
+      return { answered, transient: false };
     }
-    return batch.map(() => undefined);
+    return { answered: batch.map(() => undefined), transient: transient && !signal?.aborted };
   }
 
   private async callWithRetries(
     provider: ModelProvider,
     prompt: Prompt,
     signal?: AbortSignal,
-  ): Promise<ReplyItem[] | undefined> {
+  ): Promise<ReplyItem[] | "transient" | undefined> {
     let retries = 0;
     let invalid = 0;
     for (;;) {
@@ -194,12 +208,12 @@ export class ModelAnalyzer implements Analyzer {
         if (signal?.aborted) return undefined;
         const e = err instanceof ProviderError ? err : new ProviderError("invalid_reply", String(err));
         this.count(provider.name, e.kind);
-        const giveUp = (why: string) => {
+        const giveUp = (why: string, transient = false) => {
           this.options.logger?.warn(
             { provider: provider.name, model: provider.model, kind: e.kind, error: this.redactor.text(e.message) },
             `analysis failed (${why}); falling back`,
           );
-          return undefined;
+          return transient ? ("transient" as const) : undefined;
         };
         if (e.kind === "invalid_reply") {
           if (invalid++ < this.o.invalidReplyRetries) continue;
@@ -212,11 +226,11 @@ export class ModelAnalyzer implements Analyzer {
           );
         }
         if (!e.retryable) return giveUp("not retryable");
-        if (e.kind === "timeout" && provider.retriesTimeouts === false) return giveUp("timed out");
-        if (retries >= this.o.maxRetries) return giveUp(`no retries left after ${retries}`);
+        if (e.kind === "timeout" && provider.retriesTimeouts === false) return giveUp("timed out", true);
+        if (retries >= this.o.maxRetries) return giveUp(`no retries left after ${retries}`, true);
         const backoff = Math.min(this.o.retryMaxDelayMs, this.o.retryBaseDelayMs * 2 ** retries);
         const delay = e.retryAfterMs ?? backoff * (1 - Math.random() * 0.25);
-        if (delay > this.o.maxRetryAfterMs) return giveUp(`server asks to wait ${Math.round(delay / 1000)}s`);
+        if (delay > this.o.maxRetryAfterMs) return giveUp(`server asks to wait ${Math.round(delay / 1000)}s`, true);
         retries++;
         await untilAborted(this.o.sleep(delay), signal);
         if (signal?.aborted) return undefined;

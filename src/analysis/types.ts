@@ -139,9 +139,16 @@ export type Analysis = z.infer<typeof analysisSchema>;
 export interface AnalyzeOptions {
   /** Aborted (shutdown): requests in flight end and no retry waits; what is left gets the rules' analysis. */
   signal?: AbortSignal;
+  /**
+   * Told the indexes of the items that got the rules' analysis only because no model could answer for now (rate
+   * limited, overloaded, timed out, unreachable): a caller that can wait may ask again later.
+   */
+  onModelUnavailable?: (indexes: number[]) => void;
 }
 
 export interface Analyzer {
+  /** Answers at once, with no I/O (the rules): the announcement can carry its analysis; no queue, no second message. */
+  readonly immediate?: boolean;
   /** One analysis per request, in the same order. Never rejects for provider failures: those end in rules. */
   analyze(items: AnalysisRequest[], options?: AnalyzeOptions): Promise<Analysis[]>;
 }

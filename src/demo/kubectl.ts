@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../drift/types.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { kubectlFor } from "../sandbox/kubectl.js";
 
 export interface KubectlResult {
@@ -34,7 +35,7 @@ export function kubectl(
 /** The objects of a multi-document YAML text (empty documents and `List` wrappers flattened away). */
 export function parseObjects(text: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  for (const doc of parseAllDocuments(text, MANIFEST_YAML)) {
     if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0].message}`);
     const value = doc.toJS() as KubeObject | null;
     if (!value) continue;

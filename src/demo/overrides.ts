@@ -1,4 +1,5 @@
 import { type Document, isMap, isSeq, parseAllDocuments, type YAMLMap } from "yaml";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import type { Environment } from "./environments.js";
 
 // An environment's overrides, written into a unit's YAML as that environment's own change. Edits the YAML
@@ -15,7 +16,7 @@ const POD_SPEC: Record<string, string[]> = {
  * replicas and container environment variables set as the environment says.
  */
 export function applyOverrides(data: string, namespace: string, env: Pick<Environment, "replicas" | "env">): string {
-  const docs = parseAllDocuments(data);
+  const docs = parseAllDocuments(data, MANIFEST_YAML);
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0].message}`);

@@ -4,6 +4,7 @@
 // `hub unit update --restore N`; each step is read back from the sandbox with kubectl.
 import { parseAllDocuments } from "yaml";
 import { ConfigHubClient } from "../hub/confighub/client.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { applySpace } from "./apply.js";
 import { kubectl } from "./kubectl.js";
 import { SELF_DEV_SPACE, SELF_PROD_SPACE } from "./load.js";
@@ -20,7 +21,7 @@ const NEW_INTERVAL = "2m";
 
 /** The detector Deployment's DRIFT_INTERVAL in a unit's data set to `value` (the rest of the text as it was). */
 export function withInterval(data: string, value: string): string {
-  const docs = parseAllDocuments(data);
+  const docs = parseAllDocuments(data, MANIFEST_YAML);
   let found = false;
   for (const doc of docs) {
     if (doc.get("kind") !== "Deployment") continue;
@@ -100,7 +101,7 @@ export async function promoteDetector(state: DemoState, progress: Progress): Pro
 }
 
 function intervalOf(data: string): string {
-  for (const doc of parseAllDocuments(data)) {
+  for (const doc of parseAllDocuments(data, MANIFEST_YAML)) {
     const o = doc.toJS() as {
       kind?: string;
       spec?: { template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; value?: string }> }> } } };

@@ -3,6 +3,7 @@ import type { DriftRecord } from "../detector/records.js";
 import { describeAttribution, describeRef } from "../detector/records.js";
 import type { Change } from "../drift/types.js";
 import { ConfigHubClient } from "../hub/confighub/client.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { DriftApiClient } from "../server/client.js";
 import { applySpace } from "./apply.js";
 import { kubectl } from "./kubectl.js";
@@ -115,7 +116,7 @@ export async function playStory(state: DemoState, progress: Progress): Promise<v
 }
 
 function imageOf(data: string): string | undefined {
-  for (const doc of parseAllDocuments(data)) {
+  for (const doc of parseAllDocuments(data, MANIFEST_YAML)) {
     const o = doc.toJS() as {
       kind?: string;
       spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } };

@@ -1,10 +1,11 @@
 // Desired state from a directory (searched recursively) or a single file of YAML/JSON manifests, multi-document.
 // Each bad document becomes a DesiredError naming its file and document; the rest is still read.
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Composer, LineCounter, Parser } from "yaml";
 import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { type DesiredSnapshot, type DesiredSource, SourceUnavailableError } from "./source.js";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -18,14 +19,14 @@ export class DirectorySource implements DesiredSource {
 
   async load(): Promise<DesiredSnapshot> {
     let files: string[];
+    const errors: DesiredError[] = [];
     try {
       const info = await stat(this.root);
-      files = info.isDirectory() ? await manifestFiles(this.root) : [this.root];
+      files = info.isDirectory() ? await manifestFiles(this.root, errors) : [this.root];
     } catch (err) {
       throw new SourceUnavailableError(`cannot read ${this.root}: ${describeFsError(err)}`);
     }
     const objects: DesiredObject[] = [];
-    const errors: DesiredError[] = [];
     const hash = createHash("sha256");
     for (const path of files) {
       let text: string;
@@ -46,16 +47,16 @@ export class DirectorySource implements DesiredSource {
 
 /**
  * Parses one file's documents (numbered from 1, empty ones counted) into desired objects; `List` kinds are expanded
- * into their items. Values are read as kubectl reads them (YAML 1.1). Namespaces are left as written: which kinds need one is the cluster's to say.
+ * into their items. Values are read as kubectl reads them (src/lib/manifest-yaml.ts). Namespaces are left as
+ * written: which kinds need one is the cluster's to say.
  */
 export function parseManifests(text: string, path: string): { objects: DesiredObject[]; errors: DesiredError[] } {
   const objects: DesiredObject[] = [];
   const errors: DesiredError[] = [];
-  // YAML 1.1, as kubectl reads manifests: `defaultMode: 0644` is octal (420) and `on`/`yes` are booleans.
   // One document at a time (parseAllDocuments would hold every document's syntax tree at once: ~50 MB more at the
   // peak for 10,000 small manifests).
   const lines = new LineCounter();
-  const composer = new Composer({ version: "1.1", uniqueKeys: true });
+  const composer = new Composer({ ...MANIFEST_YAML, uniqueKeys: true });
   let document = 0;
   for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
     document++;
@@ -122,8 +123,13 @@ function toDesired(value: unknown, source: SourceInfo, where: string): DesiredOb
   };
 }
 
-async function manifestFiles(dir: string): Promise<string[]> {
+/**
+ * The manifest files under `dir`, sorted; a symlink that leads back into a directory being walked (a loop) or that
+ * cannot be followed becomes an error of its own and the rest is still walked.
+ */
+async function manifestFiles(dir: string, errors: DesiredError[], walking: string[] = []): Promise<string[]> {
   const out: string[] = [];
+  const chain = [...walking, await realpath(dir)];
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -132,14 +138,37 @@ async function manifestFiles(dir: string): Promise<string[]> {
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
-      const target = await stat(path).catch(() => undefined);
-      isDir = target?.isDirectory() ?? false;
-      isFile = target?.isFile() ?? false;
+      const target = await linkTarget(path);
+      if ("error" in target) {
+        if (target.error !== "ENOENT" || MANIFEST.test(entry.name)) {
+          errors.push({ source: { type: "file", path }, error: `cannot read ${path}: ${target.message}` });
+        }
+        continue;
+      }
+      if (target.isDir && chain.includes(target.real)) {
+        const message = `symlink loop: ${path} leads back to ${target.real}, not followed`;
+        errors.push({ source: { type: "file", path }, error: message });
+        continue;
+      }
+      isDir = target.isDir;
+      isFile = target.isFile;
     }
-    if (isDir) out.push(...(await manifestFiles(path)));
+    if (isDir) out.push(...(await manifestFiles(path, errors, chain)));
     else if (isFile && MANIFEST.test(entry.name)) out.push(path);
   }
   return out;
+}
+
+type LinkTarget = { isDir: boolean; isFile: boolean; real: string } | { error: string; message: string };
+
+async function linkTarget(path: string): Promise<LinkTarget> {
+  try {
+    const info = await stat(path);
+    return { isDir: info.isDirectory(), isFile: info.isFile(), real: await realpath(path) };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    return { error: code, message: code === "ENOENT" ? "broken symlink" : describeFsError(err) };
+  }
 }
 
 function clean<T extends Record<string, unknown>>(ref: T): Partial<T> {
@@ -160,5 +189,6 @@ function describeFsError(err: unknown): string {
   const code = (err as { code?: string }).code;
   if (code === "ENOENT") return "no such file or directory";
   if (code === "EACCES") return "permission denied";
+  if (code === "ELOOP") return "symlink loop";
   return firstLine((err as Error).message ?? String(err));
 }

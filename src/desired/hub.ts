@@ -5,6 +5,7 @@ import type { HubApi } from "../hub/api.js";
 import { checkSlug } from "../hub/slug.js";
 import type { Space, Unit } from "../hub/types.js";
 import { mapLimit } from "../lib/concurrency.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { type DesiredSnapshot, type DesiredSource, type DesiredUnit, SourceUnavailableError } from "./source.js";
 
 /** Which revision of each unit is desired: the one last applied (falling back to released, then head), or head. */
@@ -135,7 +136,7 @@ function isSlug(spec: string): boolean {
 export function parseDocuments(data: string, source: SourceInfo): Parsed {
   const objects: DesiredObject[] = [];
   const errors: DesiredError[] = [];
-  const docs = parseAllDocuments(data);
+  const docs = parseAllDocuments(data, MANIFEST_YAML);
   for (const doc of Array.isArray(docs) ? docs : []) {
     if (doc.errors.length) {
       errors.push({ source, error: `invalid YAML: ${doc.errors[0].message.split("\n")[0]}` });

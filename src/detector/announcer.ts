@@ -1,14 +1,19 @@
-// Announces drift transitions: metrics at once, then (in the background, in order) one analysis call for the new or
-// changed drifts of a detection, and the log line, Kubernetes Event, webhook and live stream of each. Detection
-// never waits for any of it. A snoozed record's transitions are logged (with `snoozedUntil`) and streamed, but
-// reach no sink until the snooze ends; then, if the drift is still open, it is announced once more.
+// Announces drift transitions: metrics at once, then (in the background, in order) the log line, Kubernetes Event,
+// webhook and live stream of each, as soon as it is recorded. Detection never waits for any of it, and neither does
+// the announcement wait for the model: the new or changed drifts go to a bounded analysis queue, and each analysis
+// follows as a second message (a log line and a webhook message naming the drift; the record gets it in the store).
+// The rules answer at once without I/O: their analysis is in the announcement itself.
+// A snoozed record's transitions are logged (with `snoozedUntil`) and streamed, but reach no sink until the snooze
+// ends; then, if the drift is still open, it is announced once more.
 import type { Logger } from "pino";
-import type { Analysis, AnalysisRequest, Analyzer } from "../analysis/types.js";
+import type { Analysis, Analyzer } from "../analysis/types.js";
 import { errorMessage } from "../lib/errors.js";
+import { AnalysisQueue, type AnalysisQueueOptions } from "./analysis-queue.js";
+import { analysisRequest } from "./analysis-request.js";
 import type { DriftEventBus } from "./event-bus.js";
 import type { DriftMetrics } from "./metrics.js";
 import type { DriftEvent, DriftRecord } from "./records.js";
-import { logDriftEvent } from "./reporters/log.js";
+import { logDriftAnalysis, logDriftEvent } from "./reporters/log.js";
 import { type SnoozeSource, SnoozeWatch } from "./snooze-watch.js";
 
 export interface AnnouncerOptions {
@@ -20,9 +25,11 @@ export interface AnnouncerOptions {
    * store-backed cache in the service), so the announcer keeps no cache of its own.
    */
   analyzer?: Analyzer;
+  /** The analysis queue's bounds and backoff (defaults in analysis-queue.ts). */
+  analysisQueue?: Pick<AnalysisQueueOptions, "capacity" | "retryBaseMs" | "retryMaxMs" | "maxWaitMs">;
   /** Persists the analysis on the record (the tracker). */
   attachAnalysis?: (record: DriftRecord, analysis: Analysis) => Promise<void>;
-  /** Extra sinks (Kubernetes Events, webhook); each must not throw. */
+  /** Extra sinks (Kubernetes Events, webhook); each must not throw and should not wait (they queue their own work). */
   sinks?: Array<(ev: DriftEvent) => void | Promise<void>>;
   /** Snoozed records (the remediation store): no sink hears of them until the snooze ends. */
   snoozes?: SnoozeSource;
@@ -43,7 +50,7 @@ export class Announcer {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly snoozeWatch?: SnoozeWatch;
-  private readonly stopping = new AbortController();
+  private readonly analyses?: AnalysisQueue;
 
   constructor(private readonly opts: AnnouncerOptions) {
     if (opts.snoozes) {
@@ -55,46 +62,112 @@ export class Announcer {
       });
       this.snoozeWatch.start();
     }
+    if (opts.analyzer && !opts.analyzer.immediate) {
+      this.analyses = new AnalysisQueue({
+        ...opts.analysisQueue,
+        analyzer: opts.analyzer,
+        logger: opts.logger,
+        onDropped: () => opts.metrics.queueDropped.inc({ queue: "analysis" }),
+        onAnalysed: (record, analysis, event) => this.analysed(record, analysis, event),
+      });
+    }
   }
 
   /**
-   * Shutdown: stops watching snoozes and cuts analyses in flight short (their drifts get the rules' analysis), so
-   * that what was announced is still delivered (see idle()) well within the shutdown deadline.
+   * Shutdown: stops watching snoozes and cuts analyses short (queued drifts get the rules' analysis), so that what
+   * was announced is still delivered (see idle()) well within the shutdown deadline.
    */
   stop(): void {
     this.snoozeWatch?.stop();
-    this.stopping.abort();
+    this.analyses?.stop();
   }
 
-  /** The transitions of one detection: analysed together (one analyze() call), then delivered in order. */
+  /** The transitions of one detection: delivered in order at once, then queued for analysis. */
   announce(events: DriftEvent[]): void {
     if (events.length === 0) return;
     for (const ev of events) this.opts.metrics.event(ev.event);
     this.pending += events.length;
-    this.chain = this.chain
-      .then(() => this.deliverAll(events))
-      .catch((err) => this.opts.logger.warn({ err: errorMessage(err) }, "announcing drift events failed"))
-      .finally(() => {
+    this.enqueue(async () => {
+      try {
+        await this.deliverAll(events);
+      } finally {
         this.pending -= events.length;
-      });
+      }
+      for (const ev of events) {
+        if (ev.event !== "resolved" && !ev.record.analysis) this.analyses?.add(ev.record, ev.event);
+      }
+    });
   }
 
-  /** Resolves when everything announced so far was delivered. */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Resolves when everything announced so far was delivered and analysed. */
+  async idle(): Promise<void> {
+    await this.chain;
+    await this.analyses?.idle();
+    await this.chain; // the second messages
   }
 
+  /** Transitions not delivered yet. */
   get backlog(): number {
     return this.pending;
   }
 
+  /** Drifts waiting for their analysis. */
+  get analysisBacklog(): number {
+    return this.analyses?.size ?? 0;
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain
+      .then(step)
+      .catch((err) => this.opts.logger.warn({ err: errorMessage(err) }, "announcing drift events failed"));
+  }
+
   private async deliverAll(events: DriftEvent[]): Promise<void> {
-    await this.analyse(events.filter((ev) => ev.event !== "resolved" && !ev.record.analysis).map((ev) => ev.record));
-    const snoozed = (await this.snoozeWatch?.current()) ?? new Map<string, string>();
+    if (this.opts.analyzer?.immediate) {
+      await this.analyseNow(events).catch((err) =>
+        this.opts.logger.warn({ err: errorMessage(err) }, "analysis failed"),
+      );
+    }
+    const snoozed = await this.snoozed();
     for (const ev of events) {
       const until = snoozed.get(ev.record.id);
       await this.deliver(until ? { ...ev, snoozedUntil: until } : ev);
     }
+  }
+
+  private async analyseNow(events: DriftEvent[]): Promise<void> {
+    const records = events.filter((ev) => ev.event !== "resolved" && !ev.record.analysis).map((ev) => ev.record);
+    if (!this.opts.analyzer || records.length === 0) return;
+    const analyses = await this.opts.analyzer.analyze(records.map(analysisRequest));
+    for (const [i, record] of records.entries()) {
+      const analysis = analyses[i];
+      if (!analysis) continue;
+      record.analysis = analysis;
+      await this.opts.attachAnalysis?.(record, analysis).catch((err) => {
+        this.opts.logger.warn({ err: errorMessage(err), driftId: record.id }, "storing the analysis failed");
+      });
+    }
+  }
+
+  private async snoozed(): Promise<Map<string, string>> {
+    return (await this.snoozeWatch?.current()) ?? new Map<string, string>();
+  }
+
+  /** The analysis arrived: stored on the record, then the second message (log line and sinks; not the stream). */
+  private async analysed(record: DriftRecord, analysis: Analysis, event: DriftEvent["event"]): Promise<void> {
+    record.analysis = analysis;
+    try {
+      await this.opts.attachAnalysis?.(record, analysis);
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err), driftId: record.id }, "storing the analysis failed");
+    }
+    this.enqueue(async () => {
+      const until = (await this.snoozed()).get(record.id);
+      await this.deliver(
+        { event, record, analysed: true, ...(until ? { snoozedUntil: until } : {}) },
+        { stream: false },
+      );
+    });
   }
 
   /** The snooze of a record ended: if its drift is still open here (and we report it), say so once. */
@@ -103,21 +176,22 @@ export class Announcer {
     const record = this.opts.openRecord?.(recordId);
     if (!record) return; // resolved during the snooze, or another cluster's record
     // Not a transition: no metric, no live stream (the record did not change), only the log line and the sinks.
-    this.chain = this.chain
-      .then(() => this.deliver({ event: "opened", record, snoozeEnded: until }, { stream: false }))
-      .catch((err) => this.opts.logger.warn({ err: errorMessage(err) }, "announcing a drift event failed"));
+    this.enqueue(() => this.deliver({ event: "opened", record, snoozeEnded: until }, { stream: false }));
   }
 
   private async deliver(ev: DriftEvent, { stream = true } = {}): Promise<void> {
     try {
       if (this.opts.holdsLease && !this.opts.holdsLease()) {
         this.opts.logger.warn(
-          { driftId: ev.record.id, event: ev.event },
-          "drift transition not announced: this replica no longer holds its lease",
+          { driftId: ev.record.id, event: ev.event, ...(ev.analysed ? { analysed: true } : {}) },
+          ev.analysed
+            ? "drift analysis not announced: this replica no longer holds its lease"
+            : "drift transition not announced: this replica no longer holds its lease",
         );
         return;
       }
-      logDriftEvent(this.opts.logger, ev);
+      if (ev.analysed) logDriftAnalysis(this.opts.logger, ev);
+      else logDriftEvent(this.opts.logger, ev);
       if (stream) this.opts.bus.publish(ev);
       if (ev.snoozedUntil) return; // snoozed: the log line (and the dashboard's stream) only
       await Promise.all((this.opts.sinks ?? []).map((sink) => Promise.resolve(sink(ev)).catch(() => undefined)));
@@ -125,50 +199,4 @@ export class Announcer {
       this.opts.logger.warn({ err: errorMessage(err), driftId: ev.record.id }, "announcing a drift event failed");
     }
   }
-
-  private async analyse(records: DriftRecord[]): Promise<void> {
-    const { analyzer } = this.opts;
-    if (!analyzer || records.length === 0) return;
-    let analyses: Analysis[];
-    try {
-      analyses = await analyzer.analyze(records.map(analysisRequest), { signal: this.stopping.signal });
-    } catch (err) {
-      this.opts.logger.warn({ err: errorMessage(err), drifts: records.length }, "analysis failed");
-      return;
-    }
-    for (const [i, record] of records.entries()) {
-      const analysis = analyses[i];
-      if (!analysis) continue;
-      record.analysis = analysis;
-      try {
-        await this.opts.attachAnalysis?.(record, analysis);
-      } catch (err) {
-        this.opts.logger.warn({ err: errorMessage(err), driftId: record.id }, "storing the analysis failed");
-      }
-    }
-  }
-}
-
-/** What the analyzer is asked about a record: its verdict, and its id so that commands can name it. */
-export function analysisRequest(record: DriftRecord): AnalysisRequest {
-  return {
-    result: {
-      ref: record.ref,
-      source: record.source,
-      status: record.resourceStatus,
-      severity: record.severity,
-      changes: record.changes,
-      ignored: record.ignored,
-    },
-    fingerprint: record.fingerprint,
-    context: {
-      driftId: record.id,
-      history: record.history.map((h) => ({
-        openedAt: h.at,
-        paths: h.paths,
-        outcome: "open" as const,
-        by: h.by.join(", ") || undefined,
-      })),
-    },
-  };
 }

@@ -23,6 +23,10 @@ export class DriftMetrics {
   watchAges: () => Iterable<{ cluster: string; watch: string; seconds: number }> = () => [];
   readonly watchRestarts: Counter<"cluster" | "reason">;
   readonly notifications: Counter<"outcome">;
+  readonly queueDropped: Counter<"queue">;
+  readonly eventsSuppressed: Counter;
+  /** Where the queues' depths come from (analysis, events, webhook), read at scrape time. */
+  queueDepths: () => Iterable<{ queue: string; depth: number }> = () => [];
   readonly detectionInterval: Gauge;
   /** Read at scrape time, for the alert rules (deploy/components/alerts): readiness as /readyz answers it, the watch
    * state of each cluster this replica detects, and the open records (the stuck-drift-loop gauge). */
@@ -142,6 +146,33 @@ export class DriftMetrics {
       name: "drift_detector_notifications_total",
       help: "Webhook notifications by outcome (sent, failed, dropped)",
       labelNames: ["outcome"],
+      registers,
+    });
+    this.queueDropped = new Counter({
+      name: "drift_detector_queue_dropped_total",
+      help: "Entries a full queue dropped (its oldest): analysis (that drift takes the rules' analysis), events, webhook",
+      labelNames: ["queue"],
+      registers,
+    });
+    new Gauge({
+      name: "drift_detector_queue_depth",
+      help: "Work waiting in each bounded queue: analysis (drifts awaiting their analysis), events, webhook",
+      labelNames: ["queue"],
+      registers,
+      collect() {
+        this.reset();
+        const depth = new Map<string, number>([
+          ["analysis", 0],
+          ["events", 0],
+          ["webhook", 0],
+        ]);
+        for (const q of metrics.queueDepths()) depth.set(q.queue, (depth.get(q.queue) ?? 0) + q.depth);
+        for (const [queue, n] of depth) this.set({ queue }, n);
+      },
+    });
+    this.eventsSuppressed = new Counter({
+      name: "drift_detector_events_suppressed_total",
+      help: "Kubernetes Events not posted because their object was over its rate (the next Event counts them)",
       registers,
     });
     this.detectionInterval = new Gauge({

@@ -70,6 +70,8 @@ export interface DriftEvent {
   snoozedUntil?: string;
   /** Not a transition but the reminder when the snooze that ended then left the drift still open (`opened`). */
   snoozeEnded?: string;
+  /** Not a transition but the second message: the analysis of the transition `event` arrived (record.analysis). */
+  analysed?: boolean;
 }
 
 /** Who changed the fields of a change set, as `manager (operation)` strings, without repeats. */

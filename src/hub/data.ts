@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { parseAllDocuments, stringify } from "yaml";
 import type { KubeObject } from "../drift/types.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { badRequest } from "./errors.js";
 
 // A unit's data: multi-document Kubernetes YAML. Validated on every write so that nothing unreadable is stored.
@@ -12,7 +13,7 @@ export function dataHash(data: string): string {
 /** Parses unit data into its objects; throws 400 naming document, line and column when it is not valid. */
 export function parseUnitData(data: string): KubeObject[] {
   const objects: KubeObject[] = [];
-  const docs = parseAllDocuments(data, { prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(data, { ...MANIFEST_YAML, prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(docs)) return objects; // an empty stream
   docs.forEach((doc, i) => {
     const err = doc.errors[0];
@@ -37,7 +38,7 @@ export function parseUnitData(data: string): KubeObject[] {
 
 /** Writes objects back as multi-document YAML (used after merges and functions). */
 export function formatUnitData(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  return objects.map((o) => stringify(o, { ...MANIFEST_YAML, lineWidth: 0 })).join("---\n");
 }
 
 /** Identity of a document inside a unit: group/kind/namespace/name (the version may change). */

@@ -1,4 +1,5 @@
 import { type Document, isMap, isSeq, parseAllDocuments, type YAMLMap } from "yaml";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 import { badRequest } from "./errors.js";
 import type { FunctionInvocation } from "./types.js";
 
@@ -106,7 +107,7 @@ export function checkInvocation(inv: FunctionInvocation): Args {
 
 /** Runs the invocations in order over one unit's data. */
 export function runFunctions(data: string, invocations: FunctionInvocation[]): FunctionOutcome {
-  const docs = parseAllDocuments(data);
+  const docs = parseAllDocuments(data, MANIFEST_YAML);
   const list = Array.isArray(docs) ? docs : [];
   let mutated = false;
   const output: unknown[] = [];

@@ -16,7 +16,15 @@ export interface KubeRequest {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** The whole request, answer included, at most (default REQUEST_DEADLINE_MS). */
+  timeoutMs?: number;
 }
+
+/**
+ * Beside undici's 60 s without a byte (headers or body), a deadline for the whole request: a server trickling an
+ * answer cannot hold a caller for ever. Long enough for a large LIST on a loaded apiserver.
+ */
+export const REQUEST_DEADLINE_MS = 300_000;
 
 export interface KubeResponse {
   status: number;
@@ -51,22 +59,26 @@ export class KubeClient {
     }
     this.stats.requests++;
     this.stats.byMethod[req.method] = (this.stats.byMethod[req.method] ?? 0) + 1;
+    const timeoutMs = req.timeoutMs ?? REQUEST_DEADLINE_MS;
+    const deadline = AbortSignal.timeout(timeoutMs);
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
       res = await request(url, {
         method: req.method,
         headers,
         body,
         dispatcher: this.dispatcher,
-        signal: req.signal,
+        signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline,
         headersTimeout: 60_000,
         bodyTimeout: 60_000,
       });
+      text = await res.body.text();
     } catch (err) {
       if (req.signal?.aborted) throw err;
-      throw new ClusterUnreachableError(this.server, describeNetworkError(err));
+      const reason = deadline.aborted ? `no complete answer within ${timeoutMs / 1000}s` : describeNetworkError(err);
+      throw new ClusterUnreachableError(this.server, reason);
     }
-    const text = await res.body.text();
     let parsed: unknown = text;
     if (text && (res.headers["content-type"] ?? "").toString().includes("json")) {
       try {

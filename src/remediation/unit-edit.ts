@@ -5,6 +5,7 @@ import YAML, { type Document, isMap, isScalar, isSeq, type YAMLSeq } from "yaml"
 import { parsePointer, readKey } from "../drift/paths.js";
 import type { Change, ObjectRef } from "../drift/types.js";
 import { ExpectedError } from "../lib/errors.js";
+import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
 
 /** The edit cannot be made as asked: the document is not there, or a path does not fit it. */
 export class UnitEditError extends ExpectedError {
@@ -15,7 +16,7 @@ type YamlPath = Array<string | number>;
 
 /** The unit's data with `changes` accepted: `changed`/`added` take the live value, `removed` is deleted. */
 export function acceptIntoUnitData(data: string, ref: ObjectRef, changes: readonly Change[]): string {
-  const docs = YAML.parseAllDocuments(data);
+  const docs = YAML.parseAllDocuments(data, MANIFEST_YAML);
   const index = docs.findIndex((d) => declares(d, ref));
   if (index < 0) throw new UnitEditError(`the unit's data declares no ${describeRef(ref)}`);
   const doc = docs[index] as Document.Parsed;

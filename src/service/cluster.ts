@@ -13,7 +13,7 @@ import type { ServiceEngineConfig } from "../detector/engine-config.js";
 import type { DriftEventBus } from "../detector/event-bus.js";
 import type { DriftMetrics } from "../detector/metrics.js";
 import type { RecordStore } from "../detector/record-store.js";
-import { postKubeEvent } from "../detector/reporters/kube-event.js";
+import { KubeEventReporter } from "../detector/reporters/kube-event.js";
 import type { WebhookNotifier } from "../detector/reporters/webhook.js";
 import type { SnoozeSource } from "../detector/snooze-watch.js";
 import { retryStoreWrites } from "../detector/store-writes.js";
@@ -50,7 +50,15 @@ export interface ClusterContext {
   engineConfig: ServiceEngineConfig;
   /** After each detection: the service's gauges over all clusters. */
   onResults: () => void;
-  tuning?: { debounceMs?: number; watchTimeoutSeconds?: number; leaseRetryMs?: number; snoozePollMs?: number };
+  tuning?: {
+    debounceMs?: number;
+    watchTimeoutSeconds?: number;
+    leaseRetryMs?: number;
+    snoozePollMs?: number;
+    /** The analysis queue's backoff while no model answers (defaults 10 s doubling to 5 min). */
+    analysisRetryMs?: number;
+    analysisRetryMaxMs?: number;
+  };
   /** Whether this replica leads any cluster (the leader gauge is one for the replica). */
   anyLeading: () => boolean;
   shuttingDown: () => boolean;
@@ -63,6 +71,7 @@ export interface ClusterContext {
 export interface StartedCluster {
   watched: WatchedCluster;
   announcer: Announcer;
+  events: KubeEventReporter;
   /** Absent without leader election: the detector runs at once. */
   elector?: LeaderElector;
 }
@@ -89,23 +98,29 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   });
   const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
   const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
+  const events = new KubeEventReporter({
+    client: cluster.client,
+    instance: ctx.identity,
+    logger,
+    liveObject: (r) => detectorRef.current?.liveView.get(r.ref),
+    burst: settings.eventBurst,
+    refillMs: settings.eventRefill,
+    onSuppressed: () => metrics.eventsSuppressed.inc(),
+    onDropped: () => metrics.queueDropped.inc({ queue: "events" }),
+  });
   const announcer = new Announcer({
     logger: ctx.logger,
     metrics,
     bus: ctx.bus,
     analyzer: ctx.analyzer,
+    analysisQueue: {
+      maxWaitMs: settings.analysisMaxWait,
+      retryBaseMs: tuning?.analysisRetryMs,
+      retryMaxMs: tuning?.analysisRetryMaxMs,
+    },
     attachAnalysis: (record, analysis) => tracker.attachAnalysis(record, analysis),
     sinks: [
-      (ev) =>
-        postKubeEvent(
-          {
-            client: cluster.client,
-            instance: ctx.identity,
-            logger,
-            liveObject: (r) => detectorRef.current?.liveView.get(r.ref),
-          },
-          ev,
-        ),
+      (ev) => events.post(ev),
       ...(webhook ? [(ev: Parameters<WebhookNotifier["notify"]>[0]) => webhook.notify(ev)] : []),
     ],
     snoozes: ctx.snoozes,
@@ -164,7 +179,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   if (!settings.leaderElection) {
     detector.start();
     metrics.leader.set(1);
-    return { watched, announcer };
+    return { watched, announcer, events };
   }
   detector.standby();
   const lease = {
@@ -199,5 +214,5 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   if (shard)
     ctx.sharding?.add(shard.key, elector); // started with the others once all shards are known
   else elector.start();
-  return { watched, announcer, elector };
+  return { watched, announcer, events, elector };
 }

@@ -16,6 +16,7 @@ import { DriftMetrics } from "../detector/metrics.js";
 import { RecordStats } from "../detector/record-stats.js";
 import { RecordStore } from "../detector/record-store.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
+import { startRetention } from "../detector/retention.js";
 import type { Tracker } from "../detector/tracker.js";
 import { defaultIdentity } from "../kube/leader.js";
 import { errorMessage } from "../lib/errors.js";
@@ -90,6 +91,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   const recordStore = db ? new RecordStore(db) : undefined;
   engineConfig.secretHashKey = await installHashKey(db, settings.secretHashKey);
+  if (db) {
+    const policy = { historyMs: settings.historyRetention, auditMs: settings.auditRetention };
+    const retention = startRetention(db, policy, { logger, registry });
+    shutdown.add("stop pruning old history", () => retention.stop());
+  }
   // Registered early so that it runs late: after detection and remediation stopped using the sources.
   const sources: DesiredSource[] = [];
   shutdown.add("close the desired-state sources", async () => {
@@ -103,7 +109,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ? new WebhookNotifier({
         url: settings.webhookUrl,
         logger,
-        onOutcome: (outcome) => metrics.notifications.inc({ outcome }),
+        timeoutMs: settings.webhookTimeout,
+        onOutcome: (outcome) => {
+          metrics.notifications.inc({ outcome });
+          if (outcome === "dropped") metrics.queueDropped.inc({ queue: "webhook" });
+        },
       })
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
@@ -209,6 +219,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const detectors = watched().map((w) => w.detector);
   const trackers = watched().map((w) => w.tracker);
   const announcers = clusters.map((c) => c.announcer);
+  metrics.queueDepths = () => [
+    ...clusters.flatMap((c) => [
+      { queue: "analysis", depth: c.announcer.analysisBacklog },
+      { queue: "events", depth: c.events.size },
+    ]),
+    { queue: "webhook", depth: webhook?.size ?? 0 },
+  ];
   // Steps run in reverse order of registration: stop detecting (watches end, the current detection is abandoned,
   // what was announced is delivered), release the leases, close the server; the store closes last.
   shutdown.add("close the HTTP server", () => server.close());
@@ -226,6 +243,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     for (const a of announcers) a.stop();
     await Promise.all(announcers.map((a) => a.idle()));
     await Promise.all(trackers.map((t) => t.close()));
+    await Promise.all(clusters.map((c) => c.events.close(2000)));
   });
 
   const address = await server.listen({ host: settings.listen.host, port: settings.listen.port });

@@ -148,6 +148,24 @@ export const RUN_SETTINGS = {
     default: "60s",
     schema: durationSchema,
   }),
+  historyRetention: s({
+    env: "DRIFT_HISTORY_RETENTION",
+    flag: "history-retention",
+    description:
+      "resolved drift records (and their analyses and snoozes) older than this are deleted in the background; open ones never",
+    allowed: "a duration such as 90d",
+    default: "90d",
+    schema: durationSchema,
+  }),
+  auditRetention: s({
+    env: "DRIFT_AUDIT_RETENTION",
+    flag: "audit-retention",
+    description:
+      "remediation audit entries older than this are deleted in the background, except those of open records",
+    allowed: "a duration such as 365d",
+    default: "365d",
+    schema: durationSchema,
+  }),
   dataDir: s({
     env: "DRIFT_DATA_DIR",
     flag: "data-dir",
@@ -221,6 +239,31 @@ export const RUN_SETTINGS = {
     secret: true,
     schema: urlSchema.regex(/^https?:\/\//),
   }),
+  webhookTimeout: s({
+    env: "DRIFT_WEBHOOK_TIMEOUT",
+    flag: "webhook-timeout",
+    description: "a webhook notification attempt gives up after this long (then retried with backoff)",
+    allowed: "a duration such as 10s",
+    default: "10s",
+    schema: durationSchema,
+  }),
+  eventBurst: s({
+    env: "DRIFT_EVENT_BURST",
+    flag: "event-burst",
+    description:
+      "Kubernetes Events per object at once; beyond it one per DRIFT_EVENT_REFILL (the next says how many were suppressed)",
+    allowed: "a positive integer",
+    default: "25",
+    schema: positiveIntSchema,
+  }),
+  eventRefill: s({
+    env: "DRIFT_EVENT_REFILL",
+    flag: "event-refill",
+    description: "an object over its Event burst gets one more Event per this interval",
+    allowed: "a duration such as 5m",
+    default: "5m",
+    schema: durationSchema,
+  }),
   analysis: s({
     env: "DRIFT_ANALYSIS",
     flag: "analysis",
@@ -244,6 +287,22 @@ export const RUN_SETTINGS = {
     allowed: "a positive integer",
     default: "60",
     schema: positiveIntSchema,
+  }),
+  analysisTimeout: s({
+    env: "DRIFT_ANALYSIS_TIMEOUT",
+    flag: "analysis-timeout",
+    description: "a model request gives up after this long (default 60s for Claude, 120s for a local model)",
+    allowed: "a duration such as 60s",
+    schema: durationSchema,
+  }),
+  analysisMaxWait: s({
+    env: "DRIFT_ANALYSIS_MAX_WAIT",
+    flag: "analysis-max-wait",
+    description:
+      "a drift whose model is unavailable (429, overloaded, down) waits this long for its analysis, then keeps the rules' one",
+    allowed: "a duration such as 1h",
+    default: "1h",
+    schema: durationSchema,
   }),
   claudeApiKey: s({
     env: "CLAUDE_API_KEY",

@@ -115,6 +115,23 @@ describe("deploy/ overlays", () => {
     expect(envVar(objects, "CLAUDE_API_KEY").valueFrom.secretKeyRef.name).toBe("drift-detector-secrets");
     expect(envVar(objects, "CUB_TOKEN").valueFrom.secretKeyRef.name).toBe("drift-detector-secrets");
     expect(objects.some((o) => o.kind === "PersistentVolumeClaim")).toBe(false);
+    const deployment = find(objects, "Deployment") as Any;
+    expect(deployment.spec.strategy.type).toBe("RollingUpdate");
+    expect(deployment.spec.template.spec.volumes.find((v: Any) => v.name === "data")).toEqual({
+      name: "data",
+      emptyDir: {},
+    });
+  });
+
+  it("base keeps /data on a PersistentVolumeClaim, one pod at a time", async () => {
+    const objects = await renderKustomization(join(DEPLOY, "base"));
+    const deployment = find(objects, "Deployment", "drift-detector") as Any;
+    expect(deployment.spec.strategy.type).toBe("Recreate");
+    const data = deployment.spec.template.spec.volumes.find((v: Any) => v.name === "data");
+    expect(data).toEqual({ name: "data", persistentVolumeClaim: { claimName: "drift-detector-data" } });
+    expect((find(objects, "PersistentVolumeClaim", "drift-detector-data") as Any).metadata.namespace).toBe(
+      "devops-apps",
+    );
   });
 
   it("both are read-only by default: no write verb but on events and the namespace's leases", async () => {

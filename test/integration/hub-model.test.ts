@@ -83,7 +83,9 @@ describe.each(STORE_KINDS)("hub model on %s", (kind) => {
     expect(await status(hub.putUnitData(s.Slug, "cm", bad))).toBe(400);
     expect(
       await status(
-        hub.putUnitData(s.Slug, "cm", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n", { ifMatch: '"0000"' }),
+        hub.putUnitData(s.Slug, "cm", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n", {
+          ifMatch: '"0000"',
+        }),
       ),
     ).toBe(409);
     const renamed = await hub.updateUnit(s.Slug, "cm", { DisplayName: "Settings", Version: u.Version });

@@ -83,8 +83,14 @@ describe("drift analysis in the service", () => {
       expect(stored.analysis?.commands.join(" ")).not.toContain("drift revert");
       expect(JSON.stringify(stored.analysis)).not.toContain("{DRIFT_ID}");
     }
-    // The log line carries the analysis summary.
-    expect(lines.find((l) => l.event === "opened" && l.driftId === records[0].id)?.analysis).toMatch(/^Fake analysis/);
+    // Notify first: the opened line comes without analysis, the `drift analysed` line after it carries the summary.
+    const opened = lines.findIndex((l) => l.event === "opened" && l.driftId === records[0].id);
+    const analysed = lines.findIndex(
+      (l) => l.msg?.toString().startsWith("drift analysed") && l.driftId === records[0].id,
+    );
+    expect(lines[opened]?.analysis).toBeUndefined();
+    expect(analysed).toBeGreaterThan(opened);
+    expect(lines[analysed]?.analysis).toMatch(/^Fake analysis/);
   });
 
   it("serves a drift seen again from the store's cache, with the new record's id", async () => {

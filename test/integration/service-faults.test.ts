@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { objectKey } from "../../src/kube/liveview.js";
 import { start, startApiserver, stop, stopApiserver } from "../../src/sandbox/controlplane.js";
-import { sandboxLayout } from "../../src/sandbox/layout.js";
 import type { RunningService } from "../../src/service/service.js";
+import { compactEtcd } from "../helpers/etcd.js";
 import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { modeConfigMap } from "../helpers/manifests.js";
 import { httpGet, type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
@@ -285,19 +285,6 @@ describe("two clusters, two sources, a Lease each", () => {
     }
   }, 300_000);
 });
-
-/** Compacts the private sandbox's etcd at its current revision (etcd's HTTP gateway to the KV API). */
-async function compactEtcd(dir: string): Promise<void> {
-  const state = JSON.parse(readFileSync(sandboxLayout(dir).stateFile, "utf8")) as { ports: { etcd: number } };
-  const base = `http://127.0.0.1:${state.ports.etcd}/v3/kv`;
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}/${path}`, { method: "POST", body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`etcd ${path}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as { header: { revision: string } };
-  };
-  const { header } = await post("range", { key: Buffer.from("/registry").toString("base64"), limit: 1 });
-  await post("compaction", { revision: header.revision, physical: true });
-}
 
 /** One kubeconfig with a context per named file (each file a sandbox kubeconfig with one context). */
 function mergeKubeconfigs(files: Record<string, string>): string {

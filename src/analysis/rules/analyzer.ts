@@ -97,6 +97,7 @@ export interface RulesAnalyzerOptions {
 
 /** DRIFT_ANALYSIS=rules: every analysis from the rules. */
 export class RulesAnalyzer implements Analyzer {
+  readonly immediate = true;
   private readonly redactor: Redactor;
   private readonly counter: AnalysisCounter;
 

@@ -1,4 +1,4 @@
-// The contract's log line: one JSON line per drift opened, updated or resolved.
+// The contract's log lines: one JSON line per drift opened, updated or resolved, and one when its analysis arrives.
 import type { Logger } from "pino";
 import { changeAuthors, type DriftEvent, describeRef } from "../records.js";
 
@@ -22,5 +22,23 @@ export function logDriftEvent(logger: Logger, { event, record, snoozedUntil, sno
       : event === "opened" && record.recurrence?.looping
         ? `drift opened again (${record.recurrence.reopened} times in a row, a loop): ${describeRef(record.ref)}`
         : `drift ${event}: ${describeRef(record.ref)}`,
+  );
+}
+
+/** The second line of a drift: its analysis (no `event` field: not a transition). */
+export function logDriftAnalysis(logger: Logger, { event, record, snoozedUntil }: DriftEvent): void {
+  logger.info(
+    {
+      analysed: event,
+      resource: describeRef(record.ref),
+      cluster: record.cluster,
+      driftId: record.id,
+      analysis: record.analysis?.summary,
+      analysisSource: record.analysis?.source,
+      risk: record.analysis?.risk.level,
+      recommendation: record.analysis?.recommendation.action,
+      ...(snoozedUntil ? { snoozedUntil } : {}),
+    },
+    `drift analysed: ${describeRef(record.ref)}`,
   );
 }

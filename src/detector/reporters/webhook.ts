@@ -21,7 +21,9 @@ const ICON = { opened: ":warning:", updated: ":arrows_counterclockwise:", resolv
  * The Slack message for one drift event. Values are left out: only paths and who, never a secret's value. Every
  * live string is escaped (slackEscape): a manager named `<!channel>` must not ping anyone.
  */
-export function slackMessage({ event, record, snoozeEnded }: DriftEvent): Record<string, unknown> {
+export function slackMessage(ev: DriftEvent): Record<string, unknown> {
+  if (ev.analysed) return analysisMessage(ev);
+  const { event, record, snoozeEnded } = ev;
   const who = changeAuthors(record.changes).map(slackEscape);
   const ref = slackEscape(describeRef(record.ref));
   const fields = record.changes.slice(0, 10).map((c) => `• ${slackCode(c.field || c.path)} (${c.type}, ${c.severity})`);
@@ -47,12 +49,45 @@ export function slackMessage({ event, record, snoozeEnded }: DriftEvent): Record
   };
 }
 
+/**
+ * The second message of a drift: its analysis (incoming webhooks cannot edit a message sent, so a new one that
+ * names the drift). The analyzer redacted the text; it is escaped too, as a model could be talked into `<!channel>`.
+ */
+function analysisMessage({ record }: DriftEvent): Record<string, unknown> {
+  const a = record.analysis;
+  const title = `:mag: Analysis of drift ${record.id}: ${slackEscape(describeRef(record.ref))}`;
+  const cluster = `Cluster: ${slackEscape(record.cluster)}`;
+  const detail = a
+    ? [
+        a.summary,
+        `Likely cause: ${a.likelyCause}`,
+        `Risk: ${a.risk.level}. ${a.risk.why}`,
+        `Recommendation: ${a.recommendation.action}. ${a.recommendation.rationale}`,
+      ]
+        .map(slackEscape)
+        .concat(`${cluster} · by ${a.source}${a.model ? ` (${slackEscape(a.model)})` : ""}`)
+        .join("\n")
+    : cluster;
+  return {
+    text: `${title}\n${detail}`,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `*${title}*` } },
+      { type: "section", text: { type: "mrkdwn", text: detail } },
+    ],
+  };
+}
+
 export class WebhookNotifier {
   private readonly queue: Array<{ payload: unknown; attempt: number }> = [];
   private running: Promise<void> | undefined;
   private readonly controller = new AbortController();
 
   constructor(private readonly opts: WebhookOptions) {}
+
+  /** Notifications waiting to be sent. */
+  get size(): number {
+    return this.queue.length;
+  }
 
   notify(ev: DriftEvent): void {
     if (this.controller.signal.aborted) return;

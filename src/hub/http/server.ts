@@ -16,7 +16,8 @@ export interface HubServerOptions {
 export function buildHubServer({ hub, token, logger = false }: HubServerOptions): FastifyInstance {
   // Closing ends open connections too: a client's keep-alive connection would otherwise hold a shutdown for the
   // server's keep-alive timeout (72 s).
-  const app = Fastify({ logger, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true });
+  // A client has a minute to send its request (up to 16 MB): fastify's default waits for ever.
+  const app = Fastify({ logger, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true, requestTimeout: 60_000 });
   app.addHook("onRequest", bearerAuth(token));
 
   // Unit data travels as text; merge patches as JSON.

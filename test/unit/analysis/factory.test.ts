@@ -42,6 +42,10 @@ describe("createAnalyzer", () => {
       'DRIFT_ANALYSIS="gpt" is not allowed: expected claude, rules or off',
     );
     expect(() => analysisSettingsFromEnv({ DRIFT_ANALYSIS_MAX_PER_HOUR: "lots" })).toThrow(AnalysisConfigError);
+    expect(analysisSettingsFromEnv({ DRIFT_ANALYSIS_TIMEOUT: "90s" }).analysisTimeout).toBe(90_000);
+    expect(() => analysisSettingsFromEnv({ DRIFT_ANALYSIS_TIMEOUT: "soon" })).toThrow(
+      'DRIFT_ANALYSIS_TIMEOUT="soon" is not allowed: expected a duration such as 60s',
+    );
   });
 });
 

@@ -16,6 +16,7 @@ describe("durations", () => {
     expect(parseDuration("1h30m")).toBe(5_400_000);
     expect(parseDuration("250ms")).toBe(250);
     expect(parseDuration("15")).toBe(15_000);
+    expect(parseDuration("90d")).toBe(90 * 86_400_000);
     expect(parseDuration("5 minutes")).toBeUndefined();
     expect(parseDuration("-5m")).toBeUndefined();
   });
@@ -33,6 +34,8 @@ describe("run settings", () => {
       claudeDebugLogging: true,
       confighubUrl: "https://hub.confighub.com",
       leaseDuration: 15_000,
+      historyRetention: 90 * 86_400_000,
+      auditRetention: 365 * 86_400_000,
     });
     expect(s.apiToken).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -96,6 +96,30 @@ describe("DirectorySource", () => {
     expect(again.version).toBe(snap.version);
     await writeFile(join(dir, "a.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2}\n");
     expect((await new DirectorySource(dir).load()).version).not.toBe(snap.version);
+  });
+
+  it("reports a symlink loop in one line, does not follow it, and still reads the rest", async () => {
+    await mkdir(join(dir, "app", "nested"), { recursive: true });
+    await writeFile(join(dir, "app", "a.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+    await writeFile(join(dir, "app", "nested", "b.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
+    await symlink(dir, join(dir, "app", "nested", "up")); // back to the root
+    await symlink(join(dir, "app", "nested"), join(dir, "app", "nested", "self"));
+    await symlink("me.yaml", join(dir, "me.yaml")); // a link to itself: ELOOP
+    await symlink(join(dir, "app"), join(dir, "z-shared")); // not a loop: read once more through the link
+    const snap = await new DirectorySource(dir).load();
+    expect(snap.objects.map((o) => o.source.type === "file" && o.source.path)).toEqual([
+      join(dir, "app", "a.yaml"),
+      join(dir, "app", "nested", "b.yaml"),
+      join(dir, "z-shared", "a.yaml"),
+      join(dir, "z-shared", "nested", "b.yaml"),
+    ]);
+    expect(snap.errors.map((e) => e.error)).toEqual([
+      `symlink loop: ${join(dir, "app", "nested", "self")} leads back to ${join(dir, "app", "nested")}, not followed`,
+      `symlink loop: ${join(dir, "app", "nested", "up")} leads back to ${dir}, not followed`,
+      `cannot read ${join(dir, "me.yaml")}: symlink loop`,
+      `symlink loop: ${join(dir, "z-shared", "nested", "self")} leads back to ${join(dir, "app", "nested")}, not followed`,
+      `symlink loop: ${join(dir, "z-shared", "nested", "up")} leads back to ${dir}, not followed`,
+    ]);
   });
 
   it("reads a single file", async () => {
