@@ -52,6 +52,12 @@ module.exports = {
       ["kube", "desired", "drift", "lib"],
       "src/sharding/ says which replica owns which shard (Leases, assignment); the service wires the detectors to it.",
     ),
+    only(
+      "identity-learns-who",
+      "identity",
+      ["kube", "drift", "store", "lib"],
+      "src/identity/ learns who sent each write (admission) and says who made a drift; the service wires it in.",
+    ),
     never(
       "hub-does-not-read-sources",
       "hub",

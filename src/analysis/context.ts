@@ -36,6 +36,7 @@ export interface ItemData {
   history?: AnalysisContext["history"];
   decisions?: AnalysisContext["decisions"];
   related?: AnalysisContext["related"];
+  changedBy?: string;
   /** Which truncation steps were applied, so the model knows context is missing. */
   truncated?: string[];
 }
@@ -113,6 +114,7 @@ export function buildItemData(req: AnalysisRequest, id: string, budgetTokens: nu
   if (context?.history?.length) data.history = redactor.value(context.history) as ItemData["history"];
   if (context?.decisions?.length) data.decisions = redactor.value(context.decisions) as ItemData["decisions"];
   if (context?.related?.length) data.related = redactor.value(context.related) as ItemData["related"];
+  if (context?.changedBy) data.changedBy = context.changedBy;
 
   const truncated: string[] = [];
   for (const [name, apply] of TRUNCATION_ORDER) {

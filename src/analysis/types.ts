@@ -94,6 +94,8 @@ export const analysisContextSchema = z.object({
       }),
     )
     .optional(),
+  /** DRIFT_IDENTITY_TO_MODEL: who made the change (from admission), e.g. "alice (groups sre) via kubectl, UPDATE scale at …", or "unknown". */
+  changedBy: z.string().optional(),
   /** Related objects: the HPA targeting it, the owner, the Service selecting it... */
   related: z
     .array(

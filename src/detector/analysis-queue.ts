@@ -24,6 +24,8 @@ export interface AnalysisQueueOptions {
   retryMaxMs?: number;
   /** How long a drift waits for a model before it keeps the rules' analysis. */
   maxWaitMs?: number;
+  /** DRIFT_IDENTITY_TO_MODEL: the model is told who made the change. */
+  identityToModel?: boolean;
 }
 
 interface Entry {
@@ -130,7 +132,7 @@ export class AnalysisQueue {
     let analyses: Analysis[];
     try {
       analyses = await o.analyzer.analyze(
-        batch.map((e) => analysisRequest(e.record)),
+        batch.map((e) => analysisRequest(e.record, o.identityToModel)),
         {
           signal: this.stopping.signal,
           onModelUnavailable: (indexes) => {

@@ -1,9 +1,11 @@
 // What the analyzer is asked about a drift record.
 import type { AnalysisRequest } from "../analysis/types.js";
+import { describeChangedBy } from "../identity/personal-data.js";
 import type { DriftRecord } from "./records.js";
 
-/** A record's verdict, and its id so that commands can name it. */
-export function analysisRequest(record: DriftRecord): AnalysisRequest {
+/** A record's verdict, and its id so that commands can name it; who made it only when identity may be sent. */
+export function analysisRequest(record: DriftRecord, identityToModel = false): AnalysisRequest {
+  const changedBy = identityToModel ? describeChangedBy(record.changedBy) : undefined;
   return {
     result: {
       ref: record.ref,
@@ -22,6 +24,7 @@ export function analysisRequest(record: DriftRecord): AnalysisRequest {
         outcome: "open" as const,
         by: h.by.join(", ") || undefined,
       })),
+      ...(changedBy ? { changedBy } : {}),
     },
   };
 }

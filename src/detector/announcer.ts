@@ -27,6 +27,8 @@ export interface AnnouncerOptions {
   analyzer?: Analyzer;
   /** The analysis queue's bounds and backoff (defaults in analysis-queue.ts). */
   analysisQueue?: Pick<AnalysisQueueOptions, "capacity" | "retryBaseMs" | "retryMaxMs" | "maxWaitMs">;
+  /** DRIFT_IDENTITY_TO_MODEL: the model is told who made the change (personal data, off by default). */
+  identityToModel?: boolean;
   /** Persists the analysis on the record (the tracker). */
   attachAnalysis?: (record: DriftRecord, analysis: Analysis) => Promise<void>;
   /** Extra sinks (Kubernetes Events, webhook); each must not throw and should not wait (they queue their own work). */
@@ -65,6 +67,7 @@ export class Announcer {
     if (opts.analyzer && !opts.analyzer.immediate) {
       this.analyses = new AnalysisQueue({
         ...opts.analysisQueue,
+        identityToModel: opts.identityToModel,
         analyzer: opts.analyzer,
         logger: opts.logger,
         onDropped: () => opts.metrics.queueDropped.inc({ queue: "analysis" }),
@@ -138,7 +141,9 @@ export class Announcer {
   private async analyseNow(events: DriftEvent[]): Promise<void> {
     const records = events.filter((ev) => ev.event !== "resolved" && !ev.record.analysis).map((ev) => ev.record);
     if (!this.opts.analyzer || records.length === 0) return;
-    const analyses = await this.opts.analyzer.analyze(records.map(analysisRequest));
+    const analyses = await this.opts.analyzer.analyze(
+      records.map((r) => analysisRequest(r, this.opts.identityToModel)),
+    );
     for (const [i, record] of records.entries()) {
       const analysis = analyses[i];
       if (!analysis) continue;

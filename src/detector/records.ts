@@ -9,6 +9,7 @@ import type {
   Severity,
   SourceInfo,
 } from "../drift/types.js";
+import type { ChangedBy } from "../identity/types.js";
 
 export type DriftEventType = "opened" | "updated" | "resolved";
 export type DriftRecordStatus = "open" | "resolved";
@@ -20,6 +21,8 @@ export interface DriftHistoryEntry {
   severity: Severity | null;
   paths: string[];
   by: string[];
+  /** DRIFT_IDENTITY: the person behind this transition's changes (personal data: src/identity/personal-data.ts). */
+  changedBy?: ChangedBy;
 }
 
 export interface DriftRecord {
@@ -48,6 +51,8 @@ export interface DriftRecord {
    * (nothing resolved what the source no longer says) until the document reads again. Absent otherwise.
    */
   sourceError?: string;
+  /** DRIFT_IDENTITY: the person whose write made the current changes, or plainly unknown. Absent when off. */
+  changedBy?: ChangedBy;
   /** Set when this drift (the same fingerprint) came back soon after the object's previous record resolved. */
   recurrence?: DriftRecurrence;
 }

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { driftFingerprint } from "../analysis/fingerprint.js";
 import type { Analysis } from "../analysis/types.js";
 import type { ResourceResult, Severity } from "../drift/types.js";
+import type { ChangedBy } from "../identity/types.js";
 import { errorMessage } from "../lib/errors.js";
 import { isRefusal } from "../store/database.js";
 import type { RecordStore } from "./record-store.js";
@@ -24,6 +25,8 @@ export interface TrackerOptions {
   onWriteFailure?: (reason: WriteFailure) => void;
   /** When a drift that keeps reopening counts as a loop. */
   recurrence?: RecurrenceOptions;
+  /** DRIFT_IDENTITY: who made a verdict's changes (undefined: identity is off). */
+  changedBy?: (result: ResourceResult) => Promise<ChangedBy | undefined>;
   /** Which of the cluster's open records are this tracker's (several shards of one cluster): default all. */
   scope?: (record: DriftRecord) => boolean;
 }
@@ -218,6 +221,7 @@ export class Tracker {
     const now = this.now();
     const at = now.toISOString();
     const recurrence = this.recurrence.reopening(key, fingerprint, now);
+    const who = await this.changedBy(result);
     const rec: DriftRecord = {
       id: randomUUID(),
       cluster: this.opts.cluster,
@@ -229,7 +233,8 @@ export class Tracker {
       openedAt: at,
       updatedAt: at,
       resolvedAt: null,
-      history: [historyEntry(at, "opened", result, fingerprint)],
+      history: [{ ...historyEntry(at, "opened", result, fingerprint), ...who }],
+      ...who,
       ...(recurrence ? { recurrence } : {}),
     };
     const store = this.opts.store;
@@ -260,12 +265,14 @@ export class Tracker {
     fingerprint: string,
   ): Promise<DriftEvent | undefined> {
     const at = this.now().toISOString();
+    const who = await this.changedBy(result);
     const next: DriftRecord = {
       ...withoutSourceError(existing),
       source: result.source,
       ...verdictOf(result, fingerprint),
       updatedAt: at,
-      history: [...existing.history, historyEntry(at, "updated", result, fingerprint)],
+      history: [...existing.history, { ...historyEntry(at, "updated", result, fingerprint), ...who }],
+      ...who,
     };
     return this.transition(existing, next, "updated");
   }
@@ -325,6 +332,12 @@ export class Tracker {
       ignored: next.ignored,
     };
     return this.update(theirs, result, next.fingerprint);
+  }
+
+  /** The record fields of DRIFT_IDENTITY: none when it is off. */
+  private async changedBy(result: ResourceResult): Promise<{ changedBy?: ChangedBy }> {
+    const changedBy = await this.opts.changedBy?.(result);
+    return changedBy ? { changedBy } : {};
   }
 
   private apply(rec: DriftRecord): void {

@@ -1,4 +1,4 @@
-import { changedPaths } from "./changed-paths.js";
+import { changedPaths, digestAt } from "./changed-paths.js";
 import type { AdmissionWrite } from "./types.js";
 
 interface ManagedEntry {
@@ -15,6 +15,7 @@ export function writeFromReview(review: unknown, at: number): AdmissionWrite | n
   const object = req.object ?? null;
   const uid = meta(object)?.uid ?? meta(oldObject)?.uid;
   if (typeof uid !== "string" || typeof user.username !== "string") return null;
+  const paths = changedPaths(oldObject, object);
   return {
     user: { username: user.username, uid: user.uid ?? "", groups: user.groups ?? [] },
     operation: String(req.operation ?? ""),
@@ -22,7 +23,8 @@ export function writeFromReview(review: unknown, at: number): AdmissionWrite | n
     manager: managerOf(req.options, object),
     dryRun: req.dryRun === true,
     objectUid: uid,
-    paths: changedPaths(oldObject, object),
+    paths,
+    digests: Object.fromEntries(paths.map((p) => [p, digestAt(object, p)])),
     at,
   };
 }

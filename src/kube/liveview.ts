@@ -51,6 +51,8 @@ export class LiveView {
   /** Desired kinds the cluster does not serve, by target key: their objects become Error results. */
   readonly unresolved = new Map<string, string>();
   private synced = false;
+  /** `apiVersion|kind` of the desired objects (the HPAs watched beside them are not). */
+  private desiredKinds = new Set<string>();
   /** Bumped by stop(): a setDesired() still awaiting discovery then starts nothing. */
   private generation = 0;
   /** Counters of the informers stopped so far. */
@@ -102,6 +104,7 @@ export class LiveView {
       }
       t.names?.add(d.ref.name);
     }
+    this.desiredKinds = new Set(desired.map((d) => `${d.ref.apiVersion}|${d.ref.kind}`));
     for (const ns of namespaces) {
       const key = `${HPA_API_VERSION}|${HPA_KIND}|${ns}`;
       // A desired HPA is kept with all the others of its namespace.
@@ -219,6 +222,19 @@ export class LiveView {
 
   private retire(stats: InformerStats): void {
     for (const k of Object.keys(stats) as Array<keyof InformerStats>) this.retired[k] += stats[k];
+  }
+
+  /** The desired kinds watched (each once) and the namespaces they are watched in: what the admission webhook is sent. */
+  watchedScope(): { resources: ResourceInfo[]; namespaces: string[] } {
+    const resources = new Map<string, ResourceInfo>();
+    const namespaces = new Set<string>();
+    for (const w of this.watched.values()) {
+      if (!this.desiredKinds.has(`${w.target.apiVersion}|${w.target.kind}`)) continue;
+      resources.set(`${w.info.apiVersion}|${w.info.plural}`, w.info);
+      if (w.target.namespace) namespaces.add(w.target.namespace);
+      if (w.info.group === "" && w.info.kind === "Namespace") for (const n of w.target.names ?? []) namespaces.add(n);
+    }
+    return { resources: [...resources.values()], namespaces: [...namespaces].sort() };
   }
 
   /** Each watch (kind and namespace) with its informer: the watchdog's and the watch-age metric's view. */

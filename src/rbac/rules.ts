@@ -24,6 +24,8 @@ export interface RbacOptions {
    * so the Lease rule cannot name them — list, get, update, delete of any Lease in the detector's own namespace.
    */
   sharding?: boolean;
+  /** DRIFT_IDENTITY=admission: the detector registers its ValidatingWebhookConfiguration. */
+  identity?: boolean;
   /** Bind the roles to this ServiceAccount; without it only the roles are printed. */
   serviceAccount?: { namespace: string; name: string };
 }
@@ -36,6 +38,17 @@ interface Rule {
 }
 
 const READ = ["get", "list", "watch"];
+const ADMISSION = "admissionregistration.k8s.io";
+/** Its own ValidatingWebhookConfiguration (src/identity/webhook-config.ts): `create` cannot be limited by name. */
+const IDENTITY_RULES: Rule[] = [
+  { apiGroups: [ADMISSION], resources: ["validatingwebhookconfigurations"], verbs: ["create"] },
+  {
+    apiGroups: [ADMISSION],
+    resources: ["validatingwebhookconfigurations"],
+    verbs: ["get", "patch", "update"],
+    resourceNames: ["drift-detector-identity"],
+  },
+];
 const RBAC = "rbac.authorization.k8s.io";
 
 /** Roles (and bindings with a ServiceAccount) in apply order: ClusterRole first, then one Role per namespace. */
@@ -52,6 +65,7 @@ export function rbacFor(targets: RbacTarget[], opts: RbacOptions): KubeObject[] 
   const clusterRules: Rule[] = [
     ...kindRules(clusterWide, opts.mode),
     { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: READ },
+    ...(opts.identity ? IDENTITY_RULES : []),
   ];
   const out: KubeObject[] = [role("ClusterRole", opts.name, undefined, clusterRules)];
   const namespaces = [...byNamespace.keys()].sort();

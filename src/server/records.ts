@@ -1,6 +1,7 @@
 // Drift records as the API serves them: from the store, or from memory while the store is away.
 import type { RecordPage, RecordQuery } from "../detector/record-store.js";
 import type { DriftRecord } from "../detector/records.js";
+import { withholdPerson } from "../identity/personal-data.js";
 import type { ApiDeps } from "./deps.js";
 
 export async function findRecord(deps: ApiDeps, id: string): Promise<DriftRecord | undefined> {
@@ -34,4 +35,9 @@ export function memoryPage(records: DriftRecord[], q: RecordQuery): RecordPage {
       ? Buffer.from(JSON.stringify({ o: offset + limit })).toString("base64url")
       : undefined;
   return { items: items.slice(offset, offset + limit), continue: next };
+}
+
+/** A record as this reader may see it: who changed it only for an authenticated reader. */
+export function forReader(r: DriftRecord, authenticated: boolean): DriftRecord {
+  return authenticated ? r : withholdPerson(r);
 }

@@ -18,6 +18,7 @@ import type { WebhookNotifier } from "../detector/reporters/webhook.js";
 import type { SnoozeSource } from "../detector/snooze-watch.js";
 import { retryStoreWrites } from "../detector/store-writes.js";
 import { Tracker } from "../detector/tracker.js";
+import type { AdmissionIdentity, AdmissionIdentityOptions } from "../identity/admission.js";
 import { loadCluster } from "../kube/cluster.js";
 import { LeaderElector } from "../kube/leader.js";
 import type { ShardCoordinator } from "../sharding/coordinator.js";
@@ -58,12 +59,15 @@ export interface ClusterContext {
     /** The analysis queue's backoff while no model answers (defaults 10 s doubling to 5 min). */
     analysisRetryMs?: number;
     analysisRetryMaxMs?: number;
+    admission?: AdmissionIdentityOptions["tuning"];
   };
   /** Whether this replica leads any cluster (the leader gauge is one for the replica). */
   anyLeading: () => boolean;
   shuttingDown: () => boolean;
   /** DRIFT_SHARDING on: each cluster source is a shard that only its assigned replica acquires (src/sharding/). */
   sharding?: ShardCoordinator;
+  /** DRIFT_IDENTITY=admission: who made each drift, learnt from the admission webhook. */
+  admission?: AdmissionIdentity;
   /** Contexts watched with more than one source: each source's tracker keeps only its own records. */
   sharedContexts?: ReadonlySet<string | undefined>;
 }
@@ -88,6 +92,8 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
   const opened = await openSource(split.base, { env, log: (line) => logger.info(line), db: ctx.db });
   const source = split.namespaces ? new NamespaceSetSource(opened, split.namespaces) : opened;
   ctx.sources.push(source);
+  const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
+  const admission = ctx.admission;
   const tracker = new Tracker({
     cluster: name,
     scope,
@@ -95,8 +101,10 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     logger,
     onStoreAvailability: (ok) => metrics.storeAvailable.set(ok ? 1 : 0),
     onWriteFailure: (reason) => metrics.storeWriteFailures.inc({ reason }),
+    changedBy:
+      admission &&
+      ((result) => admission.changedBy(detectorRef.current?.liveView.get(result.ref), result.changes, Date.now())),
   });
-  const detectorRef: { current?: ClusterDetector; elector?: LeaderElector } = {};
   const holdsLease = () => detectorRef.elector?.holdsLease() ?? !settings.leaderElection;
   const events = new KubeEventReporter({
     client: cluster.client,
@@ -118,6 +126,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
       retryBaseMs: tuning?.analysisRetryMs,
       retryMaxMs: tuning?.analysisRetryMaxMs,
     },
+    identityToModel: settings.identityToModel,
     attachAnalysis: (record, analysis) => tracker.attachAnalysis(record, analysis),
     sinks: [
       (ev) => events.post(ev),
@@ -156,6 +165,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
   });
   detectorRef.current = detector;
+  admission?.addCluster(cluster.client, () => detector.liveView.watchedScope(), logger);
   const stopRetrying = retryStoreWrites({
     cluster: name,
     tracker,

@@ -18,6 +18,7 @@ import { RecordStore } from "../detector/record-store.js";
 import { WebhookNotifier } from "../detector/reporters/webhook.js";
 import { startRetention } from "../detector/retention.js";
 import type { Tracker } from "../detector/tracker.js";
+import type { AdmissionIdentity } from "../identity/admission.js";
 import { defaultIdentity } from "../kube/leader.js";
 import { errorMessage } from "../lib/errors.js";
 import { loadPolicyFile } from "../remediation/policy.js";
@@ -29,6 +30,7 @@ import { SSE_DEFAULTS } from "../server/sse-limits.js";
 import type { Database } from "../store/database.js";
 import { openStore } from "../store/open.js";
 import { homeReviewer } from "./access.js";
+import { startAdmission } from "./admission.js";
 import { type ClusterContext, type StartedCluster, startCluster } from "./cluster.js";
 import { installHashKey } from "./hash-key.js";
 import { defaultHubs, ServiceRemediation } from "./remediation.js";
@@ -51,6 +53,8 @@ export interface RunningService {
   readiness: Readiness;
   address: string;
   shutdown: Shutdown;
+  /** DRIFT_IDENTITY=admission: the webhook (tests rotate its certificate). */
+  admission?: AdmissionIdentity;
   /** Stops everything (as SIGTERM does); true when done within the deadline. */
   stop(): Promise<boolean>;
 }
@@ -118,6 +122,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     : undefined;
   if (webhook) shutdown.add("flush notifications", () => webhook.close(2000));
 
+  const admission = await startAdmission(settings, db, logger, shutdown, opts.tuning?.admission);
   const server = createHttpServer({ registry, readiness, liveness });
   const specs = clusterSpecs(settings);
   const sharding = startSharding({ settings, env, identity, logger, registry, shutdown, tuning: opts.tuning });
@@ -213,6 +218,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     anyLeading: () => electors().some((e) => e.isLeader),
     shuttingDown: () => shutdownStarted,
     sharding,
+    admission,
     sharedContexts: new Set(specs.map((s) => s.context).filter((c, i, all) => all.indexOf(c) !== i)),
   };
   for (const spec of specs) clusters.push(await startCluster(ctx, spec));
@@ -257,6 +263,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     readiness,
     address,
     shutdown,
+    admission,
     stop: () => shutdown.run(),
   };
 }

@@ -134,16 +134,34 @@ describe("deploy/ overlays", () => {
     );
   });
 
+  it("identity from admission: on in prod (port 8443 on the pod and the Service, its own webhook configuration), off in dev", async () => {
+    const prod = await renderKustomization(join(DEPLOY, "overlays/prod"));
+    expect(envVar(prod, "DRIFT_IDENTITY").value).toBe("admission");
+    expect(container(prod).ports).toContainEqual({ name: "admission", containerPort: 8443, protocol: "TCP" });
+    const ports = (find(prod, "Service", "drift-detector") as Any).spec.ports.map((p: Any) => p.port);
+    expect(ports.sort()).toEqual([8080, 8443]);
+    const role = find(prod, "ClusterRole", "drift-detector-identity") as Any;
+    expect(role.rules.flatMap((r: Any) => r.resources)).toEqual([
+      "validatingwebhookconfigurations",
+      "validatingwebhookconfigurations",
+    ]);
+    expect(role.rules[1].resourceNames).toEqual(["drift-detector-identity"]);
+    const dev = await renderKustomization(join(DEPLOY, "overlays/dev"));
+    expect(envVar(dev, "DRIFT_IDENTITY")).toBeUndefined();
+    expect(dev.some((o) => o.metadata.name === "drift-detector-identity")).toBe(false);
+  });
+
   it("both are read-only by default: no write verb but on events and the namespace's leases", async () => {
     for (const overlay of ["dev", "prod"]) {
       const objects = await renderKustomization(join(DEPLOY, "overlays", overlay));
-      // The detector's only writes: Events, and the Lease (create cannot be limited by name); drift-detector.io
-      // is its own API's permissions (rbac-access.yaml), not the cluster's.
+      // The detector's only writes: Events, the Lease (create cannot be limited by name) and, with identity (prod),
+      // its own webhook configuration; drift-detector.io is its own API's permissions (rbac-access.yaml).
+      const ownWrites = ["events", "leases", "validatingwebhookconfigurations"];
       for (const role of objects.filter((o) => o.kind === "Role" || o.kind === "ClusterRole") as Any[]) {
         for (const rule of role.rules) {
           if (rule.apiGroups?.[0] === "drift-detector.io" || rule.nonResourceURLs) continue;
           const reads = rule.verbs.every((v: string) => ["get", "list", "watch"].includes(v));
-          expect(reads || ["events", "leases"].includes(rule.resources[0]), role.metadata.name).toBe(true);
+          expect(reads || ownWrites.includes(rule.resources[0]), role.metadata.name).toBe(true);
         }
       }
       expect(find(objects, "Role", "drift-detector-leader-election").metadata.namespace).toBe("devops-apps");

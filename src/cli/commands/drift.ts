@@ -4,6 +4,7 @@
 
 import type { Command } from "commander";
 import type { Change } from "../../drift/types.js";
+import { describeChangedBy } from "../../identity/personal-data.js";
 import { stripTerminal } from "../../lib/escape.js";
 import type { RemediationAction } from "../../remediation/types.js";
 import { DriftApiClient, type DriftListQuery } from "../../server/client.js";
@@ -99,6 +100,7 @@ export function register(drift: Command): void {
       const lines = [
         `${describeRef(r.ref)}  ${r.severity}  ${r.status}${r.resourceStatus === "Missing" ? "  (missing from the cluster)" : ""}`,
         `id ${r.id} · cluster ${r.cluster} · desired in ${src} · opened ${r.openedAt}`,
+        ...(r.changedBy ? [`changed by ${describeChangedBy(r.changedBy)}`] : []),
         "",
         ...r.changes.flatMap((c) => [
           `${c.field}  (${c.type}, by ${who(c)}${c.by?.time ? ` at ${c.by.time}` : ""})`,
@@ -113,7 +115,14 @@ export function register(drift: Command): void {
           `recommended: ${r.analysis.recommendation?.action ?? "?"}: ${r.analysis.recommendation?.rationale ?? ""}`,
         );
       if (r.history?.length)
-        lines.push("", "history:", ...r.history.map((h) => `  ${h.at}  ${h.event}  ${h.paths.join(", ")}`));
+        lines.push(
+          "",
+          "history:",
+          ...r.history.map(
+            (h) =>
+              `  ${h.at}  ${h.event}  ${h.paths.join(", ")}${h.changedBy ? `  (${describeChangedBy(h.changedBy)})` : ""}`,
+          ),
+        );
       if (audit.length) {
         lines.push(
           "",

@@ -19,6 +19,7 @@ interface RbacCommandOptions {
   leaseName: string;
   serviceAccount?: string;
   sharding?: boolean;
+  identity?: "off" | "admission";
 }
 
 export function register(cmd: Command): void {
@@ -37,6 +38,11 @@ export function register(cmd: Command): void {
     .option("--lease-name <name>", "name of the detector's Lease", "drift-detector")
     .option("--service-account <ns/name>", "also print bindings to this ServiceAccount")
     .option("--sharding", "replicas share shards: Leases of any name in the Lease namespace (members, shards)")
+    .addOption(
+      new Option("--identity <mode>", "admission: also the detector's ValidatingWebhookConfiguration (DRIFT_IDENTITY)")
+        .choices(["off", "admission"])
+        .default("off"),
+    )
     .action(async (opts: RbacCommandOptions) => {
       process.stdout.write(await rbacYaml(opts));
     });
@@ -59,7 +65,7 @@ export async function rbacYaml(opts: RbacCommandOptions): Promise<string> {
     if (unknown.length > 0) {
       throw new ExpectedError(`the cluster serves no ${unknown.join(", ")}: install their CRDs first`);
     }
-    const objects = rbacFor(targets, { ...opts, serviceAccount });
+    const objects = rbacFor(targets, { ...opts, serviceAccount, identity: opts.identity === "admission" });
     return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
   } finally {
     await cluster.client.close();

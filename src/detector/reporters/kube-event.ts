@@ -5,6 +5,7 @@
 // are posted from a bounded queue (oldest dropped, counted), each request with a timeout.
 import type { Logger } from "pino";
 import type { KubeObject } from "../../drift/types.js";
+import { describeChangedBy } from "../../identity/personal-data.js";
 import type { KubeClient } from "../../kube/client.js";
 import { BoundedQueue } from "../../lib/bounded-queue.js";
 import { errorMessage } from "../../lib/errors.js";
@@ -99,7 +100,8 @@ export async function postKubeEvent(
   const now = new Date().toISOString();
   const detected = event !== "resolved";
   const paths = record.changes.map((c) => c.field || c.path);
-  const who = changeAuthors(record.changes);
+  const person = record.changedBy?.known ? describeChangedBy(record.changedBy) : undefined;
+  const who = [...(person ? [person] : []), ...changeAuthors(record.changes)];
   const message = detected
     ? `${snoozeEnded ? "still open after its snooze: " : ""}${record.resourceStatus === "Missing" ? "missing from the cluster" : `drift in ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`}${who.length ? ` by ${who.join(", ")}` : ""} (severity ${record.severity}, drift ${record.id})`
     : `drift ${record.id} resolved: live matches the desired state again`;

@@ -1,5 +1,6 @@
 // The contract's log lines: one JSON line per drift opened, updated or resolved, and one when its analysis arrives.
 import type { Logger } from "pino";
+import { describeChangedBy } from "../../identity/personal-data.js";
 import { changeAuthors, type DriftEvent, describeRef } from "../records.js";
 
 export function logDriftEvent(logger: Logger, { event, record, snoozedUntil, snoozeEnded }: DriftEvent): void {
@@ -9,6 +10,7 @@ export function logDriftEvent(logger: Logger, { event, record, snoozedUntil, sno
       resource: describeRef(record.ref),
       paths: record.changes.map((c) => c.path),
       by: changeAuthors(record.changes),
+      ...(record.changedBy ? { changedBy: describeChangedBy(record.changedBy) } : {}),
       severity: record.severity,
       ...(record.analysis ? { analysis: record.analysis.summary } : {}),
       cluster: record.cluster,

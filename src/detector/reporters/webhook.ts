@@ -1,6 +1,7 @@
 // Webhook notifications (Slack-compatible JSON: `text` plus blocks), sent in the background with retries and
 // backoff; a bounded queue, so a dead endpoint costs memory up to a limit and never blocks detection.
 import type { Logger } from "pino";
+import { describeChangedBy } from "../../identity/personal-data.js";
 import { errorMessage } from "../../lib/errors.js";
 import { slackCode, slackEscape } from "../../lib/escape.js";
 import { changeAuthors, type DriftEvent, describeRef } from "../records.js";
@@ -35,6 +36,7 @@ export function slackMessage(ev: DriftEvent): Record<string, unknown> {
     record.resourceStatus === "Missing" && event !== "resolved" ? "The object is missing from the cluster." : "",
     fields.join("\n"),
     who.length ? `Changed by: ${who.join(", ")}` : "",
+    record.changedBy ? `Who: ${slackEscape(describeChangedBy(record.changedBy) ?? "")}` : "",
     record.analysis ? `Analysis: ${slackEscape(record.analysis.summary)}` : "",
     `Cluster: ${slackEscape(record.cluster)} · drift ${record.id}`,
   ]

@@ -7,7 +7,7 @@ import { SEVERITIES } from "../../drift/types.js";
 import { REMEDIATION_ACTIONS } from "../../remediation/types.js";
 import type { ApiDeps } from "../deps.js";
 import { describeZod } from "../query.js";
-import { findRecord, memoryPage, summary } from "../records.js";
+import { findRecord, forReader, memoryPage, summary } from "../records.js";
 
 const listQuery = z.object({
   status: z.enum(["open", "resolved", "all"]).default("open"),
@@ -45,13 +45,14 @@ export function registerDriftRoutes(app: FastifyInstance, deps: ApiDeps): void {
       page = memoryPage(deps.openRecords(), query);
       reply.header("warning", '199 drift-detector "store unavailable: open records from memory"');
     }
-    return { items: page.items.map(summary), continue: page.continue ?? null };
+    const reader = req.identity !== undefined;
+    return { items: page.items.map((r) => summary(forReader(r, reader))), continue: page.continue ?? null };
   });
 
   app.get<{ Params: { id: string } }>("/api/drifts/:id", async (req, reply) => {
     const record = await findRecord(deps, req.params.id);
     if (!record) return reply.code(404).send({ error: `no drift record ${req.params.id}` });
-    return record;
+    return forReader(record, req.identity !== undefined);
   });
 
   app.post<{ Params: { id: string } }>("/api/drifts/:id/actions", async (req, reply) => {

@@ -1,7 +1,7 @@
 // /api/events: Server-Sent Events, one `drift` event per transition, as it is announced; bounded by SseLimits.
 import type { FastifyInstance } from "fastify";
 import type { ApiDeps } from "../deps.js";
-import { summary } from "../records.js";
+import { forReader, summary } from "../records.js";
 import { SSE_DEFAULTS, SseLimits } from "../sse-limits.js";
 
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -9,6 +9,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get("/api/events", (req, reply) => {
     const slot = limits.acquire(req.identity?.username ?? `address ${req.ip}`);
     if ("refused" in slot) return reply.code(429).header("retry-after", "30").send({ error: slot.refused });
+    const reader = req.identity !== undefined;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -24,7 +25,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
     send(": drift-detector events\n\n");
     const unsubscribe = deps.bus.subscribe((ev) => {
-      send(`event: drift\ndata: ${JSON.stringify({ event: ev.event, record: summary(ev.record) })}\n\n`);
+      const record = summary(forReader(ev.record, reader));
+      send(`event: drift\ndata: ${JSON.stringify({ event: ev.event, record })}\n\n`);
     });
     const keepAlive = setInterval(() => send(": keep-alive\n\n"), 15_000);
     keepAlive.unref();

@@ -1,5 +1,5 @@
 // Pure parts of the detection loop: which watch events can change a verdict, and the debounced work queue.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { slackMessage } from "../../../src/detector/reporters/webhook.js";
 import { WorkQueue } from "../../../src/detector/work-queue.js";
 import type { KubeObject } from "../../../src/drift/types.js";
@@ -90,14 +90,22 @@ describe("work queue", () => {
   });
 
   it("re-adding a key postpones it", async () => {
-    const q = new WorkQueue(80);
-    q.add("a");
-    await new Promise((r) => setTimeout(r, 50));
-    q.add("a");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(q.takeDue()).toEqual([]);
-    await q.wait();
-    expect(q.takeDue()).toEqual(["a"]);
+    // A fake clock: on a loaded machine a real 50 ms sleep can last past the 80 ms debounce.
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue(80);
+      q.add("a");
+      vi.advanceTimersByTime(50);
+      q.add("a");
+      vi.advanceTimersByTime(50);
+      expect(q.takeDue()).toEqual([]);
+      const woke = q.wait();
+      vi.advanceTimersByTime(30);
+      await woke;
+      expect(q.takeDue()).toEqual(["a"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Change } from "../../../src/drift/types.js";
 import { WriteBuffer } from "../../../src/identity/buffer.js";
-import { changedPaths } from "../../../src/identity/changed-paths.js";
+import { changedPaths, digestAt } from "../../../src/identity/changed-paths.js";
 import { correlate } from "../../../src/identity/correlate.js";
 import { allowReview, writeFromReview } from "../../../src/identity/review.js";
 import type { AdmissionWrite } from "../../../src/identity/types.js";
 
 const T = Date.parse("2026-12-03T10:42:00Z");
+/** The live Deployment: the write below left `replicas: 5`. */
+const LIVE = {
+  metadata: { uid: "obj-1" },
+  spec: { replicas: 5, template: { spec: { containers: [{ image: "x:2" }] } } },
+};
 
 function write(over: Partial<AdmissionWrite> = {}): AdmissionWrite {
   return {
@@ -17,6 +22,7 @@ function write(over: Partial<AdmissionWrite> = {}): AdmissionWrite {
     dryRun: false,
     objectUid: "obj-1",
     paths: ["/spec/replicas"],
+    digests: { "/spec/replicas": digestAt(LIVE, "/spec/replicas") },
     at: T,
     ...over,
   };
@@ -36,7 +42,12 @@ function change(over: Partial<Change> = {}): Change {
   };
 }
 
-const drift = (changes: Change[]) => ({ objectUid: "obj-1", changes, observedAt: T + 2000 });
+const drift = (changes: Change[], live: unknown = LIVE) => ({
+  objectUid: "obj-1",
+  live,
+  changes,
+  observedAt: T + 2000,
+});
 
 describe("correlate", () => {
   it("names the person whose write explains the change", () => {
@@ -44,6 +55,7 @@ describe("correlate", () => {
     expect(got).toEqual({
       known: true,
       person: { username: "system:serviceaccount:team:alice", uid: "u1", groups: ["sre"] },
+      via: "kubectl",
       operation: "UPDATE",
       subresource: "scale",
       at: "2026-12-03T10:42:00.000Z",
@@ -66,6 +78,16 @@ describe("correlate", () => {
     expect(correlate([w], drift([change()]), 10_000)).toEqual({ known: false });
   });
 
+  it("says unknown when a later write the webhook was not sent (a controller's) changed the value again", () => {
+    const later = { ...LIVE, spec: { ...LIVE.spec, replicas: 6 } };
+    expect(correlate([write()], drift([change({ live: 6 })], later), 10_000)).toEqual({ known: false });
+  });
+
+  it("judges a write that names no field manager (kubectl scale) by the object, value and time", () => {
+    expect(correlate([write({ manager: "" })], drift([change()]), 10_000).known).toBe(true);
+    expect(correlate([write({ manager: "", at: T - 60_000 })], drift([change()]), 10_000).known).toBe(false);
+  });
+
   it("says unknown when the change has no field manager", () => {
     expect(correlate([write()], drift([change({ by: null })]), 10_000)).toEqual({ known: false });
   });
@@ -75,7 +97,8 @@ describe("correlate", () => {
       path: "/spec/template/spec/containers/0/image",
       by: { ...change().by!, manager: "kubectl-set" },
     });
-    const w = write({ manager: "kubectl-set", paths: ["/spec/template/spec/containers/0"] });
+    const p = "/spec/template/spec/containers/0";
+    const w = write({ manager: "kubectl-set", paths: [p], digests: { [p]: digestAt(LIVE, p) } });
     expect(correlate([w], drift([c]), 10_000).known).toBe(true);
   });
 });
@@ -119,6 +142,7 @@ describe("writeFromReview", () => {
       dryRun: false,
       objectUid: "obj-1",
       paths: ["/spec/replicas"],
+      digests: { "/spec/replicas": digestAt(neu, "/spec/replicas") },
       at: T,
     });
   });
@@ -126,6 +150,11 @@ describe("writeFromReview", () => {
   it("rejects what is not a request", () => {
     expect(writeFromReview({}, T)).toBeNull();
     expect(writeFromReview(null, T)).toBeNull();
+  });
+
+  it("digests a value whatever its key order, and absence apart", () => {
+    expect(digestAt({ a: { x: 1, y: 2 } }, "/a")).toBe(digestAt({ a: { y: 2, x: 1 } }, "/a"));
+    expect(digestAt({ a: null }, "/a")).not.toBe(digestAt({}, "/a"));
   });
 
   it("lists added and removed leaves", () => {

@@ -88,3 +88,24 @@ describe("rbacFor", () => {
     ]);
   });
 });
+
+describe("rbacFor with identity", () => {
+  it("adds only its own ValidatingWebhookConfiguration, by name where a name can be given", () => {
+    const without = rulesOf(rbacFor(targets, { ...opts, mode: "client" }) as Any[], "ClusterRole");
+    const withIt = rulesOf(rbacFor(targets, { ...opts, mode: "client", identity: true }) as Any[], "ClusterRole");
+    expect(withIt.slice(0, without.length)).toEqual(without);
+    expect(withIt.slice(without.length)).toEqual([
+      {
+        apiGroups: ["admissionregistration.k8s.io"],
+        resources: ["validatingwebhookconfigurations"],
+        verbs: ["create"],
+      },
+      {
+        apiGroups: ["admissionregistration.k8s.io"],
+        resources: ["validatingwebhookconfigurations"],
+        verbs: ["get", "patch", "update"],
+        resourceNames: ["drift-detector-identity"],
+      },
+    ]);
+  });
+});

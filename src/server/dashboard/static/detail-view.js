@@ -50,6 +50,17 @@ function attribution(record) {
   )}</ul>`;
 }
 
+/** DRIFT_IDENTITY: the person from admission; withheld from a reader who has not signed in; absent when off. */
+function changedBy(c) {
+  if (!c) return "";
+  if (!c.known)
+    return html`<p class="meta changed-by">Changed by: <span class="muted">unknown (no write seen by the admission webhook explains it)</span></p>`;
+  const how = `${c.operation}${c.subresource ? ` ${c.subresource}` : ""}${c.via ? ` via ${c.via}` : ""}`;
+  if (c.withheld)
+    return html`<p class="meta changed-by">Changed by: <span class="muted">a known person (sign in to see who)</span> · ${how} ${time(c.at)}</p>`;
+  return html`<p class="meta changed-by">Changed by <strong>${c.person.username}</strong> <span class="muted">(groups ${c.person.groups.join(", ") || "none"})</span> · ${how} ${time(c.at)}</p>`;
+}
+
 function analysis(a) {
   if (!a) return html`<p class="muted">No analysis yet.</p>`;
   return html`<div class="analysis">
@@ -137,6 +148,7 @@ export async function renderDetail(state) {
       ${src?.type === "file" ? html`Desired in <code>${src.path}</code>` : html`Desired in <strong>${src.space}</strong> / <strong>${src.unit}</strong> at revision ${src.revision} (${src.type})`}
       · cluster <strong>${record.cluster}</strong> · opened ${time(record.openedAt)} · updated ${time(record.updatedAt)}
     </p>
+    ${changedBy(record.changedBy)}
     ${
       record.recurrence?.looping
         ? html`<p class="callout callout-loop" role="note"><strong>Stuck drift loop:</strong> this drift came back
