@@ -150,6 +150,8 @@ async function bench(n: number): Promise<Record<string, unknown>> {
     DRIFT_INTERVAL: `${INTERVAL_S}s`,
     DRIFT_SOURCE_POLL: "1h",
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    // The dry-run pool of the first full detection (server mode), passed through when set.
+    ...(process.env.DRIFT_DRYRUN_CONCURRENCY ? { DRIFT_DRYRUN_CONCURRENCY: process.env.DRIFT_DRYRUN_CONCURRENCY } : {}),
   });
   const started = performance.now();
   await service.ready();

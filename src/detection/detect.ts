@@ -134,9 +134,24 @@ export async function detect(
         input.baseline = baselineFor(baselines.get(key), uid, hash);
         input.onUnowned = (values) => baselines.set(key, { uid, desired: hash, values });
       }
-      if (opts.mode === "server" && liveObject) {
-        Object.assign(input, await serverViews(cluster, info, desired, liveObject, cache));
-      }
+      if (opts.mode !== "server" || !liveObject) return compareObject(input, engineOptions);
+      // A first look without server views says whether the dry-run create is likely wanted: then it runs alongside
+      // the apply dry-run instead of after it. Whether its view is used is decided below, on the server views.
+      let likely = false;
+      compareObject({ ...input, onUnowned: undefined, onDefaultsNeeded: () => (likely = true) }, engineOptions);
+      const views = await serverViews(cluster, info, desired, liveObject, cache, likely);
+      Object.assign(input, views.known);
+      if (input.serverDefaulted !== undefined || views.defaulted === undefined)
+        return compareObject(input, engineOptions);
+      // The dry-run create's view only where the verdict can depend on it (a value only live holds): one dry-run per
+      // object for kinds whose live objects hold nothing undeclared.
+      let needed = false;
+      input.onDefaultsNeeded = () => {
+        needed = true;
+      };
+      const verdict = compareObject(input, engineOptions);
+      if (!needed) return verdict;
+      input.serverDefaulted = await views.defaulted();
       return compareObject(input, engineOptions);
     } catch (err) {
       return errorResult(desired.ref, desired.source, err);
@@ -246,9 +261,10 @@ async function autoscalers(
 }
 
 /**
- * The two server views of a desired object, from the cache when neither the desired content nor the live
- * resourceVersion changed. A dry-run the server refuses (immutable field, webhook, constrained name) is left out:
- * the engine then uses client rules for that part. Refusals are cached too, so they are not retried every run.
+ * The server views of a desired object, from the cache when neither the desired content nor the live resourceVersion
+ * changed: the apply dry-run now, the dry-run create (`defaulted`) when asked for or `early`. A dry-run the server
+ * refuses (immutable field, webhook, constrained name) is left out: the engine then uses client rules for that part.
+ * Refusals are cached too, so they are not retried every run.
  */
 async function serverViews(
   cluster: Cluster,
@@ -256,31 +272,37 @@ async function serverViews(
   desired: DesiredObject,
   live: KubeObject,
   cache: DryRunCache<KubeObject | null>,
-): Promise<Pick<CompareInput, "serverApplied" | "serverDefaulted">> {
+  /** Start the dry-run create now, alongside the apply dry-run, when it is not cached. */
+  early: boolean,
+): Promise<{
+  known: Pick<CompareInput, "serverApplied" | "serverDefaulted">;
+  defaulted?: () => Promise<KubeObject | undefined>;
+}> {
   const { applied, defaulted } = serverCacheKeys(desired, live);
+  const cachedDefaulted = cache.get(defaulted);
+  let creating: Promise<KubeObject | undefined> | undefined;
+  const create = () => {
+    creating ??= dryRunCreate(cluster.client, info, desired.object, FIELD_MANAGER)
+      .then(compactServerView, refusal)
+      .then((view) => {
+        cache.set(defaulted, view ?? null);
+        return view ?? undefined;
+      });
+    return creating;
+  };
+  if (early && cachedDefaulted === undefined) create().catch(() => {}); // its error surfaces where the view is used
   let serverApplied = cache.get(applied);
-  let serverDefaulted = cache.get(defaulted);
-  const pending: Promise<void>[] = [];
   if (serverApplied === undefined) {
-    pending.push(
-      applyObject(cluster.client, info, desired.object, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })
-        .then((obj) => {
-          serverApplied = compactServerView(obj);
-        }, refusal)
-        .then(() => cache.set(applied, serverApplied ?? null)),
-    );
+    serverApplied = await applyObject(cluster.client, info, desired.object, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+      dryRun: true,
+    }).then(compactServerView, refusal);
+    cache.set(applied, serverApplied ?? null);
   }
-  if (serverDefaulted === undefined) {
-    pending.push(
-      dryRunCreate(cluster.client, info, desired.object, FIELD_MANAGER)
-        .then((obj) => {
-          serverDefaulted = compactServerView(obj);
-        }, refusal)
-        .then(() => cache.set(defaulted, serverDefaulted ?? null)),
-    );
-  }
-  await Promise.all(pending);
-  return { serverApplied: serverApplied ?? undefined, serverDefaulted: serverDefaulted ?? undefined };
+  const known = { serverApplied: serverApplied ?? undefined };
+  if (cachedDefaulted !== undefined) return { known: { ...known, serverDefaulted: cachedDefaulted ?? undefined } };
+  return { known, defaulted: create };
 }
 
 /** Cache keys of the two server views (exported for benchmarks that pre-warm a cache). */
@@ -306,8 +328,9 @@ function liveDigest(live: KubeObject): string {
   return digest;
 }
 
-function refusal(err: unknown): void {
+function refusal(err: unknown): undefined {
   if (isClusterWide(err)) throw err;
+  return undefined;
 }
 
 function isClusterWide(err: unknown): boolean {

@@ -50,6 +50,8 @@ export interface ClusterDetectorOptions {
   watchSilenceMs?: number;
   logger: Logger;
   engine?: DetectOptions["engine"];
+  /** Requests in flight at once in a detection (server-mode dry-runs, reads); default 16. */
+  concurrency?: number;
   /** Called before each full detection (the service re-reads its configuration file there). */
   beforeFull?: () => Promise<void>;
   /** Called after verdicts changed (gauges over every cluster). */
@@ -309,6 +311,7 @@ export class ClusterDetector {
       mode: this.mode ?? "client",
       namespace: this.defaultNamespace,
       engine: this.opts.engine,
+      concurrency: this.opts.concurrency,
       discovery: this.discovery,
       cache: this.dryRuns,
       live: this.liveReader(),

@@ -96,6 +96,7 @@ export function compareResource(input: CompareInput, options: EngineOptions): Re
     { secret: obj.kind === "Secret" && group === "", configMap: obj.kind === "ConfigMap" && group === "" },
     input.baseline,
     input.onUnowned !== undefined,
+    server && input.serverDefaulted === undefined ? input.onDefaultsNeeded : undefined,
   );
   walk.value(d, live, schema, server ? input.serverDefaulted : undefined);
   input.onUnowned?.(Object.fromEntries(walk.unowned.map((u) => [u.field, u.value])));
@@ -153,6 +154,8 @@ class Walk {
     private readonly baseline: UnownedBaseline | undefined,
     /** Whether the caller keeps this observation's unowned values (else they are not rendered). */
     private readonly collect: boolean,
+    /** Server mode without `defaulted`: told when a live-only value is reached (where `defaulted` would be read). */
+    private readonly needDefaults: (() => void) | undefined,
   ) {
     this.untracked = managedFields === undefined || managedFields.length === 0;
   }
@@ -248,6 +251,7 @@ class Walk {
   /** A value only live has. Drift where an imperative manager wrote something that is not a default. */
   private liveOnly(lv: unknown, node: SchemaNode | undefined, sd: unknown, parent: Json): void {
     if (lv === undefined || lv === null || node?.skip || node?.allocated) return;
+    this.needDefaults?.();
     if (isPlainObject(lv)) {
       if (isEmpty(lv)) return; // an empty map configures nothing
       if (this.isDefault(lv, node, sd, parent)) return;
@@ -323,6 +327,7 @@ class Walk {
   /** A list item only live has: one change for the whole item when anything in it is drift. */
   private liveOnlyItem(item: unknown, node: SchemaNode | undefined, sd: unknown): void {
     if (item === null || item === undefined) return;
+    this.needDefaults?.();
     if (!isPlainObject(item)) {
       this.liveOnly(item, node, sd, {});
       return;

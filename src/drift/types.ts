@@ -167,6 +167,12 @@ export interface CompareInput {
   /** Server mode only: dry-run create of `desired` under a generated name: what the server defaults on a fresh object. */
   serverDefaulted?: KubeObject;
   /**
+   * Server mode without `serverDefaulted`: called when the walk reached a value only live holds, the one place the
+   * dry-run create's view can change the verdict. When it is not called, the verdict with that view is the same, so
+   * the caller may skip the dry-run create.
+   */
+  onDefaultsNeeded?: () => void;
+  /**
    * The live-only values nobody owned at the object's last observation (see UnownedBaseline). Without it, an
    * unowned value is drift only where it differs from a fixed known default.
    */

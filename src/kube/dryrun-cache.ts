@@ -44,6 +44,11 @@ export class DryRunCache<V = KubeObject> {
   clear(): void {
     this.views.clear();
   }
+
+  /** Every view with its key, for a cache persisted between processes (`check`). */
+  entries(): IterableIterator<[string, { key: string; value: V }]> {
+    return this.views.entries();
+  }
 }
 
 const objectSlot = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}|${ref.name}`;

@@ -276,14 +276,35 @@ export class Informer {
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
- * What the cache keeps of an object: all but `status` (never compared, and the biggest part of many objects) and
- * kubectl's last-applied annotation (a second copy of the object, skipped by the engine). managedFields stay: they
- * name who changed what.
+ * What the cache keeps of an object: all but `status` (never compared, and the biggest part of many objects),
+ * kubectl's last-applied annotation (a second copy of the object, skipped by the engine) and the managedFields
+ * entries of status writes that own nothing but status (a controller's, renewed with every status update). The
+ * other managedFields entries stay: they name who changed what, and an object with none is "untracked".
  */
 export function cacheView(obj: KubeObject): KubeObject {
   const { status: _status, ...rest } = obj;
   const annotations = obj.metadata.annotations;
-  if (!annotations || !(LAST_APPLIED in annotations)) return rest as KubeObject;
-  const { [LAST_APPLIED]: _lastApplied, ...kept } = annotations;
-  return { ...rest, metadata: { ...obj.metadata, annotations: kept } } as KubeObject;
+  const managedFields = withoutStatusWriters(obj.metadata.managedFields);
+  const lastApplied = annotations !== undefined && LAST_APPLIED in annotations;
+  if (!lastApplied && managedFields === obj.metadata.managedFields) return rest as KubeObject;
+  const metadata = { ...obj.metadata, ...(managedFields ? { managedFields } : {}) };
+  if (lastApplied) {
+    const { [LAST_APPLIED]: _lastApplied, ...kept } = annotations;
+    metadata.annotations = kept;
+  }
+  return { ...rest, metadata } as KubeObject;
+}
+
+type ManagedFields = KubeObject["metadata"]["managedFields"];
+
+function withoutStatusWriters(entries: ManagedFields): ManagedFields {
+  if (!entries?.some(ownsOnlyStatus)) return entries;
+  const kept = entries.filter((e) => !ownsOnlyStatus(e));
+  return kept.length > 0 ? kept : entries;
+}
+
+function ownsOnlyStatus(entry: NonNullable<ManagedFields>[number]): boolean {
+  if (entry.subresource !== "status") return false;
+  const fields = entry.fieldsV1 as Record<string, unknown> | undefined;
+  return fields !== undefined && Object.keys(fields).every((k) => k === "f:status");
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { userCacheDir } from "../lib/cache-dir.js";
 import { SandboxError } from "./errors.js";
 
 /** testenv/ of this checkout, found by walking up from this file (works from src/ under tsx and from dist/). */
@@ -15,6 +15,5 @@ export function findTestenvDir(from = dirname(fileURLToPath(import.meta.url))): 
 
 /** Where built control planes live: outside the checkout, so every clone on the machine shares them. */
 export function controlPlaneCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.DRIFT_DETECTOR_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "drift-detector");
-  return join(base, "controlplane");
+  return join(userCacheDir(env), "controlplane");
 }

@@ -160,6 +160,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     logger,
     onResults: ctx.onResults,
     engine: ctx.engineConfig.engine,
+    concurrency: settings.dryRunConcurrency,
     beforeFull: () => ctx.engineConfig.reload(),
     debounceMs: tuning?.debounceMs,
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,

@@ -272,6 +272,14 @@ export const RUN_SETTINGS = {
     default: "claude",
     schema: enumSchema(["claude", "rules", "off"]),
   }),
+  dryRunConcurrency: s({
+    env: "DRIFT_DRYRUN_CONCURRENCY",
+    flag: "dryrun-concurrency",
+    description: "server-side dry-runs (and live reads) in flight at once per cluster",
+    allowed: "a positive integer",
+    default: "16",
+    schema: positiveIntSchema,
+  }),
   analysisMaxPerHour: s({
     env: "DRIFT_ANALYSIS_MAX_PER_HOUR",
     flag: "analysis-max-per-hour",

@@ -3,6 +3,7 @@
 import { type Command, Option } from "commander";
 import { loadSnapshot } from "../../desired/open.js";
 import { detect } from "../../detection/detect.js";
+import { dryRunStorePath, loadDryRuns } from "../../detection/dryrun-store.js";
 import { loadEngineConfigFile } from "../../detection/engine-config-file.js";
 import { type ModeSetting, resolveMode } from "../../detection/mode.js";
 import { summarize } from "../../drift/engine.js";
@@ -89,13 +90,17 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     await verifyCluster(cluster);
     const discovery = new Discovery(cluster.client);
     const { mode } = await resolveMode(cluster, opts.mode, () => patchTargetsOf(snapshot, cluster, discovery, opts));
+    // Server mode: last runs' dry-runs of unchanged objects onto unchanged live objects are not asked again.
+    const store = mode === "server" ? loadDryRuns(dryRunStorePath(cluster.kubeConfig)) : undefined;
     const results = await detect(snapshot, cluster, {
       mode,
+      ...(store ? { cache: store.cache } : {}),
       namespace: opts.namespace,
       engine,
       discovery,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     });
+    await store?.save(results.map((r) => r.ref)).catch(() => {}); // an unwritable cache only costs speed
     const report = summarize(results, mode);
     return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
   } finally {

@@ -57,6 +57,23 @@ describe("live cache", () => {
     expect(kept.metadata.resourceVersion).toBe("10");
     expect(obj.status).toEqual({ replicas: 0 }); // the watched object itself is left alone
   });
+
+  it("drops the managedFields entries of status writes that own nothing but status", () => {
+    const obj = deployment();
+    const own = obj.metadata.managedFields ?? [];
+    const statusOnly = {
+      manager: "kube-controller-manager",
+      operation: "Update",
+      subresource: "status",
+      fieldsV1: { "f:status": {} },
+    };
+    const statusAndMore = { ...statusOnly, manager: "other", fieldsV1: { "f:status": {}, "f:metadata": {} } };
+    obj.metadata.managedFields = [...own, statusOnly, statusAndMore];
+    expect(cacheView(obj).metadata.managedFields).toEqual([...own, statusAndMore]);
+    // Never down to none: an object without managedFields is "untracked", which changes the unowned rule.
+    obj.metadata.managedFields = [statusOnly];
+    expect(cacheView(obj).metadata.managedFields).toEqual([statusOnly]);
+  });
 });
 
 describe("work queue", () => {
