@@ -1,6 +1,8 @@
 // Server-mode dry-run results kept between `check` runs, so a repeated check of unchanged objects in an unchanged
 // cluster makes no dry-run at all. One file per cluster identity (server URL, CA, user) in the user's cache
 // directory; bounded in entries and age; a missing, unreadable or foreign file is an empty cache (safe to delete).
+// Secrets' views are never written (their values leave the engine masked or not at all), and the file is the
+// user's alone (0600 in a 0700 directory): the other views hold the desired objects' values, a hub's included.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
@@ -17,6 +19,8 @@ export const MAX_VIEWS = 10_000;
 export const MAX_AGE_MS = 24 * 3600_000;
 
 type View = KubeObject | null;
+/** The slot of a core Secret's view (`apply:v1|Secret|ns|name`, `create:…`). */
+const SECRET_SLOT = /^[a-z]+:v1\|Secret\|/;
 interface StoreFile {
   format: number;
   views: Array<[slot: string, key: string, at: number, value: View]>;
@@ -57,6 +61,7 @@ export function loadDryRuns(path: string, now = Date.now()): PersistedDryRuns {
       const rest: StoreFile["views"] = [];
       for (const [slot, { key, value }] of cache.entries()) {
         if (value === null) continue; // a refusal (webhook, immutable field) may be passing: ask again next run
+        if (SECRET_SLOT.test(slot)) continue;
         const loaded = loadedAt.get(slot);
         const at = loaded?.key === key ? loaded.at : now;
         (first.has(slot) ? views : rest).push([slot, key, at, value]);
@@ -64,9 +69,9 @@ export function loadDryRuns(path: string, now = Date.now()): PersistedDryRuns {
       views.push(...rest);
       views.length = Math.min(views.length, MAX_VIEWS);
       const file: StoreFile = { format: FORMAT, views };
-      await mkdir(join(path, ".."), { recursive: true });
+      await mkdir(join(path, ".."), { recursive: true, mode: 0o700 });
       const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(file));
+      await writeFile(tmp, JSON.stringify(file), { mode: 0o600 });
       await rename(tmp, path); // concurrent checks: the last one wins, nobody reads half a file
     },
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -34,6 +34,24 @@ describe("persisted dry-runs", () => {
     expect(second.cache.get(appliedKey(ref("one"), "h1", "l1"))).toEqual(view("applied"));
     expect(second.cache.get(defaultedKey(ref("one"), "h1"))).toEqual(view("defaulted"));
     expect(second.cache.get(appliedKey(ref("one"), "h1", "l2"))).toBeUndefined(); // live changed: ask again
+  });
+
+  it("never writes a Secret's views, and the file is the user's alone", async () => {
+    const path = file();
+    const secret: ObjectRef = { apiVersion: "v1", kind: "Secret", namespace: "a", name: "db" };
+    const store = loadDryRuns(path);
+    store.cache.set(appliedKey(secret, "h", "l"), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "db" },
+      data: { password: "aHVudGVyMg==" },
+    } as KubeObject);
+    store.cache.set(appliedKey(ref("one"), "h", "l"), view("applied"));
+    await store.save([secret, ref("one")]);
+    expect(readFileSync(path, "utf8")).not.toContain("aHVudGVyMg==");
+    expect(loadDryRuns(path).cache.get(appliedKey(ref("one"), "h", "l"))).toEqual(view("applied"));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(path, "..")).mode & 0o777).toBe(0o700);
   });
 
   it("refusals are asked again next run; old views expire", async () => {
