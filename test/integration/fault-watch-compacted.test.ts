@@ -12,11 +12,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { objectKey } from "../../src/kube/liveview.js";
-import { start, startApiserver, stop, stopApiserver } from "../../src/sandbox/controlplane.js";
+import { stop } from "../../src/sandbox/controlplane.js";
 import type { RunningService } from "../../src/service/service.js";
 import { compactEtcd } from "../helpers/etcd.js";
 import { kubectlPath } from "../helpers/kube.js";
 import { modeConfigMap } from "../helpers/manifests.js";
+import { startPrivateSandbox } from "../helpers/private-sandbox.js";
 import { httpGet, type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
 import { proxiedKubeconfig, type TcpProxy } from "../helpers/tcp-proxy.js";
 
@@ -35,12 +36,8 @@ const setMode = (name: string, mode: string) =>
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "fault-compact-"));
-  sandboxDir = join(work, "sandbox");
-  const s = await start(sandboxDir, { log: (line) => process.stderr.write(`[private sandbox] ${line}\n`) });
-  kubeconfig = s.kubeconfig;
   // Without the watch cache, watches are served by etcd: a resourceVersion compacted away is answered with 410.
-  await stopApiserver(sandboxDir);
-  await startApiserver(sandboxDir, { extraArgs: ["--watch-cache=false"] });
+  ({ dir: sandboxDir, kubeconfig } = await startPrivateSandbox(work, ["--watch-cache=false"]));
 }, 600_000);
 
 afterAll(async () => {

@@ -13,11 +13,12 @@ import type { DriftRecord } from "../../src/detector/records.js";
 import { generateServingCert } from "../../src/identity/certs.js";
 import type { KnownChangedBy } from "../../src/identity/types.js";
 import { WEBHOOK_CONFIGURATION_NAME } from "../../src/identity/webhook-config.js";
-import { start, startApiserver, stop, stopApiserver } from "../../src/sandbox/controlplane.js";
+import { stop } from "../../src/sandbox/controlplane.js";
 import type { RunningService } from "../../src/service/service.js";
 import { freePort } from "../helpers/free-port.js";
 import { kubectlPath } from "../helpers/kube.js";
 import { webAndSettings } from "../helpers/manifests.js";
+import { startPrivateSandbox } from "../helpers/private-sandbox.js";
 import { startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 
 const run = promisify(execFile);
@@ -52,7 +53,6 @@ rules:
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "identity-audit-"));
-  sandboxDir = join(work, "sandbox");
   port = await freePort();
   // The serving certificate is made first: the apiserver's audit kubeconfig must hold its CA when it starts.
   const cert = await generateServingCert(["127.0.0.1", "localhost"], 24 * 60 * 60 * 1000);
@@ -81,17 +81,12 @@ beforeAll(async () => {
       "current-context": "default",
     }),
   );
-  const s = await start(sandboxDir, { log: (line) => process.stderr.write(`[private sandbox] ${line}\n`) });
-  kubeconfig = s.kubeconfig;
-  await stopApiserver(sandboxDir);
-  await startApiserver(sandboxDir, {
-    extraArgs: [
-      `--audit-policy-file=${join(work, "policy.yaml")}`,
-      `--audit-webhook-config-file=${join(work, "audit-webhook.kubeconfig")}`,
-      "--audit-webhook-mode=blocking",
-      "--audit-webhook-initial-backoff=100ms",
-    ],
-  });
+  ({ dir: sandboxDir, kubeconfig } = await startPrivateSandbox(work, [
+    `--audit-policy-file=${join(work, "policy.yaml")}`,
+    `--audit-webhook-config-file=${join(work, "audit-webhook.kubeconfig")}`,
+    "--audit-webhook-mode=blocking",
+    "--audit-webhook-initial-backoff=100ms",
+  ]));
 
   await run(kubectlPath(), ["--kubeconfig", kubeconfig, "create", "namespace", ns]);
   await kubectl("create", "serviceaccount", "alice");

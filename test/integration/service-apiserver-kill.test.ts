@@ -8,11 +8,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { start, startApiserver, stop } from "../../src/sandbox/controlplane.js";
+import { startApiserver, stop } from "../../src/sandbox/controlplane.js";
 import { sandboxLayout } from "../../src/sandbox/layout.js";
 import { type RunningService, startService } from "../../src/service/service.js";
 import { kubectlPath } from "../helpers/kube.js";
 import { modeConfigMap } from "../helpers/manifests.js";
+import { startPrivateSandbox } from "../helpers/private-sandbox.js";
 import { httpGet, type LogLine, logSink, testRunSettings, until } from "../helpers/service-run.js";
 
 const OBJECTS = 200;
@@ -36,9 +37,7 @@ function killApiserver(): void {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "svc-apiserver-kill-"));
-  sandboxDir = join(work, "sandbox");
-  const s = await start(sandboxDir, { log: (line) => process.stderr.write(`[private sandbox] ${line}\n`) });
-  kubeconfig = s.kubeconfig;
+  ({ dir: sandboxDir, kubeconfig } = await startPrivateSandbox(work));
 }, 600_000);
 
 afterAll(async () => {

@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { objectKey } from "../../src/kube/liveview.js";
-import { start, startApiserver, stop, stopApiserver } from "../../src/sandbox/controlplane.js";
+import { startApiserver, stop, stopApiserver } from "../../src/sandbox/controlplane.js";
 import type { RunningService } from "../../src/service/service.js";
 import { compactEtcd } from "../helpers/etcd.js";
 import { createTestNamespace, kubectlPath, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { modeConfigMap } from "../helpers/manifests.js";
+import { startPrivateSandbox } from "../helpers/private-sandbox.js";
 import { httpGet, type LogLine, logSink, startReadyService, testRunSettings, until } from "../helpers/service-run.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 
@@ -40,9 +41,7 @@ const opened = (lines: LogLine[], resource: string) =>
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "svc-faults-"));
-  sandboxDir = join(work, "sandbox");
-  const s = await start(sandboxDir, { log: (line) => process.stderr.write(`[private sandbox] ${line}\n`) });
-  privateKubeconfig = s.kubeconfig;
+  ({ dir: sandboxDir, kubeconfig: privateKubeconfig } = await startPrivateSandbox(work));
 }, 600_000);
 
 afterAll(async () => {
