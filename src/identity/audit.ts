@@ -5,11 +5,11 @@
 // strategic merge matches by key, not position), and the digests are of the object the write left (responseObject).
 
 import { escapeToken } from "../lib/json-pointer.js";
-import { digestAt } from "./changed-paths.js";
+import { digestAt, isBookkeeping } from "./changed-paths.js";
+import { newestManager } from "./review.js";
 import { type AdmissionWrite, objectRefKey } from "./types.js";
 
 const OPERATIONS: Record<string, string> = { create: "CREATE", update: "UPDATE", patch: "UPDATE", delete: "DELETE" };
-const SKIPPED = ["/apiVersion", "/kind", "/status", "/metadata/managedFields", "/metadata/resourceVersion"];
 
 interface AuditEvent {
   stage?: string;
@@ -27,7 +27,6 @@ interface AuditEvent {
 interface ObjectMeta {
   uid?: string;
   name?: string;
-  managedFields?: Array<{ manager?: string; time?: string }>;
 }
 
 /** The writes in an EventList; events that are not a completed, successful write of an object are left out. */
@@ -56,7 +55,7 @@ function writeFromEvent(e: AuditEvent, now: number): AdmissionWrite | null {
     user: { username: user.username, uid: user.uid ?? "", groups: user.groups ?? [] },
     operation,
     subresource: e.objectRef?.subresource ?? "",
-    manager: query.get("fieldManager") ?? newestManager(object.metadata),
+    manager: query.get("fieldManager") ?? newestManager(object),
     dryRun: query.has("dryRun"),
     objectUid: uid,
     objectRef: objectRefKey(
@@ -83,7 +82,7 @@ function requestPaths(body: unknown): string[] {
   } else {
     leaves(body, "", out);
   }
-  return [...new Set(out)].filter((p) => !SKIPPED.some((s) => p === s || p.startsWith(`${s}/`)));
+  return [...new Set(out)].filter((p) => !isBookkeeping(p));
 }
 
 function leaves(value: unknown, at: string, out: string[]): void {
@@ -95,9 +94,4 @@ function leaves(value: unknown, at: string, out: string[]): void {
     if (k.startsWith("$")) continue; // strategic-merge directives ($patch, $setElementOrder/…, $retainKeys)
     leaves(v, `${at}/${escapeToken(k)}`, out);
   }
-}
-
-function newestManager(meta: ObjectMeta | undefined): string {
-  const entries = [...(meta?.managedFields ?? [])].sort((a, b) => (a.time ?? "").localeCompare(b.time ?? ""));
-  return entries.at(-1)?.manager ?? "";
 }

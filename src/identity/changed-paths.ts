@@ -5,10 +5,22 @@ import { escapeToken, getAt } from "../lib/json-pointer.js";
 export function changedPaths(oldObj: unknown, newObj: unknown): string[] {
   const out: string[] = [];
   walk(oldObj, newObj, "", out);
-  return out.filter((p) => !SKIPPED.some((s) => p === s || p.startsWith(`${s}/`)));
+  return out.filter((p) => !isBookkeeping(p));
 }
 
-const SKIPPED = ["/metadata/managedFields", "/metadata/resourceVersion", "/metadata/generation", "/status"];
+const BOOKKEEPING = [
+  "/apiVersion",
+  "/kind",
+  "/metadata/managedFields",
+  "/metadata/resourceVersion",
+  "/metadata/generation",
+  "/status",
+];
+
+/** A path no person's write is about: the type, metadata the server keeps, status. */
+export function isBookkeeping(path: string): boolean {
+  return BOOKKEEPING.some((s) => path === s || path.startsWith(`${s}/`));
+}
 
 function walk(a: unknown, b: unknown, at: string, out: string[]): void {
   if (isContainer(a) && isContainer(b) && Array.isArray(a) === Array.isArray(b)) {

@@ -46,7 +46,11 @@ function meta(obj: unknown): Meta | undefined {
 /** The request's fieldManager option, else the newest managedFields entry of the new object. */
 function managerOf(options: unknown, object: unknown): string {
   const fm = (options as { fieldManager?: unknown } | null)?.fieldManager;
-  if (typeof fm === "string" && fm !== "") return fm;
+  return typeof fm === "string" && fm !== "" ? fm : newestManager(object);
+}
+
+/** The manager of an object's newest managedFields entry ("" when it has none). */
+export function newestManager(object: unknown): string {
   const entries = [...(meta(object)?.managedFields ?? [])];
   entries.sort((a, b) => (a.time ?? "").localeCompare(b.time ?? ""));
   return entries.at(-1)?.manager ?? "";
