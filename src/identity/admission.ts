@@ -3,6 +3,7 @@
 
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
+import { groupOf } from "../drift/defaults.js";
 import type { Change, KubeObject, ObjectRef } from "../drift/types.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../lib/errors.js";
@@ -121,8 +122,7 @@ export class AdmissionIdentity {
       const writes = await this.writes("forObject", objectUid, observedAt);
       return correlate(writes, { objectUid, live, changes, observedAt }, WINDOW_MS);
     }
-    const group = ref.apiVersion.includes("/") ? ref.apiVersion.split("/")[0]! : "";
-    const key = objectRefKey(group, ref.kind, ref.namespace, ref.name);
+    const key = objectRefKey(groupOf(ref.apiVersion), ref.kind, ref.namespace, ref.name);
     return correlateDeletion(await this.writes("forRef", key, observedAt), observedAt, WINDOW_MS);
   }
 
