@@ -14,7 +14,7 @@ import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { loadCluster } from "../../src/kube/cluster.js";
 import type { RunningService } from "../../src/service/service.js";
-import { CHROMIUM, launchChromium } from "../helpers/chromium.js";
+import { CHROMIUM, openDashboardPage } from "../helpers/chromium.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { httpGet, startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
@@ -79,11 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM))("dashboard fleet page in chromium", () =>
       settings: testRunSettings({ source: "hub:Labels.fleet = 'demo'", dataDir: join(dir, "data") }),
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },
     });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    page.on("pageerror", (err) => {
-      throw err;
-    });
+    ({ browser, page } = await openDashboardPage(900));
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningService } from "../../src/service/service.js";
-import { CHROMIUM, launchChromium } from "../helpers/chromium.js";
+import { CHROMIUM, openDashboardPage } from "../helpers/chromium.js";
 import {
   createTestNamespace,
   kubectlIn,
@@ -50,11 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM))("dashboard sign-in off loopback", () => {
     service = await startReadyService({
       settings: testRunSettings({ source: dir, dataDir: join(dir, "data"), listen: "0.0.0.0:0" }),
     });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    page.on("pageerror", (err) => {
-      throw err;
-    });
+    ({ browser, page } = await openDashboardPage());
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { ConfigHubClient } from "../../src/hub/confighub/client.js";
 import { type RunningHub, startHubServer } from "../../src/hub/http/serve.js";
 import { loadCluster } from "../../src/kube/cluster.js";
 import type { RunningService } from "../../src/service/service.js";
-import { CHROMIUM, launchChromium } from "../helpers/chromium.js";
+import { CHROMIUM, openDashboardPage } from "../helpers/chromium.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { startReadyService, testRunSettings, untilWithin } from "../helpers/service-run.js";
 import { openTestStore, type TestStore } from "../helpers/stores.js";
@@ -85,11 +85,7 @@ data: {mode: fast}
       }),
       env: { HUB_URL: hubServer.url, HUB_TOKEN: hubServer.token },
     });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    page.on("pageerror", (err) => {
-      throw err;
-    });
+    ({ browser, page } = await openDashboardPage());
   });
 
   afterAll(async () => {
