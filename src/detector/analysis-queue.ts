@@ -51,7 +51,7 @@ export class AnalysisQueue {
         { driftId: entry.record.id, capacity: this.queue.capacity },
         "analysis queue full: the oldest drift waiting was dropped and takes the rules' analysis",
       );
-      if (current(entry)) this.deliver(entry, analyzeWithRules(analysisRequest(entry.record)));
+      if (current(entry)) void this.deliver(entry, analyzeWithRules(analysisRequest(entry.record))); // it logs its own failure
     });
   }
 
