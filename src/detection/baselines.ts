@@ -39,6 +39,13 @@ export class MemoryBaselines implements Baselines {
     this.entries.set(key, entry);
   }
 
+  /** An independent copy: another detection of the same state, without this one's updates. */
+  copy(): MemoryBaselines {
+    const copy = new MemoryBaselines();
+    for (const [key, entry] of this.entries) copy.entries.set(key, entry);
+    return copy;
+  }
+
   /** Forgets every key not in `keys`; answers the forgotten ones. */
   retain(keys: Set<string>): string[] {
     const gone = [...this.entries.keys()].filter((k) => !keys.has(k));

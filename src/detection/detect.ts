@@ -60,6 +60,11 @@ export interface DetectOptions {
   publishedSchemas?: PublishedSchemas;
   /** Unowned values at each object's last observation, read and kept up to date here (the service's). */
   baselines?: Baselines;
+  /**
+   * Server mode: dry-run only the objects client rules call drifted (default true). `false` dry-runs every object:
+   * the reference the client-first test compares with.
+   */
+  clientFirst?: boolean;
 }
 
 interface Resolved {
@@ -135,10 +140,20 @@ export async function detect(
         input.onUnowned = (values) => baselines.set(key, { uid, desired: hash, values });
       }
       if (opts.mode !== "server" || !liveObject) return compareObject(input, engineOptions);
-      // A first look without server views says whether the dry-run create is likely wanted: then it runs alongside
-      // the apply dry-run instead of after it. Whether its view is used is decided below, on the server views.
+      // Client first: without server views the engine applies client rules. An object they call in sync is in sync
+      // for the server too (test/integration/client-first.test.ts checks this on every scenario), so it costs no
+      // dry-run; only a difference is confirmed, or refuted, by the server. The same look says whether the dry-run
+      // create is likely wanted: then it runs alongside the apply dry-run instead of after it.
       let likely = false;
-      compareObject({ ...input, onUnowned: undefined, onDefaultsNeeded: () => (likely = true) }, engineOptions);
+      let unowned: Record<string, unknown> | undefined;
+      const first = compareObject(
+        { ...input, onUnowned: (values) => (unowned = values), onDefaultsNeeded: () => (likely = true) },
+        engineOptions,
+      );
+      if (first.status === "InSync" && opts.clientFirst !== false) {
+        if (unowned) input.onUnowned?.(unowned);
+        return first;
+      }
       const views = await serverViews(cluster, info, desired, liveObject, cache, likely);
       Object.assign(input, views.known);
       if (input.serverDefaulted !== undefined || views.defaulted === undefined)

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseManifests } from "../desired/directory.js";
+import type { DesiredSnapshot } from "../desired/source.js";
 import { MemoryBaselines } from "../detection/baselines.js";
 import { detect } from "../detection/detect.js";
 import { summarize } from "../drift/engine.js";
@@ -34,6 +35,18 @@ export interface RunnerOptions {
   keepNamespaces?: boolean;
   /** How often a step that loses a race with a controller (Conflict) is tried (default STEP_RETRY). */
   stepRetry?: ConflictRetry;
+  /** Called with the state each verdict was taken on, before the cleanup; its problems fail the run. */
+  crossCheck?: (state: VerdictState) => Promise<string[]>;
+}
+
+export interface VerdictState {
+  cluster: Cluster;
+  scenario: string;
+  mode: ComparisonMode;
+  namespace: string;
+  snapshot: DesiredSnapshot;
+  /** The baselines as they were before the verdict: a copy, free to detect with again. */
+  baselines: MemoryBaselines;
 }
 
 export interface ScenarioOutcome {
@@ -178,6 +191,17 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
       const baselines = new MemoryBaselines();
       const snapshot = { objects: desired, errors: [], version: "" };
       await detect(snapshot, opts.cluster, { mode, namespace, baselines });
+      const check = async (before: MemoryBaselines) =>
+        (await opts.crossCheck?.({
+          cluster: opts.cluster,
+          scenario: s.name,
+          mode,
+          namespace,
+          snapshot,
+          baselines: before,
+        })) ?? [];
+      const crossProblems = await check(new MemoryBaselines());
+      if (crossProblems.length > 0) return crossProblems.map((p) => `as delivered: ${p}`);
       for (const [i, step] of s.steps.entries()) {
         if (step.kubectl) {
           let args: string[];
@@ -197,10 +221,11 @@ async function runOne(s: Scenario, mode: ComparisonMode, opts: RunnerOptions, sh
         if (step.sleep) await new Promise((r) => setTimeout(r, step.sleep! * 1000));
       }
 
+      const before = baselines.copy();
       const results = await detect(snapshot, opts.cluster, { mode, namespace, baselines });
       const report = summarize(results, mode);
       const output = `${JSON.stringify(report)}\n${renderReport(report, { color: false })}`;
-      return matchExpectations(s.expect, results, output);
+      return [...matchExpectations(s.expect, results, output), ...(await check(before))];
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
       if (!opts.keepNamespaces) {

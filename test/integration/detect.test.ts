@@ -35,7 +35,7 @@ const deployment: KubeObject = {
 };
 const configMap: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { A: "1" } };
 
-kubeTest("server mode: an unchanged object costs no dry-run request the second time", async ({ namespace }) => {
+kubeTest("server mode: client first, a dry-run only to confirm a difference, none twice", async ({ namespace }) => {
   kubectl(
     ["apply", "--server-side", "--field-manager=confighub", "-f", "-", `--namespace=${namespace}`],
     [deployment, configMap].map((o) => JSON.stringify(o)).join("\n---\n"),
@@ -45,23 +45,28 @@ kubeTest("server mode: an unchanged object costs no dry-run request the second t
   const cache = new DryRunCache<KubeObject | null>();
   const writes = () => (cluster.client.stats.byMethod.PATCH ?? 0) + (cluster.client.stats.byMethod.POST ?? 0);
   try {
+    // In sync by client rules: no dry-run at all.
     let before = writes();
     const first = await detect(snapshot, cluster, { mode: "server", namespace, cache });
     expect(first.map((r) => r.status)).toEqual(["InSync", "InSync"]);
-    // An SSA dry-run per object; a dry-run create only for the Deployment (its live object holds defaults).
-    expect(writes() - before).toBe(3);
-
-    before = writes();
-    const second = await detect(snapshot, cluster, { mode: "server", namespace, cache });
-    expect(second).toEqual(first);
     expect(writes() - before).toBe(0);
 
-    // A changed live object (new resourceVersion) needs a new apply dry-run; its defaults are still known.
+    // Every object dry-run: an SSA dry-run each, a dry-run create only for the Deployment (its live holds defaults).
+    before = writes();
+    const full = await detect(snapshot, cluster, { mode: "server", namespace, cache, clientFirst: false });
+    expect(full).toEqual(first);
+    expect(writes() - before).toBe(3);
+
+    // A hand change: the Deployment differs by client rules, so the server confirms it; the ConfigMap costs nothing.
     kubectl(["scale", "deployment/backend", "--replicas=4", `--namespace=${namespace}`]);
     before = writes();
     const third = await detect(snapshot, cluster, { mode: "server", namespace, cache });
     expect(third.map((r) => r.status)).toEqual(["Drifted", "InSync"]);
-    expect(writes() - before).toBe(1);
+    expect(writes() - before).toBe(1); // the new live needs a new apply dry-run; its defaults are still known
+
+    before = writes();
+    expect(await detect(snapshot, cluster, { mode: "server", namespace, cache })).toEqual(third);
+    expect(writes() - before).toBe(0);
   } finally {
     await cluster.client.close();
   }

@@ -1,5 +1,6 @@
 // The scenario runner on the shared scenarios (../shared/scenarios, beside the clone) and on the project's own
-// (scenarios/): every scenario must pass in both comparison modes against the real sandbox.
+// (scenarios/): every scenario must pass in both comparison modes against the real sandbox, and on the state of each
+// verdict client-first server mode must equal server mode dry-running every object (helpers/client-first.ts).
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, inject, it } from "vitest";
@@ -7,6 +8,7 @@ import { runScenarioCommand } from "../../src/cli/commands/scenarios.js";
 import { loadCluster } from "../../src/kube/cluster.js";
 import { parseScenario } from "../../src/scenarios/format.js";
 import { runScenarios } from "../../src/scenarios/runner.js";
+import { clientFirstCrossCheck } from "../helpers/client-first.js";
 import { kubectlPath } from "../helpers/kube.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -20,18 +22,24 @@ describe("scenarios", () => {
     const files = existsSync(suite.dir) ? readdirSync(suite.dir).filter((f) => /\.ya?ml$/.test(f)) : [];
     const why = existsSync(suite.dir) ? `no scenario files in ${suite.dir}` : `${suite.dir} is missing`;
     it.skipIf(files.length === 0)(
-      `${suite.name}: all pass in both modes${files.length === 0 ? ` (skipped: ${why})` : ""}`,
+      `${suite.name}: all pass in both modes, client-first equal to full server mode${files.length === 0 ? ` (skipped: ${why})` : ""}`,
       { timeout: 900_000 },
       async () => {
         const lines: string[] = [];
+        const tally = { objects: 0, clientInSync: 0, serverDrifted: 0 };
         const summary = await runScenarioCommand(
           suite.dir,
           { mode: "both", kubeconfig: inject("kubeconfig"), parallel: "4" },
           (line) => lines.push(line),
+          { crossCheck: clientFirstCrossCheck(tally) },
         );
         const failures = lines.filter((l) => l.startsWith("FAIL"));
         expect(failures, failures.join("\n")).toEqual([]);
         expect(summary.failed).toBe(0);
+        // The cross-check saw every verdict: as delivered (in sync) and after the steps (drifted, most of them).
+        expect(tally.objects).toBeGreaterThanOrEqual(2 * 2 * files.length);
+        expect(tally.clientInSync).toBeGreaterThan(0);
+        expect(tally.serverDrifted).toBeGreaterThan(0);
         // Each file runs in each of its modes (a scenario may restrict `modes:`), at least once.
         expect(summary.passed).toBeGreaterThanOrEqual(files.length);
         expect(lines).toHaveLength(summary.passed);

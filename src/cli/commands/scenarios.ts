@@ -9,7 +9,7 @@ import type { ComparisonMode } from "../../drift/types.js";
 import { loadCluster, verifyCluster } from "../../kube/cluster.js";
 import { kubectlFor } from "../../sandbox/kubectl.js";
 import { loadScenarios } from "../../scenarios/format.js";
-import { type RunSummary, runScenarios } from "../../scenarios/runner.js";
+import { type RunnerOptions, type RunSummary, runScenarios } from "../../scenarios/runner.js";
 import { CliError } from "../errors.js";
 
 export interface ScenariosOptions {
@@ -44,6 +44,7 @@ export async function runScenarioCommand(
   dir: string,
   opts: ScenariosOptions,
   print: (line: string) => void,
+  extra: Pick<RunnerOptions, "crossCheck"> = {},
 ): Promise<RunSummary> {
   if (!existsSync(dir)) throw new CliError(`scenario directory ${dir} does not exist`);
   const parallel = Number(opts.parallel);
@@ -79,6 +80,7 @@ export async function runScenarioCommand(
         parallel,
         print,
         keepNamespaces: opts.keepNamespaces,
+        ...extra,
       });
     } finally {
       await cluster.client.close();
