@@ -12,7 +12,7 @@
 import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUNDLED = new Set(["@kubernetes/client-node", "commander", "undici", "yaml", "zod"]);
@@ -27,6 +27,39 @@ const migrations = readdirSync(join(root, "src/store/migrations"))
   .filter((f) => /^\d+-[\w-]+\.ts$/.test(f))
   .map((f) => `src/store/migrations/${f}`);
 
+// @kubernetes/client-node's modules only declare classes and functions (its one global change, polyfill.js, adds
+// `File`, which Node 24 has), but it does not say so in its package.json ("sideEffects"): without this, its
+// generated API (thousands of model classes, 2.8 MB) would be bundled in full although we use only its KubeConfig.
+const CLIENT_NODE = Symbol("client-node");
+const clientNodeHasNoSideEffects: Plugin = {
+  name: "client-node-side-effect-free",
+  setup(b) {
+    b.onResolve({ filter: /./ }, async ({ path, importer, kind, resolveDir, pluginData }) => {
+      const ours = path === "@kubernetes/client-node" || importer.includes("/@kubernetes/client-node/");
+      if (!ours || pluginData === CLIENT_NODE) return undefined;
+      const result = await b.resolve(path, { importer, kind, resolveDir, pluginData: CLIENT_NODE });
+      if (result.errors.length > 0 || !result.path.includes("/@kubernetes/client-node/dist/")) return result;
+      return { ...result, sideEffects: false };
+    });
+  },
+};
+
+// An ESM import of node:http reads every export, and three of them (WebSocket, CloseEvent, MessageEvent) are lazy
+// getters that load Node's internal copy of undici (~10 ms at every start). Imported through require() instead, as
+// the bundle does for CommonJS, each export is read only where it is used.
+const httpThroughRequire: Plugin = {
+  name: "node-http-through-require",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, ({ kind }) =>
+      kind === "import-statement" ? { path: "node:http", namespace: "cjs-builtin" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "cjs-builtin" }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 rmSync(join(root, "dist"), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -40,6 +73,7 @@ await build({
   platform: "node",
   target: "node24",
   external,
+  plugins: [clientNodeHasNoSideEffects, httpThroughRequire],
   sourcemap: "linked",
   logLevel: "warning",
   // The bundled CommonJS libraries (client-node's dependencies) call require(): give every ESM chunk one.
