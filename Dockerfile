@@ -2,17 +2,14 @@
 # drift-detector container: `drift-detector run` from the compiled dist/, as a non-root user, on a read-only root
 # filesystem. State lives under /data (a volume); with DATABASE_URL it lives in PostgreSQL and /data stays empty.
 
-# --- build: compile the TypeScript sources to dist/ ---
+# --- build: bundle the TypeScript sources into dist/ (scripts/build.ts: esbuild, plus the dashboard's static files)
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
-# tsc emits JavaScript only: the files beside the sources that the service reads at run time (the dashboard's
-# static assets) are copied next to their compiled modules.
-RUN npm run build \
-    && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
+RUN npm run build
 
 # --- runtime: production dependencies and dist/ only ---
 FROM node:24-slim AS runtime

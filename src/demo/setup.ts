@@ -2,8 +2,9 @@
 // units, the detector service), then the story (story.ts). Everything lives under .demo/.
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ConfigHubClient } from "../hub/confighub/client.js";
+import { PACKAGE_ROOT } from "../lib/package-root.js";
 import { ensureControlPlane } from "../sandbox/build.js";
 import { start as startSandbox } from "../sandbox/controlplane.js";
 import { freePorts } from "../sandbox/ports.js";
@@ -21,7 +22,7 @@ import { httpOk, waitUntil } from "./wait.js";
 
 /** The checkout's root (deploy/, examples/ live there). */
 export function repoRoot(): string {
-  return resolve(import.meta.dirname, "../..");
+  return PACKAGE_ROOT;
 }
 
 export const SETUP_STEPS = 6;

@@ -6,14 +6,23 @@ import { join } from "node:path";
 import { Composer, LineCounter, Parser } from "yaml";
 import type { DesiredError, DesiredObject, KubeObject, SourceInfo } from "../drift/types.js";
 import { MANIFEST_YAML } from "../lib/manifest-yaml.js";
+import { manifestCachePath, openManifestCache } from "./manifest-cache.js";
 import { type DesiredSnapshot, type DesiredSource, SourceUnavailableError } from "./source.js";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
+export interface DirectorySourceOptions {
+  /** Keep parsed files in this user cache directory between loads (src/desired/manifest-cache.ts): `check`. */
+  cacheDir?: string;
+}
+
 export class DirectorySource implements DesiredSource {
   readonly description: string;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    private readonly opts: DirectorySourceOptions = {},
+  ) {
     this.description = root;
   }
 
@@ -28,6 +37,7 @@ export class DirectorySource implements DesiredSource {
     }
     const objects: DesiredObject[] = [];
     const hash = createHash("sha256");
+    const cache = this.opts.cacheDir ? openManifestCache(manifestCachePath(this.root, this.opts.cacheDir)) : undefined;
     for (const path of files) {
       let text: string;
       try {
@@ -37,10 +47,17 @@ export class DirectorySource implements DesiredSource {
         continue;
       }
       hash.update(path).update("\0").update(text).update("\0");
+      const cached = cache?.get(path, text);
+      if (cached) {
+        objects.push(...cached);
+        continue;
+      }
       const parsed = parseManifests(text, path);
+      if (parsed.errors.length === 0) cache?.put(path, text, parsed.objects);
       objects.push(...parsed.objects);
       errors.push(...parsed.errors);
     }
+    await cache?.save().catch(() => {}); // an unwritable cache only costs speed
     return { objects, errors, version: hash.digest("hex").slice(0, 16) };
   }
 }
@@ -48,7 +65,7 @@ export class DirectorySource implements DesiredSource {
 /**
  * Parses one file's documents (numbered from 1, empty ones counted) into desired objects; `List` kinds are expanded
  * into their items. Values are read as kubectl reads them (src/lib/manifest-yaml.ts). Namespaces are left as
- * written: which kinds need one is the cluster's to say.
+ * written: which kinds need one is the cluster's to say. A change to how files read bumps MANIFEST_READER.
  */
 export function parseManifests(text: string, path: string): { objects: DesiredObject[]; errors: DesiredError[] } {
   const objects: DesiredObject[] = [];

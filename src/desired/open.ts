@@ -14,6 +14,8 @@ export interface OpenSourceOptions {
   log?: (line: string) => void;
   /** `hub:` without HUB_URL: serve the embedded hub from this open store (the service's own) instead of ./data. */
   db?: Database;
+  /** Directory sources: keep parsed files in this user cache directory between runs (one-shot commands). */
+  cacheDir?: string;
 }
 
 /** A source spec that names no usable source (bad prefix, empty): the command stops with exit code 2. */
@@ -48,10 +50,10 @@ export async function openSource(spec: string, opts: OpenSourceOptions = {}): Pr
   if (match && match[1]!.length > 1) {
     const opener = sourceOpeners[match[1]!.toLowerCase()];
     if (opener) return opener(match[2]!, opts);
-    if (existsSync(trimmed)) return new DirectorySource(trimmed);
+    if (existsSync(trimmed)) return new DirectorySource(trimmed, { cacheDir: opts.cacheDir });
     throw new SourceSpecError(
       `unknown source type "${match[1]}:" in ${trimmed}: use a directory, a file, hub:SPACE or confighub:SPACE`,
     );
   }
-  return new DirectorySource(trimmed);
+  return new DirectorySource(trimmed, { cacheDir: opts.cacheDir });
 }

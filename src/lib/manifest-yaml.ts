@@ -5,6 +5,13 @@
 // Measured against the sandbox's kubectl and apiserver: test/integration/yaml-kubectl.test.ts.
 import type { ScalarTag, SchemaOptions } from "yaml";
 
+/**
+ * The version of how manifests read (this file, and src/desired/directory.ts parseManifests): bump it with any change
+ * to either, as `check` keeps parsed files under it (src/desired/manifest-cache.ts; the yaml library's own version
+ * is part of that key already).
+ */
+export const MANIFEST_READER = 1;
+
 type Tags = Extract<NonNullable<SchemaOptions["customTags"]>, unknown[]>;
 
 // Go's base-0 integer prefixes the yaml 1.1 schema lacks or spells in lower case only.

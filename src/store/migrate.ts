@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
-import { dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { shippedPath } from "../lib/package-root.js";
 import type { Database, Queryable } from "./database.js";
 import { PostgresDatabase } from "./postgres.js";
 
@@ -48,7 +48,7 @@ export async function loadMigrations(dir = defaultDir()): Promise<Migration[]> {
 }
 
 function defaultDir(): string {
-  return `${dirname(fileURLToPath(import.meta.url))}/migrations`;
+  return shippedPath("store/migrations");
 }
 
 /** Brings the schema up to date; returns the versions it applied. Safe when several processes start at once. */

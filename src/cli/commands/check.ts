@@ -11,6 +11,7 @@ import { renderReport } from "../../drift/render.js";
 import type { DesiredObject, DetectionReport } from "../../drift/types.js";
 import { type Cluster, loadCluster, verifyCluster } from "../../kube/cluster.js";
 import { Discovery } from "../../kube/discovery.js";
+import { userCacheDir } from "../../lib/cache-dir.js";
 import { ExpectedError } from "../../lib/errors.js";
 import { stripTerminal, stripTerminalDeep } from "../../lib/escape.js";
 import { patchTargets } from "../../rbac/rules.js";
@@ -84,7 +85,7 @@ function parseConcurrency(value: string): number {
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   // Read first: a bad configuration file fails fast, before any source or cluster is opened.
   const engine = opts.config ? await loadEngineConfigFile(opts.config as string) : undefined;
-  const snapshot = await loadSnapshot(opts.source, { revision: opts.revision });
+  const snapshot = await loadSnapshot(opts.source, { revision: opts.revision, cacheDir: userCacheDir() });
   const cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
   try {
     await verifyCluster(cluster);

@@ -2,9 +2,9 @@
 // from the API (../routes/).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, normalize } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { PACKAGE_ROOT, shippedPath } from "../../lib/package-root.js";
 import { registerChartLibrary } from "./chart-library.js";
 
 const TYPES: Record<string, string> = {
@@ -22,10 +22,9 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-/** ./static next to this module; in dist/ the build copies it (package.json "build"), else the sources are used. */
+/** ./static beside this module's source; the build copies it into dist/ (scripts/build.ts), else the sources are used. */
 export function staticDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "static"), join(here, "../../../src/server/dashboard/static")];
+  const candidates = [shippedPath("server/dashboard/static"), join(PACKAGE_ROOT, "src/server/dashboard/static")];
   return candidates.find((d) => existsSync(join(d, "index.html"))) ?? candidates[0]!;
 }
 
