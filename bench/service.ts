@@ -3,18 +3,21 @@
 // and periodic full resync durations, and at rest (nothing changing) the process's CPU, RSS and the requests it
 // sends to the apiserver. Memory comes from /proc of the service process, not from the benchmark's own.
 // Usage: npm run bench:service -- [--objects 1000,10000] [--changes 30] [--rest 60] [--kubeconfig F]
-// [--store embedded|postgres] [--mode auto|server|client] [--dist]
+// [--store embedded|postgres] [--mode auto|server|client] [--dist] [--keep] [--node-flags="--cpu-prof …"]
+// The objects are bench/fleet.ts's (namespaces of 5,000, mostly ConfigMaps of ~1 KB), applied in parallel; --keep
+// leaves them in place for the next run, which then applies only what is missing.
 // --dist runs the compiled service with the command line of the container's ENTRYPOINT (`npm run build` first);
 // without it, the sources through tsx (bin/drift-detector.js). Default kubeconfig: DRIFT_BENCH_KUBECONFIG, then
 // .sandbox/dev/kubeconfig; postgres: DATABASE_URL, else a throwaway server as the tests start one.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { loadCluster } from "../src/kube/cluster.js";
 import { mapLimit } from "../src/lib/concurrency.js";
+import { applyFleet, applyOne, deleteFleet, fleet, writeDesired } from "./fleet.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +28,8 @@ const { values } = parseArgs({
     mode: { type: "string", default: "auto" },
     store: { type: "string", default: "embedded" },
     dist: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    "node-flags": { type: "string", default: "" },
   },
 });
 const ROOT = resolve(import.meta.dirname, "..");
@@ -41,13 +46,18 @@ const INTERVAL_S = 120;
 
 /** The service's command line: the container's ENTRYPOINT (with its node flags) or the sources via tsx. */
 function serviceCommand(): string[] {
-  if (!values.dist) return [process.execPath, join(ROOT, "bin/drift-detector.js"), "run"];
+  const flags = values["node-flags"].split(" ").filter(Boolean);
+  if (!values.dist) return [process.execPath, ...flags, join(ROOT, "bin/drift-detector.js"), "run"];
   const line = readFileSync(join(ROOT, "Dockerfile"), "utf8").match(/^ENTRYPOINT (\[.*\])$/m);
   if (!line) throw new Error("no ENTRYPOINT [...] line in the Dockerfile");
   const [node, ...args] = JSON.parse(line[1]) as string[];
   if (node !== "node") throw new Error(`the ENTRYPOINT runs ${node}, not node`);
-  return [process.execPath, ...args.map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a))];
+  return [process.execPath, ...flags, ...args.map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a))];
 }
+
+// The log lines that mark the start-up's phases: the process running, the desired state read (and the mode
+// resolved), the first full detection done.
+const MARKS = ["drift-detector started", "detecting", "first full detection done"];
 
 /** The service process: its log lines by message, its /metrics, its /proc figures. */
 class Service {
@@ -55,6 +65,9 @@ class Service {
   private address?: string;
   private readonly waiters = new Map<string, () => void>();
   readonly exited: Promise<number | null>;
+  /** Milliseconds from the spawn to the first log line of each message in MARKS: where start-up time goes. */
+  readonly marks = new Map<string, number>();
+  private readonly spawnedAt = performance.now();
 
   constructor(env: NodeJS.ProcessEnv) {
     const [cmd, ...args] = serviceCommand();
@@ -63,6 +76,8 @@ class Service {
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
       const entry = JSON.parse(line) as { msg: string; address?: string; level: number };
       if (entry.msg === "drift-detector started") this.address = entry.address;
+      if (MARKS.includes(entry.msg) && !this.marks.has(entry.msg))
+        this.marks.set(entry.msg, Math.round(performance.now() - this.spawnedAt));
       if (entry.level >= 50) console.error(line);
       this.waiters.get(entry.msg)?.();
     });
@@ -120,28 +135,24 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function bench(n: number): Promise<Record<string, unknown>> {
-  const ns = `bench-${n}-${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), "bench-service-"));
-  await client.request({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  const names = Array.from({ length: n }, (_, i) => `cm-${i}`);
+  const f = fleet(n, `bench-svc-${n}`);
   const t0 = performance.now();
-  await mapLimit(names, 32, async (name) => {
-    const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { value: "a" } };
-    await client.request({ method: "POST", path: `/api/v1/namespaces/${ns}/configmaps`, body });
-  });
-  const docs = names.map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\n`);
-  writeFileSync(join(dir, "all.yaml"), docs.map((d) => `${d}data: {value: a}\n`).join("---\n"));
+  const applied = await applyFleet(client, f, (line) => console.error(line));
+  const changed = Array.from(
+    { length: Number(values.changes) },
+    (_, i) => f.configMaps[(i * 7919) % f.configMaps.length]!,
+  );
+  // A kept fleet may hold an earlier run's hand changes: the objects changed below start as desired.
+  await mapLimit(changed, 16, (o) => applyOne(client, o));
   const createS = (performance.now() - t0) / 1000;
+  writeDesired(f, join(dir, "desired"));
 
   const service = new Service({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     KUBECONFIG: kubeconfig,
-    DRIFT_SOURCE: join(dir, "all.yaml"),
+    DRIFT_SOURCE: join(dir, "desired"),
     DRIFT_ANALYSIS: "off",
     DRIFT_LISTEN: "127.0.0.1:0",
     DRIFT_DATA_DIR: join(dir, "data"),
@@ -159,15 +170,15 @@ async function bench(n: number): Promise<Record<string, unknown>> {
 
   // Latency: change one ConfigMap as kubectl would (a merge patch), wait for its drift's log line.
   const latencies: number[] = [];
-  for (let i = 0; i < Number(values.changes); i++) {
-    const name = names[(i * 7919) % n];
-    const opened = service.next(`drift opened: ConfigMap ${ns}/${name}`);
+  for (const [i, o] of changed.entries()) {
+    const { namespace, name } = o.object.metadata;
+    const opened = service.next(`drift opened: ConfigMap ${namespace}/${name}`);
     const t = performance.now();
     await client.request({
       method: "PATCH",
-      path: `/api/v1/namespaces/${ns}/configmaps/${name}`,
+      path: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
       query: { fieldManager: "kubectl-patch" },
-      body: { data: { value: `b${i}` } },
+      body: { data: { "key-0": `b${i}` } },
       contentType: "application/merge-patch+json",
     });
     await opened;
@@ -200,8 +211,11 @@ async function bench(n: number): Promise<Record<string, unknown>> {
     mode: values.mode,
     store: values.store,
     build: values.dist ? "dist (container ENTRYPOINT)" : "tsx",
-    createSeconds: +createS.toFixed(1),
+    objectsApplied: applied,
+    namespaces: f.namespaces.length,
+    applySeconds: +createS.toFixed(1),
     startToReadySeconds: +firstFullS.toFixed(1),
+    startupMarksMs: Object.fromEntries(service.marks),
     fullResyncSeconds: +resyncS.toFixed(2),
     latencyP50Ms: Math.round(pct(latencies, 50)),
     latencyP95Ms: Math.round(pct(latencies, 95)),
@@ -218,7 +232,8 @@ async function bench(n: number): Promise<Record<string, unknown>> {
   };
   const code = await service.stop();
   if (code !== 0) console.error(`the service exited with ${code} on SIGTERM`);
-  await client.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+  if (values.keep) await mapLimit(changed, 16, (o) => applyOne(client, o));
+  else await deleteFleet(client, f);
   rmSync(dir, { recursive: true, force: true });
   return result;
 }

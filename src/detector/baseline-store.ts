@@ -7,6 +7,9 @@ import { jsonEqual } from "../lib/json.js";
 import type { Database } from "../store/database.js";
 import { fromJsonb, toJsonb } from "../store/jsonb.js";
 
+/** Rows per insert statement. */
+const BATCH = 1000;
+
 interface Row {
   object_key: string;
   uid: string;
@@ -57,15 +60,24 @@ export class StoredBaselines extends MemoryBaselines {
     const dirty = [...this.dirty].map((key) => [key, this.entries.get(key)] as const);
     const removed = [...this.removed];
     await this.db.transaction(async (tx) => {
-      for (const [key, e] of dirty) {
-        if (!e) continue;
+      // Many rows per statement: a first detection sets an entry for every object (10,000 single-row upserts cost
+      // the embedded store over a second).
+      const rows = dirty.flatMap(([key, e]) => (e ? [[key, e] as const] : []));
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const batch = rows.slice(i, i + BATCH);
         await tx.query(
           `insert into drift_baseline (cluster, object_key, uid, desired_hash, "values", updated_at)
-           values ($1, $2, $3, $4, $5::jsonb, now())
+           select $1, k, u, d, v::jsonb, now() from unnest($2::text[], $3::text[], $4::text[], $5::text[]) as t(k, u, d, v)
            on conflict (cluster, object_key) do update
              set uid = excluded.uid, desired_hash = excluded.desired_hash, "values" = excluded."values",
                  updated_at = now()`,
-          [this.cluster, key, e.uid, e.desired, toJsonb(e.values)],
+          [
+            this.cluster,
+            batch.map(([key]) => key),
+            batch.map(([, e]) => e.uid),
+            batch.map(([, e]) => e.desired),
+            batch.map(([, e]) => toJsonb(e.values)),
+          ],
         );
       }
       if (removed.length)

@@ -8,7 +8,7 @@ import { MemoryBaselines } from "../detection/baselines.js";
 import { type DetectOptions, detect } from "../detection/detect.js";
 import type { LiveReader } from "../detection/live.js";
 import { type ModeSetting, resolveMode } from "../detection/mode.js";
-import type { ComparisonMode, DesiredObject, KubeObject, ResourceResult } from "../drift/types.js";
+import type { ComparisonMode, DesiredObject, KubeObject, ObjectRef, ResourceResult } from "../drift/types.js";
 import type { Cluster } from "../kube/cluster.js";
 import { CrdSchemas } from "../kube/crd-schemas.js";
 import { Discovery } from "../kube/discovery.js";
@@ -74,6 +74,9 @@ export class ClusterDetector {
   private readonly dryRuns = new DryRunCache<KubeObject | null>();
   private readonly baselines: MemoryBaselines;
   private baselinesFailing = false;
+  /** The baselines' write in progress, and whether entries changed since it began. */
+  private baselineWrite: Promise<void> | undefined;
+  private baselinesDirty = false;
   /** Custom resources' schemas (client-mode defaults): one GET per CRD, read again at every full detection. */
   readonly crdSchemas: CrdSchemas;
   private readonly publishedSchemas: PublishedSchemas;
@@ -108,8 +111,10 @@ export class ClusterDetector {
       logger: opts.logger,
       defaultNamespace: this.defaultNamespace,
       watchTimeoutSeconds: opts.watchTimeoutSeconds,
-      onChange: (key) => {
-        if (!this.firstFullDone) return; // the first full detection reads everything anyway
+      onChange: (key, _ref, initial) => {
+        // What a first list finds, the first full detection reads anyway; a change after that list may come after
+        // the detection read its object, so it is queued.
+        if (initial && !this.firstFullDone) return;
         this.opts.metrics.watchEvents.inc({ outcome: "queued" });
         this.queue.add(key);
       },
@@ -174,6 +179,7 @@ export class ClusterDetector {
     this.desiredWatch.stop();
     await this.liveView.stop();
     await this.loop;
+    await this.baselineWrite;
     this.loop = undefined;
     this.queue.clear();
   }
@@ -242,8 +248,8 @@ export class ClusterDetector {
       this.opts.liveness?.beat(this.condition);
       try {
         if (this.fullDue || Date.now() >= this.nextFullAt) {
+          // Not waiting for every watch to list: the detection reads each collection as soon as it is listed.
           await this.settingDesired;
-          await this.liveView.whenSynced(signal);
           if (signal.aborted) break;
           await this.fullDetection(signal);
           continue;
@@ -292,21 +298,32 @@ export class ClusterDetector {
     this.queue.wake();
   }
 
-  private liveReader(): LiveReader {
+  /** The live view, each collection once it is listed; the apiserver for what the view does not hold. */
+  private liveReader(signal: AbortSignal): LiveReader {
     const { client } = this.opts.cluster;
+    const listed = async (ref: ObjectRef) => {
+      await this.liveView.whenListed(ref, signal);
+      signal.throwIfAborted(); // an abandoned detection must not fall back to reading everything from the apiserver
+    };
     return {
       get: async (info, namespace, name) => {
-        const cached = this.liveView.get({ apiVersion: info.apiVersion, kind: info.kind, namespace, name });
+        const ref = { apiVersion: info.apiVersion, kind: info.kind, namespace, name };
+        await listed(ref);
+        const cached = this.liveView.get(ref);
         if (cached !== undefined) return cached ?? undefined;
         return getObject(client, info, namespace, name);
       },
-      list: async (info, namespace) =>
-        (namespace ? this.liveView.hpas(namespace) : undefined) ??
-        (await listObjects(client, info, { namespace })).items,
+      list: async (info, namespace) => {
+        if (namespace) await listed({ apiVersion: info.apiVersion, kind: info.kind, namespace, name: "" });
+        return (
+          (namespace ? this.liveView.hpas(namespace) : undefined) ??
+          (await listObjects(client, info, { namespace })).items
+        );
+      },
     };
   }
 
-  private detectOptions(): DetectOptions {
+  private detectOptions(signal: AbortSignal): DetectOptions {
     return {
       mode: this.mode ?? "client",
       namespace: this.defaultNamespace,
@@ -314,7 +331,7 @@ export class ClusterDetector {
       concurrency: this.opts.concurrency,
       discovery: this.discovery,
       cache: this.dryRuns,
-      live: this.liveReader(),
+      live: this.liveReader(signal),
       crdSchemas: this.crdSchemas,
       publishedSchemas: this.publishedSchemas,
       baselines: this.baselines,
@@ -330,7 +347,7 @@ export class ClusterDetector {
     this.publishedSchemas.refresh(); // an upgraded server publishes new documents
     await this.opts.beforeFull?.();
     const started = performance.now();
-    const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
+    const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions(signal)), signal);
     if (!results) return;
     const seconds = (performance.now() - started) / 1000;
     this.opts.metrics.detectionDuration.observe({ scope: "full" }, seconds);
@@ -338,7 +355,7 @@ export class ClusterDetector {
     this.results.clear();
     const events = await this.track(results);
     this.baselines.retain(new Set(results.filter((r) => r.ref.name).map((r) => objectKey(r.ref))));
-    await this.saveBaselines();
+    this.saveBaselines();
     // Records of objects no longer desired (or no longer declared at all) are closed; those of documents that cannot
     // be read now are held open, marked, until they read again.
     const held = new Map<string, number>();
@@ -382,11 +399,11 @@ export class ClusterDetector {
     if (objects.length === 0) return;
     const started = performance.now();
     const snapshot: DesiredSnapshot = { objects, errors: [], version: this.desired?.version ?? "" };
-    const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions()), signal);
+    const results = await abandonable(detect(snapshot, this.opts.cluster, this.detectOptions(signal)), signal);
     if (!results) return;
     this.opts.metrics.detectionDuration.observe({ scope: "object" }, (performance.now() - started) / 1000);
     const events = await this.track(results);
-    await this.saveBaselines();
+    this.saveBaselines();
     this.opts.announcer.announce(events);
     this.stats.object++;
     this.stats.objectsDetected += results.length;
@@ -405,7 +422,25 @@ export class ClusterDetector {
     return events;
   }
 
-  private async saveBaselines(): Promise<void> {
+  /**
+   * Writes the changed baselines in the background, one write at a time: a detection does not wait for the store
+   * (the first one sets an entry for every object: seconds of writes at 100,000 objects). stop() waits for it.
+   */
+  private saveBaselines(): void {
+    if (!this.opts.baselines) return;
+    this.baselinesDirty = true;
+    this.baselineWrite ??= (async () => {
+      while (this.baselinesDirty) {
+        this.baselinesDirty = false;
+        await this.writeBaselines();
+      }
+    })().finally(() => {
+      this.baselineWrite = undefined;
+      if (this.baselinesDirty) this.saveBaselines();
+    });
+  }
+
+  private async writeBaselines(): Promise<void> {
     try {
       await this.opts.baselines?.flush();
       this.baselinesFailing = false;

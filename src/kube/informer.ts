@@ -3,11 +3,12 @@
 // the apiserver is away, and reports only changes that can alter a verdict (see relevance.ts).
 import type { Logger } from "pino";
 import type { KubeObject } from "../drift/types.js";
+import type { Semaphore } from "../lib/concurrency.js";
 import { errorMessage } from "../lib/errors.js";
 import { sleep } from "../lib/sleep.js";
 import type { KubeClient } from "./client.js";
 import { type ResourceInfo, resourcePath } from "./discovery.js";
-import { listObjects } from "./objects.js";
+import { listPages } from "./objects.js";
 import { relevanceDigest } from "./relevance.js";
 import { WatchExpiredError, watchOnce } from "./watch.js";
 
@@ -18,13 +19,18 @@ export interface InformerOptions {
   /** Names to keep; undefined keeps every object (HPAs). A single name becomes a field selector. */
   names?: ReadonlySet<string>;
   logger: Logger;
-  /** A kept object appeared, changed relevantly, or (obj undefined) disappeared. */
-  onChange: (obj: KubeObject | undefined, name: string) => void;
+  /**
+   * A kept object appeared, changed relevantly, or (obj undefined) disappeared. `initial`: found by the first list,
+   * which a first detection reads anyway.
+   */
+  onChange: (obj: KubeObject | undefined, name: string, initial: boolean) => void;
   /** The cache became (in)consistent with the apiserver: lists done and watch open, or connection lost. */
   onSyncChange?: (synced: boolean) => void;
   /** Server-side watch timeout; each watch is renewed after it (one request per watch per period at rest). */
   watchTimeoutSeconds?: number;
   maxBackoffMs?: number;
+  /** Shared by the informers of a view: how many of them list at once. */
+  listSlots?: Semaphore;
 }
 
 export interface InformerStats {
@@ -39,7 +45,8 @@ export interface InformerStats {
 
 interface Entry {
   obj: KubeObject;
-  digest: string;
+  /** relevanceDigest of obj, computed when an update needs it (most listed objects never change). */
+  digest?: string;
 }
 
 export class Informer {
@@ -63,6 +70,7 @@ export class Informer {
   /** Why the loop ended without stop() (a bug in a callback): the watchdog restarts it. */
   private failure: string | undefined;
   private firstSync: { promise: Promise<void>; resolve: () => void };
+  private listed = false;
 
   constructor(private readonly opts: InformerOptions) {
     this.names = opts.names;
@@ -218,39 +226,61 @@ export class Informer {
     }
   }
 
-  /** Lists the collection, reports differences with the cache, and returns the list's resourceVersion. */
+  /**
+   * Lists the collection (waiting for a slot), reports differences with the cache page by page, and returns the
+   * list's resourceVersion.
+   */
   private async list(): Promise<string> {
-    this.stats.lists++;
-    const fieldSelector = this.fieldSelector(this.names);
-    const { items, resourceVersion } = await listObjects(this.opts.client, this.opts.info, {
-      namespace: this.opts.namespace,
-      fieldSelector,
-    });
-    const seen = new Set<string>();
-    for (const obj of items) {
-      const name = obj.metadata.name;
-      if (!this.keeps(name)) continue;
-      seen.add(name);
-      this.upsert(obj);
-    }
-    for (const name of [...this.objects.keys()]) {
-      if (!seen.has(name)) {
-        this.objects.delete(name);
-        this.opts.onChange(undefined, name);
-      }
-    }
+    const slots = this.opts.listSlots;
+    const resourceVersion = slots
+      ? await slots.run(() => this.listNow(), this.controller.signal)
+      : await this.listNow();
+    this.listed = true;
     this.lastActivity = Date.now();
     this.setSynced(true);
     return resourceVersion;
   }
 
+  private async listNow(): Promise<string> {
+    this.stats.lists++;
+    const seen = new Set<string>();
+    const resourceVersion = await listPages(
+      this.opts.client,
+      this.opts.info,
+      { namespace: this.opts.namespace, fieldSelector: this.fieldSelector(this.names) },
+      (items) => {
+        for (const obj of items) {
+          const name = obj.metadata.name;
+          if (!this.keeps(name)) continue;
+          seen.add(name);
+          this.upsert(obj);
+        }
+      },
+    );
+    for (const name of [...this.objects.keys()]) {
+      if (!seen.has(name)) {
+        this.objects.delete(name);
+        this.opts.onChange(undefined, name, !this.listed);
+      }
+    }
+    return resourceVersion;
+  }
+
   private upsert(obj: KubeObject): void {
     const name = obj.metadata.name;
-    const digest = relevanceDigest(obj);
+    const view = cacheView(obj);
     const before = this.objects.get(name);
-    this.objects.set(name, { obj: cacheView(obj), digest });
-    if (before?.digest === digest) this.stats.eventsDropped++;
-    else this.opts.onChange(obj, name);
+    if (!before) {
+      this.objects.set(name, { obj: view });
+      this.opts.onChange(view, name, !this.listed);
+      return;
+    }
+    // Digests of what the cache keeps on both sides: what it drops (status, status writers) cannot change a verdict.
+    before.digest ??= relevanceDigest(before.obj);
+    const digest = relevanceDigest(view);
+    this.objects.set(name, { obj: view, digest });
+    if (before.digest === digest) this.stats.eventsDropped++;
+    else this.opts.onChange(view, name, !this.listed);
   }
 
   /** Applies one watch event; returns its resourceVersion. */
@@ -265,7 +295,7 @@ export class Informer {
       return rv;
     }
     if (ev.type === "DELETED") {
-      if (this.objects.delete(name)) this.opts.onChange(undefined, name);
+      if (this.objects.delete(name)) this.opts.onChange(undefined, name, false);
     } else {
       this.upsert(ev.object);
     }

@@ -5,6 +5,7 @@
 
 import type { Logger } from "pino";
 import type { DesiredObject, KubeObject, ObjectRef } from "../drift/types.js";
+import { Semaphore } from "../lib/concurrency.js";
 import { errorMessage } from "../lib/errors.js";
 import { untilAborted } from "../lib/sleep.js";
 import type { KubeClient } from "./client.js";
@@ -25,11 +26,18 @@ export interface LiveViewOptions {
   logger: Logger;
   /** Namespace of namespaced desired objects that name none (the context's, else `default`). */
   defaultNamespace?: string;
-  /** A desired object's live counterpart changed relevantly (or an HPA in its namespace changed). */
-  onChange: (key: string, ref: ObjectRef) => void;
+  /**
+   * A desired object's live counterpart changed relevantly (or an HPA in its namespace changed). `initial`: found by
+   * its watch's first list.
+   */
+  onChange: (key: string, ref: ObjectRef, initial: boolean) => void;
   onSyncChange?: (synced: boolean) => void;
   watchTimeoutSeconds?: number;
 }
+
+// Collections listed at once (Argo CD lists at most 50, 500 objects a page): bounds the pages in flight and the
+// apiserver's work, and lets the first collections finish (and be compared) while the others wait.
+const LIST_CONCURRENCY = 8;
 
 interface Target {
   key: string;
@@ -48,6 +56,7 @@ interface Watched {
 
 export class LiveView {
   private readonly watched = new Map<string, Watched>();
+  private readonly listSlots = new Semaphore(LIST_CONCURRENCY);
   /** Desired kinds the cluster does not serve, by target key: their objects become Error results. */
   readonly unresolved = new Map<string, string>();
   private synced = false;
@@ -105,20 +114,23 @@ export class LiveView {
       t.names?.add(d.ref.name);
     }
     this.desiredKinds = new Set(desired.map((d) => `${d.ref.apiVersion}|${d.ref.kind}`));
+    // The HPAs first: a detection reads them before any object of their namespace (and they are few).
+    const hpas = new Map<string, Target>();
     for (const ns of namespaces) {
       const key = `${HPA_API_VERSION}|${HPA_KIND}|${ns}`;
       // A desired HPA is kept with all the others of its namespace.
-      targets.set(key, { key, apiVersion: HPA_API_VERSION, kind: HPA_KIND, namespace: ns });
+      hpas.set(key, { key, apiVersion: HPA_API_VERSION, kind: HPA_KIND, namespace: ns });
+      targets.delete(key);
     }
 
     for (const [key, w] of this.watched) {
-      if (!targets.has(key)) {
+      if (!targets.has(key) && !hpas.has(key)) {
         this.watched.delete(key);
         this.retire(w.informer.stats);
         await w.informer.stop();
       }
     }
-    for (const t of targets.values()) {
+    for (const t of [...hpas.values(), ...targets.values()]) {
       const existing = this.watched.get(t.key);
       if (existing) {
         existing.target = t;
@@ -141,7 +153,8 @@ export class LiveView {
         names: t.names,
         logger: this.opts.logger,
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
-        onChange: (_obj, name) => this.changed(w, name),
+        listSlots: this.listSlots,
+        onChange: (_obj, name, initial) => this.changed(w, name, initial),
         onSyncChange: () => this.updateSynced(),
       });
       this.watched.set(t.key, w);
@@ -155,7 +168,16 @@ export class LiveView {
     await untilAborted(Promise.all([...this.watched.values()].map((w) => w.informer.whenSynced())).then(), signal);
   }
 
-  private changed(w: Watched, name: string): void {
+  /**
+   * Resolves once the collection `ref` is read from has been listed (at once when it is not watched: the caller then
+   * reads from the apiserver). A first detection reads each collection as soon as it is listed.
+   */
+  async whenListed(ref: ObjectRef, signal?: AbortSignal): Promise<void> {
+    const w = this.watchedFor(ref);
+    if (w) await untilAborted(w.informer.whenSynced(), signal);
+  }
+
+  private changed(w: Watched, name: string, initial: boolean): void {
     const t = w.target;
     if (t.kind === HPA_KIND && t.apiVersion === HPA_API_VERSION && !t.names) {
       // An HPA appearing or going changes which replicas differences count: re-detect its scale target.
@@ -167,16 +189,16 @@ export class LiveView {
         for (const n of other.target.names) {
           if (target && (target.kind !== other.target.kind || target.name !== n)) continue;
           const ref = { apiVersion: other.target.apiVersion, kind: other.target.kind, namespace: t.namespace, name: n };
-          this.opts.onChange(objectKey(ref), ref);
+          this.opts.onChange(objectKey(ref), ref, initial);
         }
       }
       const self = { apiVersion: t.apiVersion, kind: t.kind, namespace: t.namespace, name };
-      this.opts.onChange(objectKey(self), self);
+      this.opts.onChange(objectKey(self), self, initial);
       return;
     }
     const ref: ObjectRef = { apiVersion: t.apiVersion, kind: t.kind, name };
     if (t.namespace) ref.namespace = t.namespace;
-    this.opts.onChange(objectKey(ref), ref);
+    this.opts.onChange(objectKey(ref), ref, initial);
   }
 
   private updateSynced(): void {

@@ -38,6 +38,22 @@ export interface ObjectList {
 /** All objects of a kind (paged), items completed with apiVersion and kind, which list responses leave out. */
 export async function listObjects(client: KubeClient, info: ResourceInfo, opts: ListOptions = {}): Promise<ObjectList> {
   const items: KubeObject[] = [];
+  const resourceVersion = await listPages(client, info, opts, (page) => {
+    items.push(...page);
+  });
+  return { items, resourceVersion };
+}
+
+/**
+ * The same list, handed over a page at a time as it arrives (a caller that keeps a part of each object never holds
+ * the whole list); resolves with the list's resourceVersion.
+ */
+export async function listPages(
+  client: KubeClient,
+  info: ResourceInfo,
+  opts: ListOptions,
+  onPage: (items: KubeObject[]) => void,
+): Promise<string> {
   let cont: string | undefined;
   let resourceVersion = "";
   do {
@@ -52,11 +68,16 @@ export async function listObjects(client: KubeClient, info: ResourceInfo, opts: 
       },
     });
     const body = res.body as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
-    for (const item of body.items ?? []) items.push({ ...item, apiVersion: info.apiVersion, kind: info.kind });
+    const items = body.items ?? [];
+    for (const item of items) {
+      item.apiVersion = info.apiVersion;
+      item.kind = info.kind;
+    }
+    onPage(items);
     cont = body.metadata?.continue || undefined;
     resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
   } while (cont);
-  return { items, resourceVersion };
+  return resourceVersion;
 }
 
 export interface ApplyOptions {
