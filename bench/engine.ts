@@ -1,18 +1,18 @@
 // Benchmark of the drift engine and the detection path (issue 3, "Performance"). Run: `npm run bench:engine`
-// [-- --kubeconfig F] [--objects 10000] [--real 400] [--diff 200]. Without --kubeconfig it uses .sandbox/dev when it
+// [-- --kubeconfig F] [--objects 10000] [--real 400] [--whole 1000] [--runs 3]. Without --kubeconfig it uses .sandbox/dev when it
 // runs, else starts a sandbox in a temp folder.
 //
 // 1. Applies `--real` realistic objects of mixed kinds to a fresh namespace (server-side apply as `confighub`),
 //    changes every fifth by hand (a `kubectl-edit` label), captures live objects and both server dry-run views.
 // 2. Detection end to end against the cluster: server mode cold and warm (requests counted), client mode.
-// 3. `kubectl diff --server-side` on `--diff` of those objects, against our server mode on the same objects.
+// 3. `kubectl diff --server-side` against `check` in both modes, whole processes on `--whole` objects (1000), `--runs`
+//    alternating runs (3): bench/check-vs-kubectl.ts.
 // 4. `--objects` generated desired/live pairs (the captured ones, renamed and varied): engine throughput per mode on
 //    one core, p50/p99 per object; then detect() over all of them with a warm dry-run cache and a memory live view
 //    (what the service's watch cache gives), which must cost 0 API requests.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -25,12 +25,14 @@ import { Discovery } from "../src/kube/discovery.js";
 import { DryRunCache } from "../src/kube/dryrun-cache.js";
 import { applyObject, deleteObject, dryRunCreate, getObject } from "../src/kube/objects.js";
 import { mapLimit } from "../src/lib/concurrency.js";
+import { wholeProcesses } from "./check-vs-kubectl.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
 const N_OBJECTS = Number(args.get("objects") ?? 10_000);
 const N_REAL = Number(args.get("real") ?? 400);
-const N_DIFF = Math.min(Number(args.get("diff") ?? 200), N_REAL);
+const N_WHOLE = Number(args.get("whole") ?? 1000);
+const WHOLE_RUNS = Number(args.get("runs") ?? 3);
 const ROOT = resolve(import.meta.dirname, "..");
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -337,38 +339,9 @@ async function run(cluster: Cluster, ns: string, kubeconfig: string, kubectl: st
     e2e["server, warm cache + watch-cache live view"] = { ms: Math.round(ms), requests: delta(before, requests()) };
   }
 
-  // 3. kubectl diff --server-side vs our server mode, same objects.
-  const diffDir = await mkdtemp(join(tmpdir(), "drift-bench-diff-"));
-  const file = join(diffDir, "objects.json");
-  await writeFile(
-    file,
-    JSON.stringify({ apiVersion: "v1", kind: "List", items: desired.slice(0, N_DIFF).map((d) => d.object) }),
-  );
-  let t = performance.now();
-  const diff = spawnSync(
-    kubectl,
-    ["diff", "--server-side", "--force-conflicts", "-f", file, `--kubeconfig=${kubeconfig}`],
-    {
-      maxBuffer: 64 << 20,
-      env: { ...process.env, KUBECTL_EXTERNAL_DIFF: "diff -N -u" },
-    },
-  );
-  const kubectlMs = performance.now() - t;
-  await rm(diffDir, { recursive: true, force: true });
-  t = performance.now();
-  await detect({ ...snapshot, objects: desired.slice(0, N_DIFF) }, cluster, {
-    mode: "server",
-    discovery,
-    cache: new DryRunCache(),
-  });
-  const oursMs = performance.now() - t;
-  const kubectlDiff = {
-    objects: N_DIFF,
-    kubectlDiffMs: Math.round(kubectlMs),
-    kubectlExit: diff.status,
-    driftDetectorServerColdMs: Math.round(oursMs),
-    ratio: Number((kubectlMs / oursMs).toFixed(1)),
-  };
+  // 3. Whole processes, as a user types them: `kubectl diff --server-side` against `check` in both modes.
+  log(`whole processes: kubectl diff and check on ${N_WHOLE} objects, ${WHOLE_RUNS} alternating runs …`);
+  const kubectlDiff = await wholeProcesses({ kubeconfig, kubectl, objects: N_WHOLE, runs: WHOLE_RUNS, log });
 
   // 4. The engine on N_OBJECTS generated pairs, then detect() over all of them with warm caches.
   const generated: Pair[] = Array.from({ length: N_OBJECTS }, (_, j) => {
@@ -408,7 +381,7 @@ async function run(cluster: Cluster, ns: string, kubeconfig: string, kubectl: st
     list: async () => [],
   };
   const before = requests();
-  t = performance.now();
+  const t = performance.now();
   const genResults = await detect({ objects: generated.map((p) => p.desired), errors: [], version: "g" }, cluster, {
     mode: "server",
     cache: genCache,
