@@ -7,8 +7,9 @@
 // The objects are bench/fleet.ts's (namespaces of 5,000, mostly ConfigMaps of ~1 KB), applied in parallel; --keep
 // leaves them in place for the next run, which then applies only what is missing.
 // --dist runs the compiled service with the command line of the container's ENTRYPOINT (`npm run build` first);
-// without it, the sources through tsx (bin/drift-detector.js). Default kubeconfig: DRIFT_BENCH_KUBECONFIG, then
-// .sandbox/dev/kubeconfig; postgres: DATABASE_URL, else a throwaway server as the tests start one.
+// without it, bin/drift-detector.js as `npx drift-detector run` starts it (the same build without the ENTRYPOINT's
+// node flags; the sources through tsx only when a source file is newer than the build). Default kubeconfig:
+// DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig; postgres: DATABASE_URL, else a throwaway server as the tests start one.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,7 +45,7 @@ const databaseUrl = values.store === "postgres" ? (process.env.DATABASE_URL ?? p
 // resync, short enough to wait for it; the rest window then ends before the next one.
 const INTERVAL_S = 120;
 
-/** The service's command line: the container's ENTRYPOINT (with its node flags) or the sources via tsx. */
+/** The service's command line: the container's ENTRYPOINT (with its node flags) or the installed command's. */
 function serviceCommand(): string[] {
   const flags = values["node-flags"].split(" ").filter(Boolean);
   if (!values.dist) return [process.execPath, ...flags, join(ROOT, "bin/drift-detector.js"), "run"];
@@ -210,7 +211,7 @@ async function bench(n: number): Promise<Record<string, unknown>> {
     objects: n,
     mode: values.mode,
     store: values.store,
-    build: values.dist ? "dist (container ENTRYPOINT)" : "tsx",
+    build: values.dist ? "dist (container ENTRYPOINT)" : "bin/drift-detector.js (npx drift-detector)",
     objectsApplied: applied,
     namespaces: f.namespaces.length,
     applySeconds: +createS.toFixed(1),

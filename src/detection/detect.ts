@@ -99,15 +99,7 @@ export async function detect(
     }
   });
   markDuplicates(resolved);
-  const live =
-    opts.live ??
-    pagedLiveReader(
-      cluster.client,
-      resolved.flatMap((entry) =>
-        "info" in entry ? [{ info: entry.info, namespace: entry.desired.ref.namespace }] : [],
-      ),
-      opts.paging,
-    );
+  const live = opts.live ?? prefetchedReader(cluster, resolved, concurrency, opts.paging);
 
   // 2. The HPAs of namespaces that hold scalable workloads (autoscaled replicas are not drift).
   const hpas = await autoscalers(resolved, discovery, live, concurrency);
@@ -173,6 +165,21 @@ export async function detect(
     }
   });
   return [...results, ...snapshot.errors.map(desiredErrorResult)];
+}
+
+/** The default live reader, its LISTs already started. */
+function prefetchedReader(
+  cluster: Cluster,
+  resolved: ReadonlyArray<Resolved | ResourceResult>,
+  concurrency: number,
+  paging: PagedLiveOptions | undefined,
+): LiveReader {
+  const wanted = resolved.flatMap((entry) =>
+    "info" in entry ? [{ info: entry.info, namespace: entry.desired.ref.namespace }] : [],
+  );
+  const reader = pagedLiveReader(cluster.client, wanted, { concurrency, ...paging });
+  reader.prefetch();
+  return reader;
 }
 
 function withNamespace(

@@ -1,9 +1,11 @@
 // Live reads for a one-shot detection: where a kind has many desired objects in one namespace, one paged LIST
-// (limit/continue) answers them all instead of one GET each; the rest are read with a GET.
+// (limit/continue) answers them all instead of one GET each; the rest are read with a GET. `prefetch` starts the
+// LISTs at once, so the apiserver serves them while the detection still reads discovery, HPAs and schemas.
 import type { KubeObject } from "../drift/types.js";
 import type { KubeClient } from "../kube/client.js";
 import type { ResourceInfo } from "../kube/discovery.js";
 import { listObjects } from "../kube/objects.js";
+import { Semaphore } from "../lib/concurrency.js";
 import { directLiveReader, type LiveReader } from "./live.js";
 
 export interface PagedLiveOptions {
@@ -11,6 +13,13 @@ export interface PagedLiveOptions {
   minObjects?: number;
   /** Objects per LIST page. */
   pageSize?: number;
+  /** LISTs in flight at once (default 16). */
+  concurrency?: number;
+}
+
+export interface PagedLiveReader extends LiveReader {
+  /** Starts the LIST of every group that will be read by LIST (a failed one is asked again by its first get). */
+  prefetch(): void;
 }
 
 export interface WantedObject {
@@ -24,37 +33,49 @@ export function pagedLiveReader(
   client: KubeClient,
   wanted: readonly WantedObject[],
   opts: PagedLiveOptions = {},
-): LiveReader {
+): PagedLiveReader {
   const minObjects = opts.minObjects ?? DEFAULT_LIST_THRESHOLD;
   const counts = new Map<string, number>();
+  const groups = new Map<string, WantedObject>();
   for (const w of wanted) {
     const key = groupKey(w.info, w.namespace);
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (!groups.has(key)) groups.set(key, w);
   }
+  const lists = new Semaphore(opts.concurrency ?? 16);
   // One LIST per group, shared by every concurrent get of it.
   const listed = new Map<string, Promise<Map<string, KubeObject>>>();
   const byName = async (info: ResourceInfo, namespace: string | undefined) => {
-    const { items } = await listObjects(client, info, {
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
-    });
+    const { items } = await lists.run(() =>
+      listObjects(client, info, {
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+      }),
+    );
     return new Map(items.map((item) => [item.metadata.name, item]));
+  };
+  const group = (key: string, info: ResourceInfo, namespace: string | undefined) => {
+    let pending = listed.get(key);
+    if (!pending) {
+      const started = byName(info, namespace);
+      pending = started;
+      listed.set(key, started);
+      // A failed LIST fails its objects in this detection only; nothing is cached for a retry.
+      started.catch(() => listed.get(key) === started && listed.delete(key));
+    }
+    return pending;
   };
   const direct = directLiveReader(client);
   return {
     get: async (info, namespace, name) => {
       const key = groupKey(info, namespace);
       if ((counts.get(key) ?? 0) < minObjects) return direct.get(info, namespace, name);
-      let group = listed.get(key);
-      if (!group) {
-        group = byName(info, namespace);
-        listed.set(key, group);
-        // A failed LIST fails its objects in this detection only; nothing is cached for a retry.
-        group.catch(() => listed.delete(key));
-      }
-      return (await group).get(name);
+      return (await group(key, info, namespace)).get(name);
     },
     list: direct.list,
+    prefetch() {
+      for (const [key, w] of groups) if ((counts.get(key) ?? 0) >= minObjects) void group(key, w.info, w.namespace);
+    },
   };
 }
 

@@ -2,22 +2,21 @@
 // managers and severity rules, in the engine's own shapes. Pure: parsing and validation only; the file is read by
 // src/detection/engine-config-file.ts. Format documented in docs/ignore-rules.md.
 
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ExpectedError } from "../lib/errors.js";
 import { IgnoreConfigSchema } from "./ignore.js";
 import { SeverityRuleSchema } from "./severity.js";
 import type { EngineOptions } from "./types.js";
+import "./zod-messages.js";
 
-export const EngineConfigSchema = z
-  .object({
-    /** Global ignore rules (IgnoreRule). */
-    ignore: IgnoreConfigSchema.optional(),
-    /** Replaces the default imperative managers (`kubectl*`, `!kubectl-client-side-apply`): globs, `!` excludes. */
-    imperativeManagers: z.array(z.string().min(1)).min(1).optional(),
-    /** Tried before the default severity rules; the first match wins. */
-    severity: z.array(SeverityRuleSchema.strict()).optional(),
-  })
-  .strict();
+export const EngineConfigSchema = z.strictObject({
+  /** Global ignore rules (IgnoreRule). */
+  ignore: z.optional(IgnoreConfigSchema),
+  /** Replaces the default imperative managers (`kubectl*`, `!kubectl-client-side-apply`): globs, `!` excludes. */
+  imperativeManagers: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  /** Tried before the default severity rules; the first match wins. */
+  severity: z.optional(z.array(z.strictObject(SeverityRuleSchema.shape))),
+});
 
 /** The engine settings a configuration file sets (what `detect` takes besides the mode). */
 export type EngineConfig = Pick<EngineOptions, "ignoreRules" | "imperativeManagers" | "severityRules">;
@@ -54,7 +53,7 @@ function allowedKeys(issue: z.core.$ZodIssue): string {
     issue.path.length === 0
       ? Object.keys(EngineConfigSchema.shape)
       : section === "ignore"
-        ? Object.keys(IgnoreConfigSchema.element.shape)
+        ? Object.keys(IgnoreConfigSchema.def.element.shape)
         : section === "severity"
           ? Object.keys(SeverityRuleSchema.shape)
           : [];

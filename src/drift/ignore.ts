@@ -1,25 +1,26 @@
 // Differences the user has chosen not to call drift: global rules from configuration and the per-object
 // annotation `drift-detector.io/ignore` on the desired object. Format documented in docs/ignore-rules.md.
-import { z } from "zod";
+
+import * as z from "zod/mini";
 import { globToRegExp, NameMatcher, PointerPattern } from "./paths.js";
 import type { Change, IgnoreRule, KubeObject } from "./types.js";
+import "./zod-messages.js";
 
 export type { IgnoreRule } from "./types.js";
 
 export const IGNORE_ANNOTATION = "drift-detector.io/ignore";
 
-const pointer = z.string().refine((s) => s.startsWith("/"), { message: "a JSON Pointer starts with /" });
-export const IgnoreRuleSchema = z
-  .object({
-    paths: z.array(pointer).min(1).optional(),
-    managers: z.array(z.string().min(1)).min(1).optional(),
-    kinds: z.array(z.string().min(1)).min(1).optional(),
-    namespaces: z.array(z.string().min(1)).min(1).optional(),
-    names: z.array(z.string().min(1)).min(1).optional(),
-    matchLabels: z.record(z.string(), z.string()).optional(),
-    reason: z.string().optional(),
-  })
-  .strict();
+const pointer = z.string().check(z.refine((s) => s.startsWith("/"), { message: "a JSON Pointer starts with /" }));
+const names = z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1)));
+export const IgnoreRuleSchema = z.strictObject({
+  paths: z.optional(z.array(pointer).check(z.minLength(1))),
+  managers: names,
+  kinds: names,
+  namespaces: names,
+  names,
+  matchLabels: z.optional(z.record(z.string(), z.string())),
+  reason: z.optional(z.string()),
+});
 
 /** The `ignore` section of the configuration file: a list of rules. */
 export const IgnoreConfigSchema = z.array(IgnoreRuleSchema);

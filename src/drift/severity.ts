@@ -1,14 +1,16 @@
 // How bad a change is. Rules are tried in order, configured ones before the defaults (CONTRACT.md); the first
 // match wins; a resource's severity is its worst change's.
-import { z } from "zod";
+
+import * as z from "zod/mini";
 import { globToRegExp, PointerPattern, parsePointer } from "./paths.js";
 import type { Severity, SeverityRule } from "./types.js";
+import "./zod-messages.js";
 
 export type { SeverityRule } from "./types.js";
 
 export const SeverityRuleSchema = z.object({
-  kind: z.string().min(1).optional(),
-  path: z.string().startsWith("/", "a JSON Pointer starts with /"),
+  kind: z.optional(z.string().check(z.minLength(1))),
+  path: z.string().check(z.startsWith("/", "a JSON Pointer starts with /")),
   severity: z.enum(["critical", "high", "medium", "low"]),
 });
 

@@ -181,7 +181,7 @@ export class LiveView {
     const t = w.target;
     if (t.kind === HPA_KIND && t.apiVersion === HPA_API_VERSION && !t.names) {
       // An HPA appearing or going changes which replicas differences count: re-detect its scale target.
-      const hpa = w.informer.objects.get(name)?.obj;
+      const hpa = w.informer.get(name);
       const target = (hpa?.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } })
         ?.scaleTargetRef;
       for (const [, other] of this.watched) {
@@ -232,14 +232,14 @@ export class LiveView {
     const w = this.watchedFor(ref);
     if (!w?.informer.isSynced) return undefined;
     if (w.target.names && !w.target.names.has(ref.name)) return undefined;
-    return w.informer.objects.get(ref.name)?.obj ?? null;
+    return w.informer.get(ref.name) ?? null;
   }
 
   /** HPAs of a namespace (undefined when that namespace's HPAs are not watched). */
   hpas(namespace: string): KubeObject[] | undefined {
     const w = this.watched.get(`${HPA_API_VERSION}|${HPA_KIND}|${namespace}`);
     if (!w?.informer.isSynced) return undefined;
-    return [...w.informer.objects.values()].map((e) => e.obj);
+    return w.informer.values();
   }
 
   private retire(stats: InformerStats): void {
@@ -270,7 +270,7 @@ export class LiveView {
     for (const w of this.watched.values()) {
       for (const k of Object.keys(w.informer.stats) as Array<keyof InformerStats>) sum[k] += w.informer.stats[k];
       sum.informers++;
-      sum.objects += w.informer.objects.size;
+      sum.objects += w.informer.size;
     }
     return sum;
   }

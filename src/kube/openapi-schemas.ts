@@ -6,6 +6,7 @@ import type { KubeClient } from "./client.js";
 import { BUILT_IN_GROUPS } from "./crd-schemas.js";
 import type { ResourceInfo } from "./discovery.js";
 import { KubeApiError } from "./errors.js";
+import type { SchemaStore } from "./openapi-schema-store.js";
 
 interface RawSchema extends OpenAPISchema {
   $ref?: string;
@@ -23,7 +24,7 @@ interface Document {
 
 // By hashed document URL: a new server version publishes new URLs, so entries never go stale.
 const documents = new Map<string, Promise<Document | null>>();
-const kinds = new Map<string, OpenAPISchema | undefined>();
+const kinds = new Map<string, Promise<OpenAPISchema | undefined>>();
 
 /** Published schemas of one cluster; the index is read once per instance until `refresh()` (the service's resync). */
 export class PublishedSchemas {
@@ -31,7 +32,14 @@ export class PublishedSchemas {
   /** GETs sent, for tests. */
   readonly stats = { fetches: 0 };
 
-  constructor(private readonly client: KubeClient) {}
+  /** Pending writes to the store, for `flush()`. */
+  private readonly writes: Promise<void>[] = [];
+
+  /** `store`: kind schemas kept between processes (`check`); without it, they are kept for this process only. */
+  constructor(
+    private readonly client: KubeClient,
+    private readonly store?: SchemaStore,
+  ) {}
 
   /**
    * The schema of a built-in kind as the server publishes it, or undefined: a custom resource (its CRD has its own
@@ -49,11 +57,29 @@ export class PublishedSchemas {
     const url = index?.[info.group === "" ? `api/${info.version}` : `apis/${info.group}/${info.version}`];
     if (url === undefined) return undefined;
     const key = `${url}#${info.kind}`;
-    if (kinds.has(key)) return kinds.get(key);
+    let schema = kinds.get(key);
+    if (schema === undefined) {
+      // One lookup per kind, shared by every concurrent object of it.
+      const pending = this.lookup(url, key, info);
+      schema = pending;
+      kinds.set(key, pending);
+      pending.catch(() => kinds.get(key) === pending && kinds.delete(key));
+    }
+    return schema;
+  }
+
+  private async lookup(url: string, key: string, info: ResourceInfo): Promise<OpenAPISchema | undefined> {
+    const stored = this.store?.get(key);
+    if (stored !== undefined) return stored ?? undefined;
     const doc = await this.document(url);
     const schema = doc === null ? undefined : kindSchema(doc, info);
-    kinds.set(key, schema);
+    if (doc !== null && this.store) this.writes.push(this.store.put(key, schema ?? null));
     return schema;
+  }
+
+  /** Waits for the schemas being written to the store. */
+  async flush(): Promise<void> {
+    await Promise.all(this.writes.splice(0));
   }
 
   /** Read the index again on the next lookup (documents stay cached by their hashed URLs). */

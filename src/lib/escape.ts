@@ -22,12 +22,36 @@ export function stripTerminal(s: string): string {
   return s.replace(TERMINAL_SEQUENCES, "");
 }
 
-/** A deep copy with every string stripped of terminal sequences (data rendered as text for a terminal). */
+// The first character of any sequence TERMINAL_SEQUENCES removes: most strings have none and are kept as they are.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/**
+ * `v` with every string stripped of terminal sequences (data rendered as text for a terminal). Only what holds such
+ * a string is copied: the rest is `v`'s own, so the result must be read, not changed.
+ */
 export function stripTerminalDeep<T>(v: T): T {
-  if (typeof v === "string") return stripTerminal(v) as T;
-  if (Array.isArray(v)) return v.map(stripTerminalDeep) as T;
+  if (typeof v === "string") return (ANY_CONTROL.test(v) ? stripTerminal(v) : v) as T;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = stripTerminalDeep(v[i]);
+      if (x === v[i]) continue;
+      out ??= v.slice();
+      out[i] = x;
+    }
+    return (out ?? v) as T;
+  }
   if (v !== null && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [stripTerminal(k), stripTerminalDeep(x)])) as T;
+    let out: Record<string, unknown> | undefined;
+    const entries = Object.entries(v);
+    entries.forEach(([k, x], i) => {
+      const key = stripTerminalDeep(k);
+      const value = stripTerminalDeep(x);
+      if (!out && (key !== k || value !== x)) out = Object.fromEntries(entries.slice(0, i));
+      if (out) out[key] = value;
+    });
+    return (out ?? v) as T;
   }
   return v;
 }

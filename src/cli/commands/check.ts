@@ -1,5 +1,6 @@
 // `drift-detector check`: one comparison of desired against live, then exit (0 in sync, 1 drift, 2 could not compare).
 
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { loadSnapshot } from "../../desired/open.js";
 import { detect } from "../../detection/detect.js";
@@ -11,6 +12,8 @@ import { renderReport } from "../../drift/render.js";
 import type { DesiredObject, DetectionReport } from "../../drift/types.js";
 import { type Cluster, loadCluster, verifyCluster } from "../../kube/cluster.js";
 import { Discovery } from "../../kube/discovery.js";
+import { schemaStore } from "../../kube/openapi-schema-store.js";
+import { PublishedSchemas } from "../../kube/openapi-schemas.js";
 import { userCacheDir } from "../../lib/cache-dir.js";
 import { ExpectedError } from "../../lib/errors.js";
 import { stripTerminal, stripTerminalDeep } from "../../lib/escape.js";
@@ -85,13 +88,19 @@ function parseConcurrency(value: string): number {
 export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   // Read first: a bad configuration file fails fast, before any source or cluster is opened.
   const engine = opts.config ? await loadEngineConfigFile(opts.config as string) : undefined;
-  const snapshot = await loadSnapshot(opts.source, { revision: opts.revision, cacheDir: userCacheDir() });
+  const cacheDir = userCacheDir();
   const cluster = loadCluster({ kubeconfig: opts.kubeconfig, context: opts.context });
   try {
-    await verifyCluster(cluster);
+    // The source is read while the cluster answers its first request (a round trip or more to a remote cluster); a
+    // bad source is still the error reported.
+    const reachable = verifyCluster(cluster);
+    reachable.catch(() => {});
+    const snapshot = await loadSnapshot(opts.source, { revision: opts.revision, cacheDir });
+    await reachable;
     const discovery = new Discovery(cluster.client);
     const { mode } = await resolveMode(cluster, opts.mode, () => patchTargetsOf(snapshot, cluster, discovery, opts));
     // Server mode: last runs' dry-runs of unchanged objects onto unchanged live objects are not asked again.
+    const publishedSchemas = new PublishedSchemas(cluster.client, schemaStore(join(cacheDir, "openapi")));
     const store = mode === "server" ? loadDryRuns(dryRunStorePath(cluster.kubeConfig)) : undefined;
     const results = await detect(snapshot, cluster, {
       mode,
@@ -99,9 +108,11 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
       namespace: opts.namespace,
       engine,
       discovery,
+      publishedSchemas,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     });
-    await store?.save(results.map((r) => r.ref)).catch(() => {}); // an unwritable cache only costs speed
+    // An unwritable cache only costs speed.
+    await Promise.all([store?.save(results.map((r) => r.ref)).catch(() => {}), publishedSchemas.flush()]);
     const report = summarize(results, mode);
     return { report: opts.analyze ? await analyze(report) : report, exitCode: exitCodeOf(report) };
   } finally {

@@ -28,5 +28,13 @@ describe("escaping", () => {
     const evil = "ok\u001b[2J\u001b]0;pwned\u0007\u001b]8;;http://x\u001b\\link\u001b[31mred\u0008\r\tend\n";
     expect(stripTerminal(evil)).toBe("oklinkred\tend\n");
     expect(stripTerminalDeep({ a: ["\u001b[1mb"], n: 1 })).toEqual({ a: ["b"], n: 1 });
+    // Only what holds such a string is copied; keys are stripped too.
+    const clean = { a: ["b"], n: 1, nested: { s: "x\ty" } };
+    expect(stripTerminalDeep(clean)).toBe(clean);
+    const dirty = { keep: { s: "x" }, "k\u001b[1m": "v", list: ["a", "\u0007b"] };
+    const out = stripTerminalDeep(dirty) as Record<string, unknown>;
+    expect(out).toEqual({ keep: { s: "x" }, k: "v", list: ["a", "b"] });
+    expect(out.keep).toBe(dirty.keep);
+    expect(dirty.list).toEqual(["a", "\u0007b"]);
   });
 });
