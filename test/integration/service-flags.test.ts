@@ -17,7 +17,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "service-flags-"));
   probe = join(dir, "probe.cjs");
   // Loaded into every Node process started with NODE_OPTIONS: says which process it is and with which flags.
-  await writeFile(probe, "process.stderr.write(`PROBE ${process.pid} ${JSON.stringify(process.execArgv)}\\n`);\n");
+  await writeFile(
+    probe,
+    'process.stderr.write("PROBE " + process.pid + " " + JSON.stringify(process.execArgv) + "\\n");\n',
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
