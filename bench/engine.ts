@@ -1,6 +1,6 @@
 // Benchmark of the drift engine and the detection path (issue 3, "Performance"). Run: `npm run bench:engine`
-// [-- --kubeconfig F] [--objects 10000] [--real 400] [--whole 1000] [--runs 3]. Without --kubeconfig it uses .sandbox/dev when it
-// runs, else starts a sandbox in a temp folder.
+// [-- --kubeconfig F] [--objects 10000] [--real 400] [--whole 1000] [--runs 3]. Without --kubeconfig it uses
+// .sandbox/dev when it runs, else starts a sandbox in a temp folder.
 //
 // 1. Applies `--real` realistic objects of mixed kinds to a fresh namespace (server-side apply as `confighub`),
 //    changes every fifth by hand (a `kubectl-edit` label), captures live objects and both server dry-run views.

@@ -9,7 +9,8 @@
 // --dist runs the compiled service with the command line of the container's ENTRYPOINT (`npm run build` first);
 // without it, bin/drift-detector.js as `npx drift-detector run` starts it (the same build without the ENTRYPOINT's
 // node flags; the sources through tsx only when a source file is newer than the build). Default kubeconfig:
-// DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig; postgres: DATABASE_URL, else a throwaway server as the tests start one.
+// DRIFT_BENCH_KUBECONFIG, then .sandbox/dev/kubeconfig; postgres: DATABASE_URL, else a throwaway server as the
+// tests start one.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

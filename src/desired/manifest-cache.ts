@@ -10,12 +10,13 @@
 // is the user's alone (0600 files in a 0700 directory).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import yamlPackage from "yaml/package.json" with { type: "json" };
 import type { DesiredObject } from "../drift/types.js";
 import { userCacheDir } from "../lib/cache-dir.js";
 import { MANIFEST_READER } from "../lib/manifest-yaml.js";
+import { writePrivateFile } from "../lib/private-file.js";
 import { looksLikeCredential } from "../lib/secret-names.js";
 
 const FORMAT = 1;
@@ -67,11 +68,8 @@ export function openManifestCache(path: string): ManifestCache {
       // Serialized before the first await: the caller may change its objects once this returns.
       const text = JSON.stringify({ reader: READER, entries: seen } satisfies CacheFile);
       const dir = join(path, "..");
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chmod(dir, 0o700);
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, text, { mode: 0o600 });
-      await rename(tmp, path); // concurrent checks: the last one wins, nobody reads half a file
+      await writePrivateFile(path, text);
+      await chmod(dir, 0o700); // created looser by an earlier version
       await forgetOldest(dir);
     },
   };

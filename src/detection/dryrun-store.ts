@@ -5,12 +5,12 @@
 // user's alone (0600 in a 0700 directory): the other views hold the desired objects' values, a hub's included.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ObjectRef } from "../drift/types.js";
 import { appliedKey, DryRunCache, defaultedKey } from "../kube/dryrun-cache.js";
 import { userCacheDir } from "../lib/cache-dir.js";
+import { writePrivateFile } from "../lib/private-file.js";
 
 const FORMAT = 1;
 /** Views kept (two per desired object): about 5,000 objects' worth, a few MB. */
@@ -69,10 +69,7 @@ export function loadDryRuns(path: string, now = Date.now()): PersistedDryRuns {
       views.push(...rest);
       views.length = Math.min(views.length, MAX_VIEWS);
       const file: StoreFile = { format: FORMAT, views };
-      await mkdir(join(path, ".."), { recursive: true, mode: 0o700 });
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(file), { mode: 0o600 });
-      await rename(tmp, path); // concurrent checks: the last one wins, nobody reads half a file
+      await writePrivateFile(path, JSON.stringify(file));
     },
   };
 }

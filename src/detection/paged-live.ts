@@ -35,13 +35,15 @@ export function pagedLiveReader(
   opts: PagedLiveOptions = {},
 ): PagedLiveReader {
   const minObjects = opts.minObjects ?? DEFAULT_LIST_THRESHOLD;
-  const counts = new Map<string, number>();
-  const groups = new Map<string, WantedObject>();
+  // Per group: its first object (where to LIST) and how many objects it has.
+  const groups = new Map<string, { first: WantedObject; count: number }>();
   for (const w of wanted) {
     const key = groupKey(w.info, w.namespace);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    if (!groups.has(key)) groups.set(key, w);
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { first: w, count: 1 });
   }
+  const listsGroup = (key: string) => (groups.get(key)?.count ?? 0) >= minObjects;
   const lists = new Semaphore(opts.concurrency ?? 16);
   // One LIST per group, shared by every concurrent get of it.
   const listed = new Map<string, Promise<Map<string, KubeObject>>>();
@@ -69,12 +71,12 @@ export function pagedLiveReader(
   return {
     get: async (info, namespace, name) => {
       const key = groupKey(info, namespace);
-      if ((counts.get(key) ?? 0) < minObjects) return direct.get(info, namespace, name);
+      if (!listsGroup(key)) return direct.get(info, namespace, name);
       return (await group(key, info, namespace)).get(name);
     },
     list: direct.list,
     prefetch() {
-      for (const [key, w] of groups) if ((counts.get(key) ?? 0) >= minObjects) void group(key, w.info, w.namespace);
+      for (const [key, { first }] of groups) if (listsGroup(key)) void group(key, first.info, first.namespace);
     },
   };
 }

@@ -5,9 +5,9 @@
 // public API descriptions (no object values); files are still the user's alone, like the rest of the cache.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OpenAPISchema } from "../drift/types.js";
+import { writePrivateFile } from "../lib/private-file.js";
 
 const FORMAT = 1;
 
@@ -38,12 +38,8 @@ export function schemaStore(dir: string): SchemaStore {
       }
     },
     async put(key, schema) {
-      const path = fileOf(key);
-      const tmp = `${path}.${process.pid}.tmp`;
       try {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        await writeFile(tmp, JSON.stringify({ format: FORMAT, key, schema } satisfies StoreFile), { mode: 0o600 });
-        await rename(tmp, path);
+        await writePrivateFile(fileOf(key), JSON.stringify({ format: FORMAT, key, schema } satisfies StoreFile));
       } catch {
         // read-only home, full disk: the next run fetches the document again
       }
