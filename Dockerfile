@@ -31,4 +31,4 @@ EXPOSE 8080
 # which runs this very line): the embedded store's WebAssembly (PostgreSQL) runs on V8's baseline compiler only, as
 # the optimizing one would keep a second, larger copy of its code resident; a small young generation suits a service
 # that allocates in bursts (a detection) and then rests.
-ENTRYPOINT ["node", "--liftoff-only", "--max-semi-space-size=2", "dist/cli/main.js", "run"]
+ENTRYPOINT ["node", "--liftoff-only", "--max-semi-space-size=2", "--expose-gc", "dist/cli/main.js", "run"]

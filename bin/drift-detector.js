@@ -20,7 +20,7 @@ if (major < 24) {
 // The service runs with the V8 flags of the container's ENTRYPOINT (see the Dockerfile; a test keeps the two the
 // same): without them `drift-detector run` holds ~100 MB more. Node takes them only at start, so the process
 // replaces itself with one started with them (same PID, same stdio); where it cannot (Windows), it runs without.
-const SERVICE_NODE_FLAGS = ["--liftoff-only", "--max-semi-space-size=2"];
+const SERVICE_NODE_FLAGS = ["--liftoff-only", "--max-semi-space-size=2", "--expose-gc"];
 const command = process.argv.slice(2).find((a) => !a.startsWith("-"));
 if (
   command === "run" &&

@@ -44,7 +44,7 @@ export class Progress {
     if (!this.tty) this.out.write(`${label} …\n`);
     const timer = setInterval(render, this.tty ? 100 : 1_000);
     const detail = (line: string) => {
-      latest = line.trim().replace(/^…\s*/, "");
+      latest = line.trim().replace(/^\u2026\s*/, ""); // "…", escaped: the bundle stays ASCII (scripts/build.ts)
     };
     try {
       const result = await work(detail);

@@ -90,7 +90,10 @@ export function parseManifests(text: string, path: string): { objects: DesiredOb
       });
       continue;
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    // A copy: each string the parser returns is a slice of the file's text, so one kept value would keep the whole
+    // file (two 5 MB files held by 96,000 slices in the service at 10,000 objects). The copy owns its strings, and
+    // keeps every value as parsed (shared anchors, non-finite numbers), where a JSON round trip would not.
+    const value = structuredClone(doc.toJS({ maxAliasCount: 100 })) as unknown;
     if (value === null || value === undefined) continue; // empty document, e.g. a trailing `---`
     if (typeof value !== "object" || Array.isArray(value)) {
       errors.push({ source, error: `${where}: expected a Kubernetes object, found ${describe(value)}` });

@@ -25,6 +25,7 @@ import type { ShardCoordinator } from "../sharding/coordinator.js";
 import { NamespaceSetSource, splitNamespaces } from "../sharding/namespaces.js";
 import { shardLeaseName, shardOf, sourceScope } from "../sharding/shard.js";
 import type { Database } from "../store/database.js";
+import { releaseMemory } from "./release-memory.js";
 import type { WatchedCluster } from "./remediation.js";
 import type { ClusterSpec, RunSettings } from "./settings.js";
 
@@ -162,6 +163,7 @@ export async function startCluster(ctx: ClusterContext, spec: ClusterSpec): Prom
     engine: ctx.engineConfig.engine,
     concurrency: settings.dryRunConcurrency,
     beforeFull: () => ctx.engineConfig.reload(),
+    releaseMemory,
     debounceMs: tuning?.debounceMs,
     watchTimeoutSeconds: tuning?.watchTimeoutSeconds,
   });

@@ -43,7 +43,9 @@ it("run replaces itself, same PID, with the flags; other commands start once", a
   expect(service).toHaveLength(2);
   expect(service[1]!.pid).toBe(service[0]!.pid);
   expect(service[0]!.flags).not.toContain("--liftoff-only");
-  expect(service[1]!.flags).toEqual(expect.arrayContaining(["--liftoff-only", "--max-semi-space-size=2"]));
+  expect(service[1]!.flags).toEqual(
+    expect.arrayContaining(["--liftoff-only", "--max-semi-space-size=2", "--expose-gc"]),
+  );
 
   expect(await starts(["--help"])).toHaveLength(1);
   expect(await starts(["check", "--help"])).toHaveLength(1);

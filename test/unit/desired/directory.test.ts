@@ -27,6 +27,24 @@ describe("parseManifests", () => {
     ]);
   });
 
+  it("keeps every value as parsed: a shared anchor stays one value, numbers stay non-finite and negative zero", () => {
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: a, labels: &shared {app: web}, annotations: *shared}",
+      "data: {inf: .inf, nan: .nan, zero: -0.0}",
+    ].join("\n");
+    const [desired] = parseManifests(text, "m.yaml").objects;
+    const { metadata, data } = desired!.object as unknown as {
+      metadata: { labels: object; annotations: object };
+      data: Record<string, number>;
+    };
+    expect(metadata.annotations).toBe(metadata.labels);
+    expect(data.inf).toBe(Number.POSITIVE_INFINITY);
+    expect(data.nan).toBeNaN();
+    expect(Object.is(data.zero, -0)).toBe(true);
+  });
+
   it("reports a broken document with file, document and position, and keeps the others", () => {
     const text =
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [unclosed\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n";
