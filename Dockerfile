@@ -30,5 +30,6 @@ EXPOSE 8080
 # V8 flags that halve the resident memory (figures in docs/deploy.md, measured by `npm run bench:service -- --dist`,
 # which runs this very line): the embedded store's WebAssembly (PostgreSQL) runs on V8's baseline compiler only, as
 # the optimizing one would keep a second, larger copy of its code resident; a small young generation suits a service
-# that allocates in bursts (a detection) and then rests.
+# that allocates in bursts (a detection) and then rests; gc lets it free a detection's garbage once quiet
+# (src/service/release-memory.ts).
 ENTRYPOINT ["node", "--liftoff-only", "--max-semi-space-size=2", "--expose-gc", "dist/cli/main.js", "run"]
