@@ -26,6 +26,7 @@ import { DryRunCache } from "../src/kube/dryrun-cache.js";
 import { applyObject, deleteObject, dryRunCreate, getObject } from "../src/kube/objects.js";
 import { mapLimit } from "../src/lib/concurrency.js";
 import { wholeProcesses } from "./check-vs-kubectl.js";
+import { percentile } from "./percentile.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
@@ -164,10 +165,6 @@ function heapMB(): number {
   return Math.round(process.memoryUsage().heapUsed / 1048576);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 function engineRun(pairs: Pair[], mode: ComparisonMode) {
   const times = new Array<number>(pairs.length);
   let drifted = 0;
@@ -200,10 +197,8 @@ function engineRun(pairs: Pair[], mode: ComparisonMode) {
     kinds.set(p.desired.ref.kind, list);
   });
   for (const [kind, list] of kinds) {
-    list.sort((a, b) => a - b);
     byKind[kind] = `p50 ${Math.round(percentile(list, 50) * 1000)}us p99 ${Math.round(percentile(list, 99) * 1000)}us`;
   }
-  times.sort((a, b) => a - b);
   return {
     objectsPerSecond: Math.round(pairs.length / (total / 1000)),
     // Wall time suffers when other processes share the CPU; CPU time is what one core spends.

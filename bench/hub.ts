@@ -11,6 +11,7 @@ import { Hub } from "../src/hub/hub.js";
 import type { Database, StoreKind } from "../src/store/database.js";
 import { openStore } from "../src/store/open.js";
 import { startPostgres } from "../test/setup/postgres.js";
+import { percentile } from "./percentile.js";
 
 const SPACES = Number(process.env.BENCH_SPACES ?? 100);
 const UNITS = Number(process.env.BENCH_UNITS ?? 200);
@@ -94,11 +95,6 @@ async function seed(db: Database): Promise<void> {
   await db.exec("analyze");
 }
 
-function pct(samples: number[], p: number): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
 async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -163,14 +159,14 @@ async function benchStore(kind: StoreKind, db: Database): Promise<Record<string,
     store: kind,
     revisions: String(counts),
     seed: `${(seedMs / 1000).toFixed(1)} s`,
-    "list where (tier+rev) p50": ms(pct(listSimple, 50)),
-    "list where (tier+rev) p99": ms(pct(listSimple, 99)),
-    "list where (upstream rel) p50": ms(pct(listRelation, 50)),
-    "list where (upstream rel) p99": ms(pct(listRelation, 99)),
-    "data fetch p50": ms(pct(data, 50)),
-    "data fetch p99": ms(pct(data, 99)),
-    "HTTP data fetch p50": ms(pct(httpData, 50)),
-    "HTTP list where p50": ms(pct(httpList, 50)),
+    "list where (tier+rev) p50": ms(percentile(listSimple, 50)),
+    "list where (tier+rev) p99": ms(percentile(listSimple, 99)),
+    "list where (upstream rel) p50": ms(percentile(listRelation, 50)),
+    "list where (upstream rel) p99": ms(percentile(listRelation, 99)),
+    "data fetch p50": ms(percentile(data, 50)),
+    "data fetch p99": ms(percentile(data, 99)),
+    "HTTP data fetch p50": ms(percentile(httpData, 50)),
+    "HTTP list where p50": ms(percentile(httpList, 50)),
     "upgrade 200 units": `${upgradeMs.toFixed(0)} ms (${(upgradeMs / results.length).toFixed(1)} ms/unit)`,
   };
 }

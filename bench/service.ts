@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { loadCluster } from "../src/kube/cluster.js";
 import { mapLimit } from "../src/lib/concurrency.js";
 import { applyFleet, applyOne, deleteFleet, fleet, writeDesired } from "./fleet.js";
+import { percentile } from "./percentile.js";
 
 const { values } = parseArgs({
   options: {
@@ -76,6 +77,7 @@ class Service {
     this.proc = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     this.exited = new Promise((r) => this.proc.on("exit", r));
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      if (!line.startsWith("{")) return void console.error(line); // --node-flags=--trace-gc and the like
       const entry = JSON.parse(line) as { msg: string; address?: string; level: number };
       if (entry.msg === "drift-detector started") this.address = entry.address;
       if (MARKS.includes(entry.msg) && !this.marks.has(entry.msg))
@@ -133,8 +135,6 @@ class Service {
 const sum = (m: Map<string, number>, prefix: string) =>
   [...m].filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
 const MB = (m: Map<string, number>, name: string) => Math.round((m.get(name) ?? 0) / 1048576);
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function bench(n: number): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-service-"));
@@ -219,8 +219,8 @@ async function bench(n: number): Promise<Record<string, unknown>> {
     startToReadySeconds: +firstFullS.toFixed(1),
     startupMarksMs: Object.fromEntries(service.marks),
     fullResyncSeconds: +resyncS.toFixed(2),
-    latencyP50Ms: Math.round(pct(latencies, 50)),
-    latencyP95Ms: Math.round(pct(latencies, 95)),
+    latencyP50Ms: Math.round(percentile(latencies, 50)),
+    latencyP95Ms: Math.round(percentile(latencies, 95)),
     latencyMaxMs: Math.round(Math.max(...latencies)),
     restCpuPercent: +(((after.cpuS - before.cpuS) / restS) * 100).toFixed(2),
     rssMB: after.rssMB,

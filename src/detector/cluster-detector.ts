@@ -54,8 +54,9 @@ export interface ClusterDetectorOptions {
   concurrency?: number;
   /** Called before each full detection (the service re-reads its configuration file there). */
   beforeFull?: () => Promise<void>;
-  /** Called once the loop has been quiet for a moment after a full detection (the service frees its garbage). */
-  releaseMemory?: () => void;
+  /** Frees a full detection's garbage (it pauses the process): after the first one before the cluster is ready,
+   * after the others once the loop has been quiet for a moment. */
+  releaseMemory?: () => Promise<void>;
   /** Called after verdicts changed (gauges over every cluster). */
   onResults?: () => void;
   watchTimeoutSeconds?: number;
@@ -266,12 +267,12 @@ export class ClusterDetector {
         }
         const untilFull = Math.max(0, this.nextFullAt - Date.now());
         if (this.releaseDue && untilFull > RELEASE_QUIET_MS) {
-          // The collection pauses the process (~30 ms at 10,000 objects): not while changes are arriving.
+          // The collection pauses the process: not while changes are arriving.
           const since = Date.now();
           await this.idle(RELEASE_QUIET_MS, signal);
           if (this.queue.size === 0 && Date.now() - since >= RELEASE_QUIET_MS) {
             this.releaseDue = false;
-            this.opts.releaseMemory?.();
+            await this.opts.releaseMemory?.();
           }
           continue;
         }
@@ -396,10 +397,12 @@ export class ClusterDetector {
     this.stats.lastFullMs = seconds * 1000;
     this.nextFullAt = Date.now() + this.opts.intervalMs;
     const first = !this.firstFullDone;
+    // The start-up's garbage goes before the pod takes traffic, so that no first change waits for the pause.
+    if (first) await this.opts.releaseMemory?.();
+    else this.releaseDue = true;
     this.firstFullDone = true;
     this.updateReadiness();
     this.opts.onResults?.();
-    this.releaseDue = true;
     if (first) {
       const counts = { resources: results.length, drifted: 0, missing: 0, errors: 0 };
       for (const r of results) {

@@ -18,7 +18,7 @@ for (let round = 0; round < 4; round++) {
 kept = undefined;
 const mb = () => Math.round(process.memoryUsage().rss / 1048576);
 const before = mb();
-releaseMemory();
+await releaseMemory();
 await new Promise((r) => setTimeout(r, 200));
 console.log(JSON.stringify({ before, after: mb() }));
 `;
