@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningService, startService } from "../../src/service/service.js";
 import { createTestNamespace, kubectlIn, loadKubeConfig, type TestNamespace } from "../helpers/kube.js";
 import { modeConfigMap } from "../helpers/manifests.js";
-import { testRunSettings, until } from "../helpers/service-run.js";
+import { quietSink, testRunSettings, until } from "../helpers/service-run.js";
 
 type Gc = (options: unknown) => Promise<void>;
 const globals = globalThis as { gc?: Gc };
@@ -44,7 +44,7 @@ it("is not ready while the first full detection's garbage is being released", as
   };
   service = await startService({
     env: {},
-    logDestination: { write: () => true } as never,
+    logDestination: quietSink() as never,
     settings: testRunSettings({ source, dataDir: join(work, "data"), analysis: "off", sourcePoll: "1h" }),
   });
   const readyz = async () => (await fetch(`${service!.address}/readyz`)).status;
